@@ -1,0 +1,34 @@
+# `make run` opens the dashboard on seeds/; `make test` runs every test.
+# Both create .venv on first use, so a fresh machine needs only python3 and make.
+VENV ?= .venv
+PYTHON := $(VENV)/bin/python
+DOCS ?= seeds
+PORT ?= 8501
+
+.PHONY: setup run test quick lint bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -e ".[test]"
+	touch $@
+
+run: setup
+	CURATION_DOCS="$(DOCS)" $(VENV)/bin/streamlit run app.py --server.port $(PORT)
+
+test: setup
+	$(PYTHON) -m pytest
+
+quick: setup  ## the fast tests only: no browser, no kill or concurrency runs
+	$(PYTHON) -m pytest -m "not browser and not slow"
+
+lint: setup
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+bench: setup
+	$(VENV)/bin/curation bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis test-artifacts

@@ -1,0 +1,299 @@
+"""The `curation` command: a thin argparse front end over the library.
+
+Exit codes: 0 when everything asked is done (or already so), 1 when a
+document has a problem or a write was refused or conflicted, 2 on a usage
+error or a missing docs folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from curation.audit import audit_log_path, read_audit_log
+from curation.collection import Collection, load_collection
+from curation.demo import write_demo_collection
+from curation.errors import CurationError, DocsFolderError
+from curation.export import EXPORT_COLUMNS, ExportError, check_columns, frame_to_csv, frame_to_json
+from curation.filters import SORT_COLUMNS, FilterError, Filters
+from curation.publish import (
+    Outcome,
+    set_published_many,
+    undo_change,
+    undo_last,
+)
+
+DOCS_ENV = "CURATION_DOCS"
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Arguments that parse but do not make sense together."""
+
+
+def default_docs_folder() -> Path:
+    return Path(os.environ.get(DOCS_ENV) or "seeds")
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
+
+
+def _score(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"not a score from 0 to 100: {text!r}")
+    return value
+
+
+def _sort(text: str) -> tuple[str, bool]:
+    column, _, order = text.partition(":")
+    if column not in SORT_COLUMNS or order not in ("", "asc", "desc"):
+        raise argparse.ArgumentTypeError(f"use COLUMN or COLUMN:desc with a column from {', '.join(SORT_COLUMNS)}")
+    return column, order == "desc"
+
+
+def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("filters")
+    group.add_argument("--search", default="", metavar="TEXT", help="text in the title, excerpt or provider")
+    group.add_argument("--category", action="append", default=[], metavar="C", help="repeatable: any of")
+    group.add_argument("--type", default="", metavar="T")
+    group.add_argument("--provider", action="append", default=[], metavar="P", help="name or domain; repeatable")
+    group.add_argument("--topic", action="append", default=[], metavar="T", help="repeatable: any of")
+    state = group.add_mutually_exclusive_group()
+    state.add_argument("--published", dest="published", action="store_const", const="published", default="all")
+    state.add_argument("--unpublished", dest="published", action="store_const", const="unpublished")
+    for name in ("min-quality", "max-quality", "min-heat", "max-heat"):
+        group.add_argument(f"--{name}", type=_score, metavar="N")
+    group.add_argument("--since", type=_date, metavar="YYYY-MM-DD")
+    group.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="inclusive")
+    group.add_argument("--has-image", action="store_true")
+    group.add_argument("--sort", type=_sort, default=("id", False), metavar="COLUMN[:desc]")
+
+
+def filters_from_arguments(args: argparse.Namespace) -> Filters:
+    column, descending = args.sort
+    return Filters(
+        search=args.search, categories=tuple(args.category), type=args.type,
+        providers=tuple(args.provider), topics=tuple(args.topic), published=args.published,
+        min_quality=args.min_quality, max_quality=args.max_quality,
+        min_heat=args.min_heat, max_heat=args.max_heat,
+        since=args.since, until=args.until, has_image=args.has_image,
+        sort=column, descending=descending,
+    )  # fmt: skip
+
+
+def _load(args: argparse.Namespace) -> Collection:
+    progress = _progress_printer() if sys.stderr.isatty() else None
+    collection = load_collection(args.docs, progress)
+    if progress is not None:
+        print(file=sys.stderr)
+    return collection
+
+
+def _progress_printer():
+    def show(done: int, total: int) -> None:
+        print(f"\rloading {done:,} of {total:,} documents", end="", file=sys.stderr, flush=True)
+
+    return show
+
+
+def command_validate(args: argparse.Namespace) -> int:
+    collection = _load(args)
+    documents = len(collection.frame)
+    if args.json:
+        report = {
+            "documents": documents,
+            "problems": [problem.to_dict() for problem in collection.problems],
+            "warnings": [warning.to_dict() for warning in collection.warnings],
+        }
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+    else:
+        for problem in collection.problems:
+            print(problem)
+        for warning in collection.warnings:
+            print(f"{warning.path}: warning: {warning.message}")
+        summary = f"{plural(documents, 'document')}, {plural(len(collection.problems), 'problem')}"
+        if collection.warnings:
+            summary += f", {plural(len(collection.warnings), 'warning')}"
+        print(summary)
+    return EXIT_PROBLEMS if collection.problems else EXIT_OK
+
+
+def command_export(args: argparse.Namespace) -> int:
+    collection = _load(args)
+    filters = filters_from_arguments(args)
+    columns = [column.strip() for column in args.columns.split(",")] if args.columns else list(EXPORT_COLUMNS)
+    check_columns(collection.frame, columns)
+    shown = filters.apply(collection.frame)
+    data = frame_to_csv(shown, columns) if args.format == "csv" else frame_to_json(shown, columns)
+    if args.output:
+        Path(args.output).write_bytes(data)
+        print(f"wrote {plural(len(shown), 'article')} ({filters.describe()}) to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return EXIT_OK
+
+
+def command_demo(args: argparse.Namespace) -> int:
+    if args.n < 0:
+        raise UsageError("--n must be 0 or more")
+    written = write_demo_collection(Path(args.out), args.n, args.seed)
+    print(f"wrote {plural(len(written), 'demo document')} to {args.out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def command_set_published(args: argparse.Namespace, value: bool) -> int:
+    verb = "publish" if value else "unpublish"
+    if args.all_matching == bool(args.ids):
+        raise UsageError(f"give document ids, or --all-matching with filters: curation {verb} ID... ")
+    if args.expect_sha and len(args.ids) != 1:
+        raise UsageError("--expect-sha goes with exactly one document id")
+    if args.all_matching:
+        frame = filters_from_arguments(args).apply(_load(args).frame)
+        to_change = frame[frame["published"] != value]
+        if not args.yes:
+            for doc_id in to_change.index:
+                print(f"would {verb} {doc_id}")
+            print(f"{plural(len(to_change), 'document')} would change; add --yes to {verb} them", file=sys.stderr)
+            return EXIT_OK
+        ids, expected = list(to_change.index), dict(to_change["sha256"])
+    else:
+        ids, expected = args.ids, ({args.ids[0]: args.expect_sha} if args.expect_sha else None)
+    outcomes = set_published_many(
+        args.docs, ids, value, expected_shas=expected, editor=args.editor, audit_log=args.audit_log
+    )
+    return _report(outcomes, f"{verb}ed")
+
+
+def _report(outcomes: list[Outcome], verb: str) -> int:
+    for outcome in outcomes:
+        if outcome.failed:
+            print(f"{outcome.status}: {outcome.message}", file=sys.stderr)
+        else:
+            print(f"{verb if outcome.status == 'changed' else 'already so'}: {outcome.id}")
+    statuses = [outcome.status for outcome in outcomes]
+    summary = (f"{statuses.count(status)} {status}" for status in ("changed", "unchanged", "conflict", "refused"))
+    print(", ".join(summary), file=sys.stderr)
+    return EXIT_PROBLEMS if any(outcome.failed for outcome in outcomes) else EXIT_OK
+
+
+def command_history(args: argparse.Namespace) -> int:
+    entries, problems = read_audit_log(audit_log_path(args.docs, args.audit_log))
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    newest = list(reversed(entries))[: args.limit] if args.limit else list(reversed(entries))
+    if args.json:
+        print(json.dumps(newest, ensure_ascii=False, indent=1))
+        return EXIT_OK
+    for entry in newest:
+        undo = f"  (undoes {entry['undoes']})" if entry.get("undoes") else ""
+        change = f"{_flag(entry['old'])} -> {_flag(entry['new'])}"
+        print(f"{entry.get('time', '?')}  {entry['change']}  {entry.get('editor', '?')}  {entry['id']}  {change}{undo}")
+    if not entries:
+        print("no changes logged yet", file=sys.stderr)
+    return EXIT_OK
+
+
+def _flag(value: object) -> str:
+    return "published" if value else "unpublished"
+
+
+def command_undo(args: argparse.Namespace) -> int:
+    if args.change:
+        outcomes = [undo_change(args.docs, args.change, editor=args.editor, audit_log=args.audit_log)]
+    else:
+        outcomes = undo_last(args.docs, args.last, editor=args.editor, audit_log=args.audit_log)
+        if not outcomes:
+            print("nothing to undo", file=sys.stderr)
+    return _report(outcomes, "reverted")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="curation", description="Curate a folder of article documents.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--docs", type=Path, default=default_docs_folder(), metavar="DIR",
+        help=f"the docs folder (default: ${DOCS_ENV}, else ./seeds)",
+    )  # fmt: skip
+    writer = argparse.ArgumentParser(add_help=False)
+    writer.add_argument("--editor", default="cli", metavar="NAME", help="who is changing (default: cli)")
+    writer.add_argument("--audit-log", type=Path, metavar="FILE", help="default: DIR/.curation/audit.jsonl")
+
+    validate = commands.add_parser("validate", parents=[common], help="report every problem in the folder")
+    validate.add_argument("--json", action="store_true")
+    validate.set_defaults(run=command_validate)
+
+    export = commands.add_parser("export", parents=[common], help="write the filtered articles as CSV or JSON")
+    add_filter_arguments(export)
+    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.add_argument("--columns", metavar="a,b,...", help=f"default: {','.join(EXPORT_COLUMNS)}")
+    export.add_argument("-o", "--output", metavar="FILE", help="default: standard output")
+    export.set_defaults(run=command_export)
+
+    demo = commands.add_parser("demo", help="write deterministic demo documents")
+    demo.add_argument("--n", type=int, default=300, metavar="N")
+    demo.add_argument("--out", required=True, metavar="DIR")
+    demo.add_argument("--seed", type=int, default=0, metavar="S")
+    demo.set_defaults(run=command_demo)
+
+    for name, value in (("publish", True), ("unpublish", False)):
+        sub = commands.add_parser(name, parents=[common, writer], help=f"{name} documents by id or by filter")
+        sub.add_argument("ids", nargs="*", metavar="ID", help="document ids (paths relative to the docs folder)")
+        sub.add_argument("--expect-sha", metavar="SHA", help="refuse if the file's sha256 is no longer this")
+        sub.add_argument("--all-matching", action="store_true", help="every document the filters match")
+        sub.add_argument("--yes", action="store_true", help="with --all-matching: really write")
+        add_filter_arguments(sub)
+        sub.set_defaults(run=lambda args, value=value: command_set_published(args, value))
+
+    history = commands.add_parser("history", parents=[common, writer], help="show the audit log, newest first")
+    history.add_argument("--json", action="store_true")
+    history.add_argument("--limit", type=int, metavar="N")
+    history.set_defaults(run=command_history)
+
+    undo = commands.add_parser("undo", parents=[common, writer], help="revert logged changes")
+    target = undo.add_mutually_exclusive_group()
+    target.add_argument("--last", type=int, default=1, metavar="N", help="the newest N changes (default 1)")
+    target.add_argument("--change", metavar="CHANGE", help="one change by its id in the audit log")
+    undo.set_defaults(run=command_undo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except (UsageError, FilterError, ExportError) as error:
+        parser.exit(EXIT_USAGE, f"curation {args.command}: error: {error}\n")
+    except DocsFolderError as error:
+        print(f"curation {args.command}: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except CurationError as error:
+        print(f"curation {args.command}: {error}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except BrokenPipeError:
+        # `curation export | head`: the reader left; that is not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

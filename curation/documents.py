@@ -1,0 +1,294 @@
+"""One article file -> its front matter and the fields of one row, or a DocumentError.
+
+A document is a UTF-8 text file whose first line is `---`, followed by YAML
+front matter closed by the next `---` line; a body after that is ignored.
+Only PyYAML's safe loaders are ever used, and documents that use anchors,
+aliases or duplicate top-level keys are refused before anything is built.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from curation.errors import DocumentError
+
+try:  # libyaml is ~10x faster; the pure-Python loader is only a fallback.
+    SafeYamlLoader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    SafeYamlLoader = yaml.SafeLoader
+
+DOCUMENT_SUFFIXES = (".md", ".markdown", ".txt", ".yaml", ".yml")
+MAX_DOCUMENT_BYTES = 1024 * 1024
+UTF8_BOM = b"\xef\xbb\xbf"
+
+_CLOSING_LINE = re.compile(r"^---[ \t]*\r?$", re.MULTILINE)
+# Anchors and aliases can only start after white space or a flow indicator;
+# text without such a spot needs no event scan (most documents).
+_MAYBE_ANCHOR_OR_ALIAS = re.compile(r"(?:^|[\s\[{,])[&*][^\s\[\]{},]")
+
+URL_FIELDS = ("webUrl", "originalUrl", "ampWebUrl", "cdnAmpWebUrl")
+TEXT_FIELDS = ("excerpt", "category", "type", *URL_FIELDS)
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """The parsed front matter of one file, with where it sits in the text."""
+
+    data: dict[str, Any]
+    text: str  # the whole file, decoded, without a BOM
+    yaml_start: int  # offset in text of the first YAML character
+    yaml_end: int  # offset in text of the closing `---` line
+    key_lines: dict[str, int]  # top-level key -> 1-based line in the file
+    single_line_keys: frozenset[str]  # keys whose value is a scalar on the key's line
+
+    def line_of(self, key: str) -> int | None:
+        """The file line where a top-level key is written."""
+        return self.key_lines.get(key)
+
+
+def sha256_of(raw: bytes) -> str:
+    """The hex sha256 that identifies one version of a file."""
+    return hashlib.sha256(raw).hexdigest()
+
+
+def decode_document(raw: bytes, path: str) -> str:
+    """Bytes -> text without a BOM; a DocumentError names the first bad line."""
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        raise DocumentError(
+            path,
+            f"file is {len(raw):,} bytes, over the 1 MiB limit for a document; "
+            "move the body elsewhere or split the file",
+            kind="too-large",
+        )
+    if raw.startswith(UTF8_BOM):
+        raw = raw[len(UTF8_BOM) :]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise DocumentError(
+            path,
+            f"not UTF-8 (byte 0x{raw[error.start]:02x}); re-save the file as UTF-8",
+            line,
+            kind="encoding",
+        ) from None
+
+
+def parse_front_matter(raw: bytes, path: str) -> FrontMatter:
+    """Split and parse the front matter of one file's bytes."""
+    text = decode_document(raw, path)
+    first_line_end = text.find("\n")
+    first_line = text if first_line_end < 0 else text[:first_line_end]
+    if first_line.rstrip("\r \t") != "---":
+        raise DocumentError(path, "no front matter: the first line must be `---`", 1, kind="front-matter")
+    yaml_start = first_line_end + 1 if first_line_end >= 0 else len(text)
+    closing = _CLOSING_LINE.search(text, yaml_start)
+    if closing is None:
+        raise DocumentError(
+            path,
+            "front matter is never closed: add a `---` line after the last field",
+            1,
+            kind="front-matter",
+        )
+    yaml_text = text[yaml_start : closing.start()]
+    data, key_lines, single_line_keys = _load_mapping(yaml_text, path)
+    return FrontMatter(data, text, yaml_start, closing.start(), key_lines, single_line_keys)
+
+
+def _load_mapping(yaml_text: str, path: str) -> tuple[dict[str, Any], dict[str, int], frozenset[str]]:
+    """YAML text -> (mapping, key -> file line); refuses what could mislead."""
+    # The YAML starts on line 2 of the file; marks count lines from 0.
+    line_offset = 2
+    try:
+        if _MAYBE_ANCHOR_OR_ALIAS.search(yaml_text):
+            _refuse_anchors_and_aliases(yaml_text, path, line_offset)
+        loader = SafeYamlLoader(yaml_text)
+        try:
+            node = loader.get_single_node()
+            if not isinstance(node, yaml.MappingNode):
+                line = node.start_mark.line + line_offset if node is not None else 2
+                raise DocumentError(
+                    path,
+                    "front matter is not a mapping of `key: value` lines",
+                    line,
+                    kind="not-a-mapping",
+                )
+            key_lines, single_line_keys = _top_level_keys(node, path, line_offset)
+            data = _construct_mapping(loader, node, path, line_offset)
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + line_offset if mark is not None else None
+        reason = error.problem or str(error)
+        if "nesting depth" in reason:
+            raise DocumentError(path, "front matter is nested too deeply to read", line, kind="too-deep") from None
+        raise DocumentError(path, f"YAML syntax error: {reason}", line, kind="yaml-syntax") from None
+    except yaml.YAMLError as error:
+        raise DocumentError(path, f"YAML error: {error}", kind="yaml-syntax") from None
+    except RecursionError:
+        raise DocumentError(path, "front matter is nested too deeply to read", kind="too-deep") from None
+    return data, key_lines, single_line_keys
+
+
+def _construct_mapping(loader: Any, node: yaml.MappingNode, path: str, line_offset: int) -> dict[str, Any]:
+    # Value by value, so a value that cannot be built names its own line.
+    data: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        try:
+            data[loader.construct_object(key_node, deep=True)] = loader.construct_object(value_node, deep=True)
+        except (ValueError, TypeError, OverflowError) as error:
+            # e.g. a timestamp such as 2023-02-30 that matches YAML's pattern
+            line = key_node.start_mark.line + line_offset
+            raise DocumentError(path, f"unreadable value: {error}", line, kind="yaml-syntax") from None
+    return data
+
+
+def _refuse_anchors_and_aliases(yaml_text: str, path: str, line_offset: int) -> None:
+    for event in yaml.parse(yaml_text, Loader=SafeYamlLoader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise DocumentError(
+                path,
+                "YAML anchors and aliases (&name, *name) are not allowed; write the value out in full",
+                event.start_mark.line + line_offset,
+                kind="anchor",
+            )
+
+
+def _top_level_keys(node: yaml.MappingNode, path: str, line_offset: int) -> tuple[dict[str, int], frozenset[str]]:
+    key_lines: dict[str, int] = {}
+    single_line: set[str] = set()
+    for key_node, value_node in node.value:
+        key = str(key_node.value)
+        line = key_node.start_mark.line + line_offset
+        if key in key_lines:
+            raise DocumentError(
+                path,
+                f"key `{key}` appears twice (also on line {key_lines[key]}); keep one",
+                line,
+                kind="duplicate-key",
+            )
+        key_lines[key] = line
+        if isinstance(value_node, yaml.ScalarNode) and value_node.end_mark.line == key_node.start_mark.line:
+            single_line.add(key)
+    return key_lines, frozenset(single_line)
+
+
+def _shown(value: Any) -> str:
+    return "an empty value" if value is None else repr(value)
+
+
+def article_fields(front_matter: FrontMatter, path: str) -> dict[str, Any]:
+    """Validate the front matter and return the typed fields of one row."""
+    data = front_matter.data
+    line_of = front_matter.line_of
+
+    def problem(key: str, message: str) -> DocumentError:
+        return DocumentError(path, message, line_of(key), kind="invalid-field")
+
+    def text(key: str) -> str:
+        value = data.get(key)
+        if value is None:
+            return ""
+        if isinstance(value, bool) or not isinstance(value, (str, int, float, dt.date)):
+            raise problem(key, f"`{key}` must be text; put the value in quotes")
+        return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+    title = text("title").strip()
+    if not title:
+        raise problem("title", "`title` is missing or empty; every article needs one")
+
+    fields: dict[str, Any] = {"title": title}
+    for key in TEXT_FIELDS:
+        fields[key] = text(key)
+    fields["publishedDateTime"] = _date_time(data.get("publishedDateTime"), problem)
+    for key in ("quality", "heat"):
+        value = data.get(key)
+        if key in data and not (type(value) is int and 0 <= value <= 100):
+            raise problem(key, f"`{key}` must be a whole number from 0 to 100, not {_shown(value)}")
+        fields[key] = value
+    published = data.get("published", False)
+    if not isinstance(published, bool):
+        raise problem("published", f"`published` must be true or false, not {_shown(published)}")
+    fields["published"] = published
+    fields["provider"], fields["domain"] = _provider(data.get("provider"), problem)
+    fields["topics"] = _topics(data.get("topics"), problem)
+    images = _list_of(data.get("images"), "images", problem)
+    fields["image"] = _first_image_url(images)
+    fields["images"] = len(images)
+    fields["related"] = len(_list_of(data.get("related"), "related", problem))
+    return fields
+
+
+def _date_time(value: Any, problem) -> dt.datetime | None:
+    """A YAML timestamp, date or ISO 8601 string -> aware UTC; naive means UTC."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise problem(
+                "publishedDateTime",
+                f"`publishedDateTime` is not a date-time: {value!r}; write it like 2023-01-24T22:31:00Z",
+            ) from None
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+    raise problem("publishedDateTime", f"`publishedDateTime` is not a date-time: {value!r}")
+
+
+def _provider(value: Any, problem) -> tuple[str, str]:
+    if value is None:
+        return "", ""
+    if isinstance(value, str):
+        return value, ""
+    if isinstance(value, dict):
+        name, domain = value.get("name"), value.get("domain")
+        if all(part is None or isinstance(part, str) for part in (name, domain)):
+            return name or "", domain or ""
+    raise problem("provider", "`provider` must be a name, or `name:` and `domain:` lines")
+
+
+def _topics(value: Any, problem) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(
+        isinstance(item, (str, int, float)) and not isinstance(item, bool) for item in value
+    ):
+        return [str(item) for item in value]
+    raise problem("topics", "`topics` must be a list of names, one `- name` line each")
+
+
+def _list_of(value: Any, key: str, problem) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    raise problem(key, f"`{key}` must be a list of `- ` items")
+
+
+def _first_image_url(images: list[Any]) -> str:
+    for image in images:
+        url = image.get("url") if isinstance(image, dict) else image
+        if isinstance(url, str) and url:
+            return url
+    return ""
+
+
+def read_article(raw: bytes, path: str) -> dict[str, Any]:
+    """One file's bytes -> the row the collection holds for it."""
+    fields = article_fields(parse_front_matter(raw, path), path)
+    fields["sha256"] = sha256_of(raw)
+    return fields

@@ -1,0 +1,1 @@
+"""The dashboard's pages. Only this package (and app.py) imports streamlit."""

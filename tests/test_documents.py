@@ -1,0 +1,167 @@
+"""Reading documents: golden fixtures for every problem kind and every lenient case."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from curation import documents
+from curation.collection import load_collection
+from curation.documents import MAX_DOCUMENT_BYTES
+from tests.conftest import FIXTURES, SEED_ID, write_document
+
+GOLDEN = FIXTURES / "documents"
+GOLDEN_CASES = sorted(path.name.removesuffix(".expected.json") for path in GOLDEN.glob("*.expected.json"))
+
+
+@pytest.fixture(scope="module")
+def golden_collection():
+    return load_collection(GOLDEN)
+
+
+def _plain(value):
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if value is pd.NA:
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+@pytest.mark.parametrize("name", GOLDEN_CASES)
+def test_golden_document(golden_collection, name):
+    """Each fixture loads to exactly the row or the problem its .expected.json names."""
+    expected = json.loads((GOLDEN / f"{name}.expected.json").read_text())
+    doc_id = f"{name}.txt"
+    problems = [problem for problem in golden_collection.problems if problem.path == doc_id]
+    if "problem" in expected:
+        assert doc_id not in golden_collection.frame.index
+        assert len(problems) == 1, problems
+        problem = problems[0]
+        assert problem.kind == expected["problem"]["kind"]
+        assert problem.line == expected["problem"].get("line")
+        assert problem.message  # says what to do, not just that it failed
+    else:
+        assert problems == []
+        row = golden_collection.frame.loc[doc_id]
+        for field, value in expected["fields"].items():
+            assert _plain(row[field]) == value, field
+
+
+def test_every_fixture_file_has_an_expectation():
+    """A fixture without its .expected.json would silently test nothing."""
+    documents_ = {path.stem for path in GOLDEN.glob("*.txt")}
+    assert documents_ == set(GOLDEN_CASES)
+
+
+def test_seed_document_loads_with_its_values(seed_only):
+    """The real seed article loads with exactly the values written in it."""
+    collection = load_collection(seed_only)
+    assert collection.problems == [] and collection.warnings == []
+    row = collection.frame.loc[SEED_ID]
+    assert row["title"] == "Stream It Or Skip It: ‘Jung_E’ on Netflix, a Sci-Fi Fable About AI and Brain-Cloning"
+    assert (row["quality"], row["heat"], row["published"]) == (52, 72, True)
+    assert row["topics"] == ["Facebook AI", "AI"]
+    assert (row["provider"], row["domain"]) == ("Decider", "decider.com")
+    assert (row["images"], row["related"]) == (1, 2)
+    assert row["category"] == "news" and row["type"] == "article"
+    assert row["publishedDateTime"] == pd.Timestamp("2023-01-24T22:31:00Z")
+    assert row["image"].startswith("https://decider.com/wp-content/uploads/2023/01/JUNG_E")
+
+
+def test_secured_is_never_in_the_frame(seed_only):
+    frame = load_collection(seed_only).frame
+    assert "secured" not in frame.columns
+    assert not frame.astype(str).apply(lambda column: column.str.contains("ZmNiKlXaNX4Y")).any().any()
+
+
+def test_frame_has_stable_types_even_when_empty(tmp_path):
+    empty = load_collection(tmp_path).frame
+    full = load_collection(GOLDEN).frame
+    assert empty.index.name == full.index.name == "id"
+    assert empty.dtypes.to_dict() == full.dtypes.to_dict()
+    assert str(full["publishedDateTime"].dtype).endswith("UTC]")
+    assert str(full["quality"].dtype) == "Int64"
+
+
+def test_pure_python_fallback_loader_gives_the_same_results(monkeypatch, golden_collection):
+    """Where libyaml is missing the SafeLoader gives the same rows and problems."""
+    monkeypatch.setattr(documents, "SafeYamlLoader", yaml.SafeLoader)
+    fallback = load_collection(GOLDEN)
+    pd.testing.assert_frame_equal(fallback.frame, golden_collection.frame)
+    assert [(p.path, p.kind) for p in fallback.problems] == [(p.path, p.kind) for p in golden_collection.problems]
+
+
+def test_folder_is_read_recursively_with_document_suffixes_only(tmp_path):
+    for name in ("a.md", "b.markdown", "sub/c.txt", "sub/deeper/d.yaml", "e.YML", "notes.json", "image.jpg"):
+        write_document(tmp_path, name, f"---\ntitle: {name}\n---\n")
+    frame = load_collection(tmp_path).frame
+    assert list(frame.index) == ["a.md", "b.markdown", "e.YML", "sub/c.txt", "sub/deeper/d.yaml"]
+
+
+def test_hidden_files_and_folders_are_skipped(tmp_path):
+    write_document(tmp_path, "visible.txt", "---\ntitle: shown\n---\n")
+    write_document(tmp_path, ".hidden.txt", "not even a document")
+    write_document(tmp_path, ".curation/cache/x.txt", "not a document")
+    collection = load_collection(tmp_path)
+    assert list(collection.frame.index) == ["visible.txt"]
+    assert collection.problems == []
+
+
+def test_symbolic_links_are_reported_and_never_followed(tmp_path):
+    outside = write_document(tmp_path, "outside/secret.txt", "---\ntitle: outside the folder\n---\n")
+    folder = tmp_path / "docs"
+    write_document(folder, "real.txt", "---\ntitle: real\n---\n")
+    (folder / "link.txt").symlink_to(outside)
+    (folder / "linked-dir").symlink_to(outside.parent, target_is_directory=True)
+    collection = load_collection(folder)
+    assert list(collection.frame.index) == ["real.txt"]
+    assert {(p.path, p.kind) for p in collection.problems} == {("link.txt", "not-a-file"), ("linked-dir", "not-a-file")}
+
+
+def test_a_fifo_is_reported_not_read(tmp_path):
+    os.mkfifo(tmp_path / "pipe.txt")
+    collection = load_collection(tmp_path)  # would hang if the fifo were opened
+    assert [(p.path, p.kind) for p in collection.problems] == [("pipe.txt", "not-a-file")]
+
+
+def test_a_file_over_one_mebibyte_is_a_problem(tmp_path):
+    body = "x" * MAX_DOCUMENT_BYTES
+    write_document(tmp_path, "huge.txt", f"---\ntitle: huge\n---\n{body}")
+    collection = load_collection(tmp_path)
+    assert collection.frame.empty
+    assert [(p.path, p.kind) for p in collection.problems] == [("huge.txt", "too-large")]
+
+
+def test_duplicate_urls_are_warnings_not_problems(tmp_path):
+    write_document(tmp_path, "a.txt", '---\ntitle: A\nwebUrl: "https://x.example/1"\n---\n')
+    write_document(tmp_path, "b.txt", '---\ntitle: B\nwebUrl: "https://x.example/1"\n---\n')
+    write_document(tmp_path, "c.txt", '---\ntitle: C\noriginalUrl: "https://x.example/2"\n---\n')
+    write_document(tmp_path, "d.txt", '---\ntitle: D\noriginalUrl: "https://x.example/2"\n---\n')
+    write_document(tmp_path, "e.txt", "---\ntitle: E\n---\n")
+    collection = load_collection(tmp_path)
+    assert len(collection.frame) == 5 and collection.problems == []
+    assert [(w.path, w.kind) for w in collection.warnings] == [("b.txt", "duplicate"), ("d.txt", "duplicate")]
+    assert "a.txt" in collection.warnings[0].message
+
+
+def test_seeds_folder_is_clean():
+    """The shipped seeds load without a single problem."""
+    collection = load_collection(Path(__file__).resolve().parent.parent / "seeds")
+    assert collection.problems == []
+    assert len(collection.frame) > 200
+    assert 0.2 < collection.frame["published"].mean() < 0.45
+
+
+def test_the_loader_never_writes_into_the_folder(tmp_path):
+    shutil.copytree(GOLDEN, tmp_path / "docs")
+    before = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
+    load_collection(tmp_path / "docs")
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == before

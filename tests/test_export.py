@@ -1,0 +1,100 @@
+"""Export: CSV an editor's spreadsheet opens safely, and JSON, checked by parsing them back."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from curation.collection import load_collection
+from curation.export import EXPORT_COLUMNS, ExportError, frame_to_csv, frame_to_json
+from curation.filters import Filters
+from tests.conftest import SEED_ID, write_document
+
+HOSTILE = {
+    "eq.txt": '---\ntitle: "=HYPERLINK(\\"http://evil.example\\")"\nquality: 5\n---\n',
+    "plus.txt": '---\ntitle: "+1 for this"\ncategory: "-minus"\nquality: 6\n---\n',
+    "at.txt": '---\ntitle: "@SUM(A1)"\nquality: 7\n---\n',
+    "tab.txt": '---\ntitle: Tabbed\nexcerpt: "\\tTabbed"\ncategory: "\\rreturn"\nquality: 8\n---\n',
+    "plain.txt": '---\ntitle: "Plain, with \\"quotes\\" and, commas"\nquality: 9\ntopics: [A, "B; C"]\n---\n',
+}
+
+
+def parse_csv(data: bytes) -> list[dict[str, str]]:
+    assert data.startswith(b"\xef\xbb\xbf"), "Excel needs the BOM to read UTF-8"
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+@pytest.fixture
+def hostile_frame(tmp_path):
+    for name, text in HOSTILE.items():
+        write_document(tmp_path, name, text)
+    return load_collection(tmp_path).frame
+
+
+def test_csv_has_the_default_columns_in_order(seed_only):
+    data = frame_to_csv(load_collection(seed_only).frame)
+    header = data.decode("utf-8-sig").splitlines()[0]
+    assert header == ",".join(f'"{column}"' for column in EXPORT_COLUMNS)
+
+
+def test_csv_round_trips_the_seed(seed_only):
+    (row,) = parse_csv(frame_to_csv(load_collection(seed_only).frame))
+    assert row["id"] == SEED_ID
+    assert row["title"].startswith("Stream It Or Skip It: ‘Jung_E’")
+    assert (row["quality"], row["heat"], row["published"]) == ("52", "72", "true")
+    assert row["topics"] == "Facebook AI; AI"
+    assert row["publishedDateTime"] == "2023-01-24T22:31:00Z"
+    assert "secured" not in row
+
+
+def test_every_field_is_quoted(hostile_frame):
+    lines = frame_to_csv(hostile_frame).decode("utf-8-sig").split("\r\n")
+    first_row = next(csv.reader([lines[1]], skipinitialspace=False))
+    assert lines[1].count('"') >= 2 * len(first_row)
+    assert all(line.startswith('"') for line in lines if line)
+
+
+def test_formulas_are_neutralized_and_numbers_are_not(hostile_frame):
+    rows = {row["id"]: row for row in parse_csv(frame_to_csv(hostile_frame))}
+    assert rows["eq.txt"]["title"] == '\'=HYPERLINK("http://evil.example")'
+    assert rows["plus.txt"]["title"] == "'+1 for this"
+    assert rows["plus.txt"]["category"] == "'-minus"
+    assert rows["at.txt"]["title"] == "'@SUM(A1)"
+    assert rows["tab.txt"]["excerpt"] == "'\tTabbed"
+    assert rows["tab.txt"]["category"] == "'\rreturn"
+    assert rows["plain.txt"]["title"] == 'Plain, with "quotes" and, commas'
+    assert rows["plain.txt"]["topics"] == "A; B; C"
+    assert [rows[name]["quality"] for name in ("eq.txt", "plus.txt", "at.txt")] == ["5", "6", "7"]
+
+
+def test_missing_scores_are_empty_cells(tmp_path):
+    write_document(tmp_path, "a.txt", "---\ntitle: no scores\n---\n")
+    (row,) = parse_csv(frame_to_csv(load_collection(tmp_path).frame))
+    assert (row["quality"], row["heat"], row["publishedDateTime"]) == ("", "", "")
+
+
+def test_csv_keeps_the_filter_and_its_order(docs):
+    frame = load_collection(docs).frame
+    filters = Filters(published="unpublished", min_quality=60, sort="heat", descending=True)
+    shown = filters.apply(frame)
+    rows = parse_csv(frame_to_csv(shown, ["id", "heat", "quality", "published"]))
+    assert [row["id"] for row in rows] == list(shown.index)
+    assert len(rows) > 5
+    assert all(row["published"] == "false" and int(row["quality"]) >= 60 for row in rows)
+    heats = [int(row["heat"]) for row in rows]
+    assert heats == sorted(heats, reverse=True)
+
+
+def test_json_is_a_list_of_objects_with_the_same_columns(seed_only):
+    (record,) = json.loads(frame_to_json(load_collection(seed_only).frame))
+    assert list(record) == list(EXPORT_COLUMNS)
+    assert record["quality"] == 52 and record["published"] is True
+    assert record["topics"] == ["Facebook AI", "AI"]
+
+
+def test_unknown_columns_are_refused(seed_only):
+    with pytest.raises(ExportError, match="unknown column secured"):
+        frame_to_csv(load_collection(seed_only).frame, ["id", "secured"])
