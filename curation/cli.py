@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from curation.audit import audit_log_path, read_audit_log
-from curation.collection import Collection, load_collection
+from curation.collection import Collection, check_docs_folder, load_collection
 from curation.demo import write_demo_collection
 from curation.errors import CurationError, DocsFolderError
 from curation.export import EXPORT_COLUMNS, ExportError, check_columns, frame_to_csv, frame_to_json
@@ -280,6 +280,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if hasattr(args, "docs"):
+            check_docs_folder(args.docs)
         return args.run(args)
     except (UsageError, FilterError, ExportError) as error:
         parser.exit(EXIT_USAGE, f"curation {args.command}: error: {error}\n")

@@ -120,7 +120,8 @@ def edit_published(raw: bytes, value: bool, path: str) -> bytes:
     the edit cannot be made with certainty.
     """
     before = parse_front_matter(raw, path)
-    article_fields(before, path)  # a document with a problem is never written
+    if article_fields(before, path)["published"] is value:  # a problem document raises here
+        return raw  # already so: `published: yes` stays as the editor wrote it
     text = before.text
     line_number = before.line_of("published")
     if line_number is not None:

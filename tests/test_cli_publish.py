@@ -1,0 +1,98 @@
+"""`curation publish`, `unpublish`, `history` and `undo` from the command line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from curation.collection import load_collection
+from curation.documents import sha256_of
+from tests.conftest import SEED_ID, write_document
+from tests.test_cli import run
+
+
+def test_unpublish_then_publish_one_document(capsys, seed_only):
+    code, out, err = run(capsys, "unpublish", SEED_ID, "--docs", str(seed_only), "--editor", "Ann")
+    assert (code, out) == (0, f"unpublished: {SEED_ID}\n")
+    assert "1 changed, 0 unchanged, 0 conflict, 0 refused" in err
+    assert b"\npublished: false\n" in (seed_only / SEED_ID).read_bytes()
+    code, out, _ = run(capsys, "unpublish", SEED_ID, "--docs", str(seed_only))
+    assert (code, out) == (0, f"already so: {SEED_ID}\n")
+
+
+def test_expect_sha_conflict_exits_1_and_writes_nothing(capsys, seed_only):
+    before = (seed_only / SEED_ID).read_bytes()
+    code, _, err = run(capsys, "unpublish", SEED_ID, "--expect-sha", "0" * 64, "--docs", str(seed_only))
+    assert code == 1 and f"conflict: {SEED_ID}: changed on disk" in err
+    assert (seed_only / SEED_ID).read_bytes() == before
+    code, _, _ = run(capsys, "unpublish", SEED_ID, "--expect-sha", sha256_of(before), "--docs", str(seed_only))
+    assert code == 0
+
+
+def test_refusals_exit_1_and_the_others_still_change(capsys, seed_only):
+    write_document(seed_only, "bad.txt", "---\ntitle: t\nheat: very\n---\n")
+    code, out, err = run(capsys, "unpublish", "bad.txt", "../x.txt", SEED_ID, "--docs", str(seed_only))
+    assert code == 1
+    assert out == f"unpublished: {SEED_ID}\n"
+    assert "refused: bad.txt:3: cannot be published until fixed" in err
+    assert "refused: ../x.txt: not a document id" in err
+
+
+def test_all_matching_is_a_dry_run_without_yes(capsys, docs):
+    frame = load_collection(docs).frame
+    matching = frame[(frame["category"] == "sport") & ~frame["published"]]
+    before = {doc_id: (docs / doc_id).read_bytes() for doc_id in matching.index}
+    code, out, err = run(capsys, "publish", "--all-matching", "--category", "sport", "--docs", str(docs))
+    assert code == 0
+    assert out.splitlines() == [f"would publish {doc_id}" for doc_id in matching.index]
+    assert f"{len(matching)} documents would change; add --yes" in err
+    assert all((docs / doc_id).read_bytes() == content for doc_id, content in before.items())
+
+    code, out, _ = run(capsys, "publish", "--all-matching", "--category", "sport", "--yes", "--docs", str(docs))
+    after = load_collection(docs).frame
+    assert code == 0 and len(out.splitlines()) == len(matching)
+    assert after[after["category"] == "sport"]["published"].all()
+    assert (after["published"] != frame["published"]).sum() == len(matching)
+
+
+def test_ids_and_all_matching_together_are_a_usage_error(capsys, seed_only):
+    with pytest.raises(SystemExit) as exit_info:
+        main_args = ["publish", SEED_ID, "--all-matching", "--docs", str(seed_only)]
+        run(capsys, *main_args)
+    assert exit_info.value.code == 2
+
+
+def test_history_and_undo(capsys, seed_only):
+    run(capsys, "unpublish", SEED_ID, "--docs", str(seed_only), "--editor", "Ann")
+    run(capsys, "publish", SEED_ID, "--docs", str(seed_only), "--editor", "Bob")
+    code, out, _ = run(capsys, "history", "--json", "--docs", str(seed_only))
+    entries = json.loads(out)
+    assert code == 0
+    assert [(e["editor"], e["old"], e["new"]) for e in entries] == [("Bob", False, True), ("Ann", True, False)]
+    code, out, _ = run(capsys, "history", "--limit", "1", "--docs", str(seed_only))
+    assert len(out.splitlines()) == 1 and "Bob" in out and "unpublished -> published" in out
+
+    code, out, _ = run(capsys, "undo", "--docs", str(seed_only), "--editor", "Cy")
+    assert (code, out) == (0, f"reverted: {SEED_ID}\n")
+    assert b"\npublished: false\n" in (seed_only / SEED_ID).read_bytes()
+    code, out, _ = run(capsys, "undo", "--change", entries[1]["change"], "--docs", str(seed_only))
+    assert code == 0
+    assert b"\npublished: true\n" in (seed_only / SEED_ID).read_bytes()
+
+
+def test_undo_with_nothing_logged(capsys, seed_only):
+    code, out, err = run(capsys, "undo", "--docs", str(seed_only))
+    assert (code, out) == (0, "") and "nothing to undo" in err
+
+
+def test_read_only_refuses_from_the_command_line(capsys, seed_only, monkeypatch):
+    monkeypatch.setenv("CURATION_READ_ONLY", "1")
+    code, _, err = run(capsys, "unpublish", SEED_ID, "--docs", str(seed_only))
+    assert code == 1 and "writing is switched off" in err
+
+
+@pytest.mark.parametrize("command", [["publish", SEED_ID], ["undo"], ["history"]])
+def test_a_missing_folder_is_a_usage_error(capsys, tmp_path, command):
+    code, _, err = run(capsys, *command, "--docs", str(tmp_path / "nope"))
+    assert code == 2 and "docs folder does not exist" in err
