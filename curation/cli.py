@@ -27,6 +27,7 @@ from curation.publish import (
     undo_change,
     undo_last,
 )
+from curation.wording import plural
 
 DOCS_ENV = "CURATION_DOCS"
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -38,10 +39,6 @@ class UsageError(Exception):
 
 def default_docs_folder() -> Path:
     return Path(os.environ.get(DOCS_ENV) or "seeds")
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
 def _date(text: str) -> dt.date:

@@ -7,6 +7,7 @@ or as a Problem; nothing is dropped silently.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from collections.abc import Callable, Iterable
@@ -198,6 +199,17 @@ def find_duplicates(frame: pd.DataFrame) -> list[Problem]:
                     message = f"likely a duplicate of {first}: same {column} {url}"
                     warnings.append(Problem(other, None, message, "duplicate"))
     return warnings
+
+
+def folder_fingerprint(folder: Path | str) -> str:
+    """A cheap digest of every document's name, size and times: it changes when any file does."""
+    scan = scan_folder(check_docs_folder(Path(folder)))
+    digest = hashlib.sha1(usedforsecurity=False)
+    for document in scan.files:
+        digest.update(f"{document.id}\0{document.size}\0{document.mtime_ns}\0{document.ctime_ns}\n".encode())
+    for problem in scan.problems:
+        digest.update(f"{problem.path}\0{problem.kind}\n".encode())
+    return digest.hexdigest()
 
 
 def load_collection(folder: Path | str, progress: ProgressCallback | None = None) -> Collection:

@@ -1,0 +1,67 @@
+"""Gallery: image previews as cards, with the same publish toggle as the table."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from curation.publish import is_read_only
+from curation.safety import escape_markdown, http_url, markdown_link
+from curation.views.session import dashboard, write_published
+from curation.views.shell import render_header
+
+CARDS_PER_PAGE = 24
+CARDS_PER_ROW = 4
+
+
+def toggle_published(doc_id: str, sha: str, key: str) -> None:
+    """Toggle callback: write the new value with the sha the card showed."""
+    board = dashboard()
+    value = bool(st.session_state[key])
+    outcomes = write_published(board.folder, [doc_id], value, {doc_id: sha}, board.editor)
+    if not outcomes or outcomes[0].failed:
+        st.session_state[key] = not value  # the card keeps showing what is on disk
+
+
+def render_card(row: pd.Series, doc_id: str) -> None:
+    with st.container(border=True):
+        image = http_url(row["image"])
+        if image:
+            st.image(image, width="stretch")
+        else:
+            st.markdown("🖼️ *no image*")
+        st.markdown(f"**{markdown_link(row['title'], row['webUrl'])}**")
+        date = row["publishedDateTime"].strftime("%Y-%m-%d") if pd.notna(row["publishedDateTime"]) else "no date"
+        quality = "–" if pd.isna(row["quality"]) else int(row["quality"])
+        heat = "–" if pd.isna(row["heat"]) else int(row["heat"])
+        st.caption(
+            f"{escape_markdown(row['provider'] or 'unknown provider')} · {date} · quality {quality} · heat {heat}"
+        )
+        if row["topics"]:
+            st.caption(escape_markdown(", ".join(row["topics"])))
+        key = f"gallery_published_{doc_id}_{row['sha256'][:12]}"
+        st.toggle(
+            "Published", value=bool(row["published"]), key=key, on_change=toggle_published,
+            args=(doc_id, row["sha256"], key), disabled=is_read_only(),
+        )  # fmt: skip
+
+
+board = dashboard()
+render_header(board, "Gallery")
+shown = board.shown
+if shown.empty:
+    st.info("No articles match the filters. Loosen them in the sidebar.")
+    st.stop()
+pages = max(1, math.ceil(len(shown) / CARDS_PER_PAGE))
+if st.session_state.get("gallery_page", 1) > pages:
+    st.session_state["gallery_page"] = 1
+page = st.pagination(pages, key="gallery_page") if pages > 1 else 1
+cards = shown.iloc[(page - 1) * CARDS_PER_PAGE : page * CARDS_PER_PAGE]
+for start in range(0, len(cards), CARDS_PER_ROW):
+    row_cards = cards.iloc[start : start + CARDS_PER_ROW]
+    for column, (doc_id, row) in zip(st.columns(CARDS_PER_ROW), row_cards.iterrows(), strict=False):
+        with column:
+            render_card(row, doc_id)
+st.caption(f"Page {page} of {pages} · {len(shown):,} shown articles")
