@@ -19,7 +19,7 @@ from curation.errors import CurationError
 from curation.export import frame_to_csv, frame_to_json
 from curation.presentation import article_details, article_table, export_file_name, image_urls
 from curation.publish import is_read_only
-from curation.safety import escape_markdown, markdown_link
+from curation.safety import escape_markdown, http_url, markdown_link
 from curation.views.session import Dashboard, dashboard, write_published
 from curation.views.shell import render_header
 
@@ -212,7 +212,8 @@ def render_details(board: Dashboard) -> None:
         st.error(str(error))
         return
     st.subheader(escape_markdown(str(details.get("title", doc_id))))
-    st.markdown(markdown_link("Open the article", details.get("webUrl")))
+    if http_url(details.get("webUrl")):
+        st.markdown(markdown_link("Open the article", details.get("webUrl")))
     if details.get("excerpt"):
         st.markdown(escape_markdown(str(details["excerpt"])))
     urls, left_out = image_urls(details)
