@@ -17,7 +17,7 @@ pages = st.navigation(
     ]
 )
 collection = current_collection(docs_folder())
-filters = render_filters(collection.frame)
+filters = render_filters(collection)
 editor = render_editor_identity()
-set_dashboard(Dashboard(collection, filters, filters.apply(collection.frame), editor))
+set_dashboard(Dashboard(collection, filters, filters.positions(collection.frame), editor))
 pages.run()

@@ -3,6 +3,10 @@
 The frame is indexed by `id`, the file's path relative to the folder with
 `/` separators. Every file that looks like a document ends up either as a row
 or as a Problem; nothing is dropped silently.
+
+Loading is incremental: parsed rows and problems are cached on disk (see
+curation.cache) and only new or changed files are parsed again, in worker
+processes when there are many.
 """
 
 from __future__ import annotations
@@ -11,13 +15,19 @@ import hashlib
 import os
 import stat
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from functools import cached_property
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from curation.atomic_files import TEMP_NAME, sweep_orphan_temp_files
+from curation.cache import STAT_COLUMNS, CachedParse, read_cache, write_cache
 from curation.documents import DOCUMENT_SUFFIXES, MAX_DOCUMENT_BYTES, read_article
 from curation.errors import DocsFolderError, DocumentError
 
@@ -30,6 +40,14 @@ COLUMNS = (
     "published", "provider", "domain", "topics", "image", "images", "related",
     "webUrl", "originalUrl", "ampWebUrl", "cdnAmpWebUrl", "sha256", "mtime_ns", "size",
 )  # fmt: skip
+COLUMN_TYPES = {
+    **{column: "str" for column in TEXT_COLUMNS},
+    "publishedDateTime": "datetime64[us, UTC]", "quality": "Int64", "heat": "Int64", "published": "bool",
+    "images": "int64", "related": "int64", "mtime_ns": "int64", "size": "int64", "topics": "object",
+}  # fmt: skip
+PARALLEL_FROM = 2000  # below this many files to parse, worker start-up costs more than it saves
+CHUNK_SIZE = 1000
+REWRITE_CACHE_FROM = 200  # rewrite the cache once this many files were parsed or dropped again
 
 ProgressCallback = Callable[[int, int], None]
 NOT_FOLLOWED = "is a symbolic link; links are never followed, copy the file in instead"
@@ -57,12 +75,12 @@ class Problem:
         return cls(error.path, error.line, error.message, error.kind)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DocumentFile:
     """A candidate document found by the scan, with the stat taken then."""
 
     id: str
-    path: Path
+    path: str
     size: int
     mtime_ns: int
     ctime_ns: int
@@ -76,6 +94,17 @@ class Collection:
     frame: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    parsed: int = 0  # how many files this load parsed (the rest came from the cache)
+
+    @cached_property
+    def facets(self) -> dict[str, pd.Series]:
+        """Article counts per category, provider, type and topic, computed once per load."""
+        facets = {
+            column: self.frame[column][self.frame[column] != ""].value_counts()
+            for column in ("category", "provider", "type")
+        }
+        facets["topic"] = self.frame["topics"].explode().dropna().value_counts()
+        return facets
 
 
 def is_document_name(name: str) -> bool:
@@ -94,45 +123,66 @@ def check_docs_folder(folder: Path) -> Path:
 
 @dataclass
 class FolderScan:
-    """What one walk of the docs folder found."""
+    """What one walk of the docs folder found, as columns (100,000 objects cost more than the stats)."""
 
-    files: list[DocumentFile] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
+    sizes: list[int] = field(default_factory=list)
+    mtimes: list[int] = field(default_factory=list)
+    ctimes: list[int] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     temp_files: list[tuple[str, Path]] = field(default_factory=list)  # (document id, temp file)
+
+    @property
+    def files(self) -> list[DocumentFile]:
+        """The scanned documents in id order."""
+        columns = zip(self.ids, self.paths, self.sizes, self.mtimes, self.ctimes, strict=True)
+        return sorted((DocumentFile(*values) for values in columns), key=lambda document: document.id)
+
+    def stats(self) -> pd.DataFrame:
+        """size, mtime_ns and ctime_ns per id."""
+        index = pd.Index(self.ids, name="id", dtype="str")
+        columns = {"size": self.sizes, "mtime_ns": self.mtimes, "ctime_ns": self.ctimes}
+        return pd.DataFrame({key: np.array(values, dtype=np.int64) for key, values in columns.items()}, index=index)
 
 
 def scan_folder(folder: Path) -> FolderScan:
     """Every document file below the folder; links and odd files become problems."""
     scan = FolderScan()
-    files, problems = scan.files, scan.problems
-    pending = [(folder, "")]
+    problems = scan.problems
+    ids, paths, sizes, mtimes, ctimes = scan.ids, scan.paths, scan.sizes, scan.mtimes, scan.ctimes
+    pending = [(str(folder), "")]
     while pending:
         directory, prefix = pending.pop()
         try:
-            entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+            entries = list(os.scandir(directory))
         except OSError as error:
             problems.append(Problem(prefix or ".", None, f"cannot list folder: {error.strerror}", "unreadable"))
             continue
         for entry in entries:
-            rel = prefix + entry.name
-            if entry.name.startswith("."):
+            name = entry.name
+            if name.startswith("."):
                 # hidden, including the app's own .curation/ state; a temp file a
                 # killed writer left behind is remembered so it can be swept.
-                temp = TEMP_NAME.match(entry.name)
+                temp = TEMP_NAME.match(name)
                 if temp and is_document_name(temp["name"]) and entry.is_file(follow_symlinks=False):
                     scan.temp_files.append((prefix + temp["name"], Path(entry.path)))
                 continue
+            rel = prefix + name
             if entry.is_symlink():
                 problems.append(Problem(rel, None, NOT_FOLLOWED, "not-a-file"))
             elif entry.is_dir(follow_symlinks=False):
-                pending.append((Path(entry.path), rel + "/"))
-            elif is_document_name(entry.name):
+                pending.append((entry.path, rel + "/"))
+            elif name.lower().endswith(DOCUMENT_SUFFIXES):
                 info = entry.stat(follow_symlinks=False)
                 if stat.S_ISREG(info.st_mode):
-                    files.append(DocumentFile(rel, Path(entry.path), info.st_size, info.st_mtime_ns, info.st_ctime_ns))
+                    ids.append(rel)
+                    paths.append(entry.path)
+                    sizes.append(info.st_size)
+                    mtimes.append(info.st_mtime_ns)
+                    ctimes.append(info.st_ctime_ns)
                 else:
                     problems.append(Problem(rel, None, NOT_REGULAR, "not-a-file"))
-    files.sort(key=lambda document: document.id)
     return scan
 
 
@@ -152,36 +202,78 @@ def read_document_file(document: DocumentFile) -> dict[str, Any]:
     except OSError as error:
         raise DocumentError(document.id, f"cannot read file: {error.strerror}", kind="unreadable") from None
     row = read_article(raw, document.id)
-    row.update(id=document.id, mtime_ns=document.mtime_ns, size=len(raw))
+    row.update(id=document.id, mtime_ns=document.mtime_ns, size=document.size, ctime_ns=document.ctime_ns)
     return row
 
 
-def parse_files(
-    documents: Iterable[DocumentFile], progress: ProgressCallback | None = None, total: int = 0
-) -> tuple[list[dict[str, Any]], list[Problem]]:
-    """Read and parse files in order; each becomes a row or a problem."""
+def parse_files(documents: Iterable[DocumentFile]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Read and parse files in order; each becomes a row or a problem record (with its stat)."""
     rows: list[dict[str, Any]] = []
-    problems: list[Problem] = []
-    for done, document in enumerate(documents, start=1):
+    problems: list[dict[str, Any]] = []
+    for document in documents:
         try:
             rows.append(read_document_file(document))
         except DocumentError as error:
-            problems.append(Problem.from_error(error))
-        if progress is not None and done % 500 == 0:
-            progress(done, total)
+            stats = {"size": document.size, "mtime_ns": document.mtime_ns, "ctime_ns": document.ctime_ns}
+            problems.append({**Problem.from_error(error).to_dict(), **stats})
     return rows, problems
 
 
+def parse_in_parallel(
+    documents: list[DocumentFile], progress: ProgressCallback | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """parse_files over every core, in chunks; results in the order given."""
+    workers = os.cpu_count() or 1
+    chunks = [documents[start : start + CHUNK_SIZE] for start in range(0, len(documents), CHUNK_SIZE)]
+    results = None
+    if workers >= 2 and len(documents) >= PARALLEL_FROM:
+        try:
+            results = _parse_chunks_in_workers(chunks, workers, len(documents), progress)
+        except (BrokenProcessPool, OSError):
+            results = None  # e.g. a parent whose __main__ spawn cannot re-import: parse here
+    if results is None:
+        results = []
+        for number, chunk in enumerate(chunks, start=1):
+            results.append(parse_files(chunk))
+            if progress is not None:
+                progress(min(number * CHUNK_SIZE, len(documents)), len(documents))
+    rows = [row for chunk_rows, _ in results for row in chunk_rows]
+    problems = [problem for _, chunk_problems in results for problem in chunk_problems]
+    return rows, problems
+
+
+def _parse_chunks_in_workers(
+    chunks: list[list[DocumentFile]], workers: int, total: int, progress: ProgressCallback | None
+) -> list[tuple[list, list]]:
+    # spawn, not fork: the dashboard runs this from a thread of a threaded server.
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        futures = {pool.submit(parse_files, chunk): number for number, chunk in enumerate(chunks)}
+        done: dict[int, tuple[list, list]] = {}
+        for finished, future in enumerate(as_completed(futures), start=1):
+            done[futures[future]] = future.result()
+            if progress is not None:
+                progress(min(finished * CHUNK_SIZE, total), total)
+    return [done[number] for number in range(len(chunks))]
+
+
+def typed_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The canonical column types, whichever way the rows were built."""
+    return frame.astype(COLUMN_TYPES)
+
+
 def frame_from_rows(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Rows -> the typed frame, indexed by id (stable dtypes even when empty)."""
-    frame = pd.DataFrame.from_records(rows, columns=["id", *COLUMNS])
-    frame = frame.astype({column: "str" for column in TEXT_COLUMNS})
-    frame["publishedDateTime"] = pd.to_datetime(frame["publishedDateTime"], utc=True).astype("datetime64[us, UTC]")
-    frame = frame.astype(
-        {"quality": "Int64", "heat": "Int64", "published": "bool", "images": "int64",
-         "related": "int64", "mtime_ns": "int64", "size": "int64", "topics": "object"}
-    )  # fmt: skip
-    return frame.set_index("id").sort_index()
+    """Rows -> the typed frame, indexed by id, with the ctime_ns the cache needs."""
+    frame = pd.DataFrame.from_records(rows, columns=["id", *COLUMNS, "ctime_ns"])
+    frame["publishedDateTime"] = pd.to_datetime(frame["publishedDateTime"], utc=True)
+    frame = typed_frame(frame).astype({"ctime_ns": "int64"})
+    return frame.set_index("id")
+
+
+def _problem_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(records, columns=["path", "line", "message", "kind", *STAT_COLUMNS])
+    return frame.astype(
+        {"path": "str", "line": "Int64", "message": "str", "kind": "str", **dict.fromkeys(STAT_COLUMNS, "int64")}
+    )
 
 
 def find_duplicates(frame: pd.DataFrame) -> list[Problem]:
@@ -201,8 +293,51 @@ def find_duplicates(frame: pd.DataFrame) -> list[Problem]:
     return warnings
 
 
+_known_folders: dict[str, list[str]] = {}  # docs folder -> its folders, as last walked
+
+
+def _walk_folders(root: str) -> list[str]:
+    folders, pending = [], [root]
+    while pending:
+        directory = pending.pop()
+        folders.append(directory)
+        try:
+            with os.scandir(directory) as entries:
+                pending.extend(
+                    e.path for e in entries if not e.name.startswith(".") and e.is_dir(follow_symlinks=False)
+                )
+        except OSError:
+            continue
+    return folders
+
+
+def _folder_times(folders: list[str]) -> list[tuple[str, int]]:
+    times = []
+    for directory in folders:
+        try:
+            times.append((directory, os.stat(directory).st_mtime_ns))
+        except OSError:
+            times.append((directory, -1))
+    return times
+
+
+def quick_fingerprint(folder: Path | str) -> str:
+    """A digest of every folder's mtime: it changes when a file is added, removed, renamed or
+    atomically replaced. Only the folders are stat-ed; they are listed again only when one changed."""
+    root = str(check_docs_folder(Path(folder)))
+    known = _known_folders.get(root)
+    times = _folder_times(known) if known else None
+    if times is None or times != _known_times.get(root):
+        _known_folders[root] = known = _walk_folders(root)
+        times = _known_times[root] = _folder_times(known)
+    return hashlib.sha1(repr(times).encode(), usedforsecurity=False).hexdigest()
+
+
+_known_times: dict[str, list[tuple[str, int]]] = {}
+
+
 def folder_fingerprint(folder: Path | str) -> str:
-    """A cheap digest of every document's name, size and times: it changes when any file does."""
+    """A digest of every document's name, size and times: it changes when any file does."""
     scan = scan_folder(check_docs_folder(Path(folder)))
     digest = hashlib.sha1(usedforsecurity=False)
     for document in scan.files:
@@ -212,12 +347,58 @@ def folder_fingerprint(folder: Path | str) -> str:
     return digest.hexdigest()
 
 
-def load_collection(folder: Path | str, progress: ProgressCallback | None = None) -> Collection:
-    """Load every document below the folder into a Collection."""
+def _still_valid(scanned: pd.DataFrame, cached: pd.DataFrame) -> np.ndarray:
+    """Positions in `cached` whose stat equals the stat just taken (hash lookups, no string joins)."""
+    positions = cached.index.get_indexer(scanned.index)
+    present = positions >= 0
+    then = cached[list(STAT_COLUMNS)].to_numpy()[positions[present]]
+    now = scanned[list(STAT_COLUMNS)].to_numpy()[present]
+    return positions[present][(now == then).all(axis=1)]
+
+
+def _reusable(scan: FolderScan, cached: CachedParse | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The cached rows and problem records whose file has not changed since it was parsed."""
+    if cached is None:
+        return frame_from_rows([]), _problem_frame([])
+    scanned = scan.stats()
+    rows = cached.rows.take(np.sort(_still_valid(scanned, cached.rows)))
+    problems = cached.problems.take(np.sort(_still_valid(scanned, cached.problems.set_index("path", drop=False))))
+    return rows, problems
+
+
+def _files_to_parse(scan: FolderScan, reused: set[str]) -> list[DocumentFile]:
+    columns = zip(scan.ids, scan.paths, scan.sizes, scan.mtimes, scan.ctimes, strict=True)
+    files = [DocumentFile(*values) for values in columns if values[0] not in reused]
+    return sorted(files, key=lambda document: document.id)
+
+
+def _problems_from_records(records: pd.DataFrame) -> list[Problem]:
+    return [
+        Problem(record.path, None if pd.isna(record.line) else int(record.line), record.message, record.kind)
+        for record in records.itertuples(index=False)
+    ]
+
+
+def load_collection(
+    folder: Path | str, progress: ProgressCallback | None = None, *, use_cache: bool = True
+) -> Collection:
+    """Load every document below the folder: cached rows for unchanged files, parsing the rest."""
     folder = check_docs_folder(Path(folder))
-    scan = scan_folder(folder)
+    with ThreadPoolExecutor(1) as reader:
+        # Reading the cache (Arrow, outside the GIL) overlaps the stat calls of the scan.
+        pending_cache = reader.submit(read_cache, folder, COLUMNS) if use_cache else None
+        scan = scan_folder(folder)
+        cached = pending_cache.result() if pending_cache else None
     sweep_orphan_temp_files(folder, scan.temp_files)
-    rows, parse_problems = parse_files(scan.files, progress, len(scan.files))
-    frame = frame_from_rows(rows)
-    all_problems = sorted(scan.problems + parse_problems, key=lambda problem: problem.path)
-    return Collection(folder, frame, all_problems, find_duplicates(frame))
+    kept_rows, kept_problems = _reusable(scan, cached)
+    to_parse = _files_to_parse(scan, set(kept_rows.index).union(kept_problems["path"]))
+    new_rows, new_problems = parse_in_parallel(to_parse, progress)
+    # Cached rows come back typed and in id order; only a merge needs both again.
+    rows = typed_frame(pd.concat([kept_rows, frame_from_rows(new_rows)])).sort_index() if new_rows else kept_rows
+    problem_records = pd.concat([kept_problems, _problem_frame(new_problems)]) if new_problems else kept_problems
+    stale = 0 if cached is None else len(cached.rows) + len(cached.problems) - len(kept_rows) - len(kept_problems)
+    if use_cache and (cached is None or len(to_parse) + stale >= REWRITE_CACHE_FROM):
+        write_cache(folder, rows, problem_records.reset_index(drop=True))
+    problems = sorted(scan.problems + _problems_from_records(problem_records), key=lambda problem: problem.path)
+    frame = rows.drop(columns="ctime_ns")
+    return Collection(folder, frame, problems, find_duplicates(frame), parsed=len(to_parse))

@@ -80,33 +80,52 @@ def decode_document(raw: bytes, path: str) -> str:
         ) from None
 
 
-def parse_front_matter(raw: bytes, path: str) -> FrontMatter:
-    """Split and parse the front matter of one file's bytes."""
+def parse_front_matter(raw: bytes, path: str, summarized: tuple[str, ...] = ()) -> FrontMatter:
+    """Split and parse the front matter of one file's bytes.
+
+    Keys in `summarized` whose value is a list are not built in full: they hold
+    a ListSummary (length and first image URL), which is all a row needs and
+    saves about a third of the parse time.
+    """
     text = decode_document(raw, path)
     first_line_end = text.find("\n")
     first_line = text if first_line_end < 0 else text[:first_line_end]
     if first_line.rstrip("\r \t") != "---":
         raise DocumentError(path, "no front matter: the first line must be `---`", 1, kind="front-matter")
     yaml_start = first_line_end + 1 if first_line_end >= 0 else len(text)
-    closing = _CLOSING_LINE.search(text, yaml_start)
-    if closing is None:
+    yaml_end = _closing_line_start(text, yaml_start)
+    if yaml_end is None:
         raise DocumentError(
             path,
             "front matter is never closed: add a `---` line after the last field",
             1,
             kind="front-matter",
         )
-    yaml_text = text[yaml_start : closing.start()]
-    data, key_lines, single_line_keys = _load_mapping(yaml_text, path)
-    return FrontMatter(data, text, yaml_start, closing.start(), key_lines, single_line_keys)
+    yaml_text = text[yaml_start:yaml_end]
+    data, key_lines, single_line_keys = _load_mapping(yaml_text, path, summarized)
+    return FrontMatter(data, text, yaml_start, yaml_end, key_lines, single_line_keys)
 
 
-def _load_mapping(yaml_text: str, path: str) -> tuple[dict[str, Any], dict[str, int], frozenset[str]]:
+def _closing_line_start(text: str, start: int) -> int | None:
+    """Where the next line that is just `---` starts (str.find is much faster than a regex here)."""
+    at = start
+    while True:
+        if text.startswith("---", at) and _CLOSING_LINE.match(text, at):
+            return at
+        newline = text.find("\n---", at)
+        if newline < 0:
+            return None
+        at = newline + 1
+
+
+def _load_mapping(
+    yaml_text: str, path: str, summarized: tuple[str, ...] = ()
+) -> tuple[dict[str, Any], dict[str, int], frozenset[str]]:
     """YAML text -> (mapping, key -> file line); refuses what could mislead."""
     # The YAML starts on line 2 of the file; marks count lines from 0.
     line_offset = 2
     try:
-        if _MAYBE_ANCHOR_OR_ALIAS.search(yaml_text):
+        if ("&" in yaml_text or "*" in yaml_text) and _MAYBE_ANCHOR_OR_ALIAS.search(yaml_text):
             _refuse_anchors_and_aliases(yaml_text, path, line_offset)
         loader = SafeYamlLoader(yaml_text)
         try:
@@ -120,7 +139,7 @@ def _load_mapping(yaml_text: str, path: str) -> tuple[dict[str, Any], dict[str, 
                     kind="not-a-mapping",
                 )
             key_lines, single_line_keys = _top_level_keys(node, path, line_offset)
-            data = _construct_mapping(loader, node, path, line_offset)
+            data = _construct_mapping(loader, node, path, line_offset, summarized)
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as error:
@@ -137,11 +156,38 @@ def _load_mapping(yaml_text: str, path: str) -> tuple[dict[str, Any], dict[str, 
     return data, key_lines, single_line_keys
 
 
-def _construct_mapping(loader: Any, node: yaml.MappingNode, path: str, line_offset: int) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ListSummary:
+    """A list value that was counted, not built: its length and its first item's URL."""
+
+    length: int
+    first_url: str
+
+
+def _summarize(loader: Any, node: yaml.SequenceNode) -> ListSummary:
+    first_url = ""
+    for item in node.value:
+        url_node = item
+        if isinstance(item, yaml.MappingNode):
+            url_node = next((value for key, value in item.value if key.value == "url"), None)
+        if isinstance(url_node, yaml.ScalarNode):
+            url = loader.construct_object(url_node)
+            if isinstance(url, str) and url:
+                first_url = url
+                break
+    return ListSummary(len(node.value), first_url)
+
+
+def _construct_mapping(
+    loader: Any, node: yaml.MappingNode, path: str, line_offset: int, summarized: tuple[str, ...] = ()
+) -> dict[str, Any]:
     # Value by value, so a value that cannot be built names its own line.
     data: dict[str, Any] = {}
     for key_node, value_node in node.value:
         try:
+            if key_node.value in summarized and isinstance(value_node, yaml.SequenceNode):
+                data[key_node.value] = _summarize(loader, value_node)
+                continue
             data[loader.construct_object(key_node, deep=True)] = loader.construct_object(value_node, deep=True)
         except (ValueError, TypeError, OverflowError) as error:
             # e.g. a timestamp such as 2023-02-30 that matches YAML's pattern
@@ -220,9 +266,12 @@ def article_fields(front_matter: FrontMatter, path: str) -> dict[str, Any]:
     fields["provider"], fields["domain"] = _provider(data.get("provider"), problem)
     fields["topics"] = _topics(data.get("topics"), problem)
     images = _list_of(data.get("images"), "images", problem)
-    fields["image"] = _first_image_url(images)
-    fields["images"] = len(images)
-    fields["related"] = len(_list_of(data.get("related"), "related", problem))
+    if isinstance(images, ListSummary):
+        fields["image"], fields["images"] = images.first_url, images.length
+    else:
+        fields["image"], fields["images"] = _first_image_url(images), len(images)
+    related = _list_of(data.get("related"), "related", problem)
+    fields["related"] = related.length if isinstance(related, ListSummary) else len(related)
     return fields
 
 
@@ -271,10 +320,10 @@ def _topics(value: Any, problem) -> list[str]:
     raise problem("topics", "`topics` must be a list of names, one `- name` line each")
 
 
-def _list_of(value: Any, key: str, problem) -> list[Any]:
+def _list_of(value: Any, key: str, problem) -> list[Any] | ListSummary:
     if value is None:
         return []
-    if isinstance(value, list):
+    if isinstance(value, (list, ListSummary)):
         return value
     raise problem(key, f"`{key}` must be a list of `- ` items")
 
@@ -289,6 +338,7 @@ def _first_image_url(images: list[Any]) -> str:
 
 def read_article(raw: bytes, path: str) -> dict[str, Any]:
     """One file's bytes -> the row the collection holds for it."""
-    fields = article_fields(parse_front_matter(raw, path), path)
+    # Related items and images are only counted here; publishing still builds and compares everything.
+    fields = article_fields(parse_front_matter(raw, path, summarized=("related", "images")), path)
     fields["sha256"] = sha256_of(raw)
     return fields

@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, fields, replace
 
+import numpy as np
 import pandas as pd
 
 PUBLISHED_STATES = ("all", "published", "unpublished")
@@ -64,6 +65,22 @@ class Filters:
 
     def apply(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The matching rows of the frame, in the requested order."""
+        if not frame.index.is_monotonic_increasing:
+            frame = frame.sort_index()  # the loader's frames are in id order already
+        return frame.take(self.positions(frame))
+
+    def positions(self, frame: pd.DataFrame) -> np.ndarray:
+        """Row positions of the matching rows in the requested order; ties keep the frame's
+        (id) order. Cheaper than apply() when only a page of rows is needed."""
+        matching = np.flatnonzero(self.matches(frame).to_numpy())
+        if self.sort == "id":
+            return matching[::-1] if self.descending else matching
+        values = frame[self.sort].iloc[matching].reset_index(drop=True)
+        order = values.sort_values(ascending=not self.descending, na_position="last", kind="stable").index
+        return matching[order.to_numpy()]
+
+    def matches(self, frame: pd.DataFrame) -> pd.Series:
+        """True for each row the filters keep."""
         keep = pd.Series(True, index=frame.index)
         if self.search.strip():
             needle = self.search.strip()
@@ -91,7 +108,7 @@ class Filters:
             keep &= frame["publishedDateTime"] < _utc_midnight(self.until + dt.timedelta(days=1))
         if self.has_image:
             keep &= frame["image"] != ""
-        return _sorted(frame[keep.fillna(False).astype(bool)], self.sort, self.descending)
+        return keep.fillna(False).astype(bool)
 
     def describe(self) -> str:
         """The filter as one sentence, e.g. 'unpublished · category news · quality ≥ 60'."""
@@ -159,11 +176,3 @@ def _describe_range(label: str, low: int | None, high: int | None) -> list[str]:
     if high is not None:
         return [f"{label} ≤ {high}"]
     return []
-
-
-def _sorted(frame: pd.DataFrame, column: str, descending: bool) -> pd.DataFrame:
-    if column == "id":
-        return frame.sort_index(ascending=not descending)
-    # The id breaks ties, so equal scores keep a stable, repeatable order.
-    ordered = frame.sort_index().sort_values(column, ascending=not descending, na_position="last", kind="stable")
-    return ordered

@@ -39,3 +39,19 @@ def write_document(folder: Path, name: str, text: str | bytes) -> Path:
         text = text.encode("utf-8")
     path.write_bytes(text)
     return path
+
+
+@pytest.fixture(scope="module")
+def golden_copy(tmp_path_factory) -> Path:
+    """A private copy of the golden documents (loading writes a cache beside them)."""
+    folder = tmp_path_factory.mktemp("golden") / "documents"
+    shutil.copytree(GOLDEN_DIR, folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def seeds_copy(tmp_path_factory) -> Path:
+    """A module-wide private copy of seeds/ for tests that only read."""
+    folder = tmp_path_factory.mktemp("seeds") / "docs"
+    shutil.copytree(SEEDS, folder)
+    return folder

@@ -9,10 +9,8 @@ from curation.collection import load_collection
 
 
 @pytest.fixture(scope="module")
-def frame():
-    from tests.conftest import SEEDS
-
-    return load_collection(SEEDS).frame
+def frame(seeds_copy):
+    return load_collection(seeds_copy).frame
 
 
 def dataset(chart) -> list[dict]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from curation.cli import main
-from tests.conftest import GOLDEN_DIR, SEED_ID, write_document
+from tests.conftest import SEED_ID, write_document
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -39,8 +39,8 @@ def test_validate_reports_each_problem_as_path_line_message(capsys, tmp_path):
     ]
 
 
-def test_validate_json(capsys):
-    code, out, _ = run(capsys, "validate", "--json", "--docs", str(GOLDEN_DIR))
+def test_validate_json(capsys, golden_copy):
+    code, out, _ = run(capsys, "validate", "--json", "--docs", str(golden_copy))
     report = json.loads(out)
     assert code == 1
     assert report["documents"] == 9

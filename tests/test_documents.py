@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -21,8 +20,8 @@ GOLDEN_CASES = sorted(path.name.removesuffix(".expected.json") for path in GOLDE
 
 
 @pytest.fixture(scope="module")
-def golden_collection():
-    return load_collection(GOLDEN)
+def golden_collection(golden_copy):
+    return load_collection(golden_copy)
 
 
 def _plain(value):
@@ -82,19 +81,19 @@ def test_secured_is_never_in_the_frame(seed_only):
     assert not frame.astype(str).apply(lambda column: column.str.contains("ZmNiKlXaNX4Y")).any().any()
 
 
-def test_frame_has_stable_types_even_when_empty(tmp_path):
+def test_frame_has_stable_types_even_when_empty(tmp_path, golden_collection):
     empty = load_collection(tmp_path).frame
-    full = load_collection(GOLDEN).frame
+    full = golden_collection.frame
     assert empty.index.name == full.index.name == "id"
     assert empty.dtypes.to_dict() == full.dtypes.to_dict()
     assert str(full["publishedDateTime"].dtype).endswith("UTC]")
     assert str(full["quality"].dtype) == "Int64"
 
 
-def test_pure_python_fallback_loader_gives_the_same_results(monkeypatch, golden_collection):
+def test_pure_python_fallback_loader_gives_the_same_results(monkeypatch, golden_collection, golden_copy):
     """Where libyaml is missing the SafeLoader gives the same rows and problems."""
     monkeypatch.setattr(documents, "SafeYamlLoader", yaml.SafeLoader)
-    fallback = load_collection(GOLDEN)
+    fallback = load_collection(golden_copy, use_cache=False)
     pd.testing.assert_frame_equal(fallback.frame, golden_collection.frame)
     assert [(p.path, p.kind) for p in fallback.problems] == [(p.path, p.kind) for p in golden_collection.problems]
 
@@ -152,16 +151,19 @@ def test_duplicate_urls_are_warnings_not_problems(tmp_path):
     assert "a.txt" in collection.warnings[0].message
 
 
-def test_seeds_folder_is_clean():
+def test_seeds_folder_is_clean(seeds_copy):
     """The shipped seeds load without a single problem."""
-    collection = load_collection(Path(__file__).resolve().parent.parent / "seeds")
+    collection = load_collection(seeds_copy)
     assert collection.problems == []
     assert len(collection.frame) > 200
     assert 0.2 < collection.frame["published"].mean() < 0.45
 
 
-def test_the_loader_never_writes_into_the_folder(tmp_path):
+def test_the_loader_writes_only_its_hidden_cache(tmp_path):
+    """Loading never touches a document; its own state stays in .curation/."""
     shutil.copytree(GOLDEN, tmp_path / "docs")
-    before = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
+    before = {p: p.read_bytes() for p in (tmp_path / "docs").iterdir() if p.is_file()}
     load_collection(tmp_path / "docs")
-    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == before
+    after = {p: p.read_bytes() for p in (tmp_path / "docs").iterdir() if p.is_file()}
+    assert after == before
+    assert {p.name for p in (tmp_path / "docs").iterdir() if p.is_dir()} == {".curation"}

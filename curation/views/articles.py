@@ -60,6 +60,11 @@ def apply_table_edits(board: Dashboard) -> bool:
     return True
 
 
+def selected_in(index: pd.Index) -> set[str]:
+    """The selected ids that are in this index (a set of 100,000 ids would cost more than the page)."""
+    return {doc_id for doc_id in st.session_state.get(SELECTED_KEY, set()) if doc_id in index}
+
+
 def request_bulk(value: bool, scope: str) -> None:
     """Button callback: remember what the editor asked for; the dialog confirms it."""
     board = dashboard()  # the run the editor was looking at
@@ -119,10 +124,10 @@ def render_bulk_summary() -> None:
 
 
 def render_bulk_and_export(board: Dashboard) -> None:
-    selected = st.session_state.get(SELECTED_KEY, set()) & set(board.shown.index)
+    selected = selected_in(board.shown_ids)
     columns = st.columns(6)
     writable = not is_read_only()
-    shown_count = len(board.shown)
+    shown_count = board.shown_count
     for column, (value, scope, count) in zip(
         columns[:4],
         ((True, "shown", shown_count), (False, "shown", shown_count),
@@ -136,28 +141,26 @@ def render_bulk_and_export(board: Dashboard) -> None:
             disabled=not (writable and count), width="stretch",
         )  # fmt: skip
     today = dt.datetime.now(dt.UTC).date()
-    shown = board.shown
     columns[4].download_button(
-        "Download CSV", data=lambda: frame_to_csv(shown), file_name=export_file_name(board.filters, "csv", today),
+        "Download CSV", data=lambda: frame_to_csv(board.shown), file_name=export_file_name(board.filters, "csv", today),
         mime="text/csv", key="export_csv", icon=":material/download:", on_click="ignore", width="stretch",
     )  # fmt: skip
     columns[5].download_button(
-        "Download JSON", data=lambda: frame_to_json(shown),
+        "Download JSON", data=lambda: frame_to_json(board.shown),
         file_name=export_file_name(board.filters, "json", today), mime="application/json",
         key="export_json", icon=":material/download:", on_click="ignore", width="stretch",
     )  # fmt: skip
 
 
 def render_table(board: Dashboard) -> None:
-    shown = board.shown
     size_column, page_column = st.columns([1, 5], vertical_alignment="bottom")
     page_size = size_column.selectbox("Rows per page", PAGE_SIZES, index=1, key="page_size")
-    pages = max(1, math.ceil(len(shown) / page_size))
+    pages = max(1, math.ceil(board.shown_count / page_size))
     if st.session_state.get("articles_page", 1) > pages:
         st.session_state["articles_page"] = 1
     with page_column:
         page = st.pagination(pages, key="articles_page") if pages > 1 else 1
-    rows = shown.iloc[(page - 1) * page_size : page * page_size]
+    rows = board.shown_rows((page - 1) * page_size, page * page_size)
     selected = st.session_state.get(SELECTED_KEY, set())
     digest = hashlib.sha1("".join(rows.index + rows["sha256"]).encode(), usedforsecurity=False).hexdigest()[:12]
     key = f"articles_editor_{st.session_state.get(GENERATION_KEY, 0)}_{digest}"
@@ -194,11 +197,11 @@ def render_table(board: Dashboard) -> None:
         "shas": list(rows["sha256"]),
         "published": [bool(value) for value in rows["published"]],
     }
-    st.caption(f"Page {page} of {pages} · {len(rows):,} of {len(shown):,} shown articles")
+    st.caption(f"Page {page} of {pages} · {len(rows):,} of {board.shown_count:,} shown articles")
 
 
 def render_details(board: Dashboard) -> None:
-    selected = sorted(st.session_state.get(SELECTED_KEY, set()) & set(board.collection.frame.index))
+    selected = sorted(selected_in(board.collection.frame.index))
     if not selected:
         st.caption("Tick **Select** on a row to see all of its details here.")
         return

@@ -50,18 +50,17 @@ def render_card(row: pd.Series, doc_id: str) -> None:
 
 board = dashboard()
 render_header(board, "Gallery")
-shown = board.shown
-if shown.empty:
+if not board.shown_count:
     st.info("No articles match the filters. Loosen them in the sidebar.")
     st.stop()
-pages = max(1, math.ceil(len(shown) / CARDS_PER_PAGE))
+pages = max(1, math.ceil(board.shown_count / CARDS_PER_PAGE))
 if st.session_state.get("gallery_page", 1) > pages:
     st.session_state["gallery_page"] = 1
 page = st.pagination(pages, key="gallery_page") if pages > 1 else 1
-cards = shown.iloc[(page - 1) * CARDS_PER_PAGE : page * CARDS_PER_PAGE]
+cards = board.shown_rows((page - 1) * CARDS_PER_PAGE, page * CARDS_PER_PAGE)
 for start in range(0, len(cards), CARDS_PER_ROW):
     row_cards = cards.iloc[start : start + CARDS_PER_ROW]
     for column, (doc_id, row) in zip(st.columns(CARDS_PER_ROW), row_cards.iterrows(), strict=False):
         with column:
             render_card(row, doc_id)
-st.caption(f"Page {page} of {pages} · {len(shown):,} shown articles")
+st.caption(f"Page {page} of {pages} · {board.shown_count:,} shown articles")

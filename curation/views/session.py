@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
-from curation.collection import Collection, folder_fingerprint, load_collection
+from curation.collection import Collection, folder_fingerprint, load_collection, quick_fingerprint
 from curation.errors import CurationError
 from curation.filters import Filters
 from curation.publish import Outcome, set_published_many
@@ -21,16 +23,37 @@ FLASH_KEY = "_flash"
 
 @dataclass(frozen=True)
 class Dashboard:
-    """What every page of one run shares: the collection, the filter and what it shows."""
+    """What every page of one run shares: the collection, the filter and what it shows.
+
+    The shown rows are kept as positions: a page of the table needs 50 rows,
+    and copying every column of 100,000 would cost more than the whole rerun.
+    """
 
     collection: Collection
     filters: Filters
-    shown: pd.DataFrame
+    positions: np.ndarray
     editor: str
 
     @property
     def folder(self) -> Path:
         return self.collection.folder
+
+    @property
+    def shown_count(self) -> int:
+        return len(self.positions)
+
+    @cached_property
+    def shown(self) -> pd.DataFrame:
+        """Every shown row with every column (for export, bulk actions and charts)."""
+        return self.collection.frame.take(self.positions)
+
+    @cached_property
+    def shown_ids(self) -> pd.Index:
+        return self.collection.frame.index[self.positions]
+
+    def shown_rows(self, start: int, stop: int) -> pd.DataFrame:
+        """One page of the shown rows."""
+        return self.collection.frame.take(self.positions[start:stop])
 
 
 def docs_folder() -> Path:
@@ -39,15 +62,36 @@ def docs_folder() -> Path:
     return Path(configured) if configured else REPO / "seeds"
 
 
-@st.cache_resource(max_entries=4, show_spinner="Loading articles…")
-def _collection_for(folder: str, fingerprint: str) -> Collection:
+FULL_CHECK_SECONDS = 30
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _collection_for(folder: str, quick: str, full: str) -> Collection:
     # Shared by every session and never mutated: filters return new frames.
-    return load_collection(folder)
+    bar = st.empty()
+
+    def show_progress(done: int, total: int) -> None:
+        bar.progress(done / total, text=f"Reading {done:,} of {total:,} new or changed documents…")
+
+    with st.spinner("Loading articles…"):
+        collection = load_collection(folder, progress=show_progress)
+    bar.empty()
+    return collection
+
+
+@st.cache_data(ttl=FULL_CHECK_SECONDS, show_spinner=False)
+def _full_fingerprint(folder: str) -> str:
+    return folder_fingerprint(folder)
 
 
 def current_collection(folder: Path) -> Collection:
-    """The folder's collection, reloaded when any file in it changed."""
-    return _collection_for(str(folder), folder_fingerprint(folder))
+    """The folder's collection, reloaded when a file in it changed.
+
+    Every rerun compares the folders' mtimes (cheap: adds, deletes, renames and
+    atomic saves, including ours, change them); the stat of every file, which
+    also sees an edit written in place, is compared at most every 30 seconds.
+    """
+    return _collection_for(str(folder), quick_fingerprint(folder), _full_fingerprint(str(folder)))
 
 
 def set_dashboard(dashboard: Dashboard) -> None:

@@ -13,7 +13,7 @@ def render_header(dashboard: Dashboard, title: str) -> None:
     st.title(title)
     problems = len(collection.problems)
     counts = (
-        f"{plural(len(collection.frame), 'article')} · {len(dashboard.shown):,} shown · {plural(problems, 'problem')}"
+        f"{plural(len(collection.frame), 'article')} · {dashboard.shown_count:,} shown · {plural(problems, 'problem')}"
     )
     st.markdown(f"**{counts}** — {dashboard.filters.describe()}")
     show_flashes()

@@ -9,9 +9,9 @@ four keep the plain values in the URL by hand instead.
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
+from curation.collection import Collection
 from curation.filters import PUBLISHED_STATES, SORT_COLUMNS, Filters
 
 FULL_RANGE = (0, 100)
@@ -56,13 +56,8 @@ def set_filter_values(**values: object) -> None:
         st.session_state[key] = value
 
 
-def _facet(frame: pd.DataFrame, column: str) -> tuple[list[str], dict[str, int]]:
-    counts = frame[column][frame[column] != ""].value_counts()
-    return sorted(counts.index, key=str.casefold), counts.to_dict()
-
-
-def _topic_counts(frame: pd.DataFrame) -> tuple[list[str], dict[str, int]]:
-    counts = frame["topics"].explode().dropna().value_counts()
+def _facet(collection: Collection, name: str) -> tuple[list[str], dict[str, int]]:
+    counts = collection.facets[name]
     return sorted(counts.index, key=str.casefold), counts.to_dict()
 
 
@@ -101,15 +96,15 @@ def _facet_multiselect(label: str, key: str, options: list[str], counts: dict[st
     _write_to_url(key)
 
 
-def render_filters(frame: pd.DataFrame) -> Filters:
+def render_filters(collection: Collection) -> Filters:
     """Draw the filter widgets (options with counts) and return what they ask for."""
     sidebar = st.sidebar
     sidebar.header("Filters")
     sidebar.text_input("Search", key="search", bind="query-params", placeholder="title, excerpt or provider")
-    _facet_multiselect("Category", "category", *_facet(frame, "category"))
-    _facet_multiselect("Provider", "provider", *_facet(frame, "provider"))
-    _facet_multiselect("Topic", "topic", *_topic_counts(frame))
-    types, type_counts = _facet(frame, "type")
+    _facet_multiselect("Category", "category", *_facet(collection, "category"))
+    _facet_multiselect("Provider", "provider", *_facet(collection, "provider"))
+    _facet_multiselect("Topic", "topic", *_facet(collection, "topic"))
+    types, type_counts = _facet(collection, "type")
     _seed_from_url("type", types, single=True)
     sidebar.selectbox("Type", types, key="type", placeholder="any type", format_func=_with_count(type_counts))
     _write_to_url("type")

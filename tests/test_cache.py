@@ -1,0 +1,165 @@
+"""The parse cache is correct: every case gives exactly the frame a cold load gives."""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import pytest
+
+from curation import cache, collection
+from curation.collection import load_collection
+from curation.demo import write_demo_collection
+from tests.conftest import write_document
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    """40 demo documents; the racy margin is off so freshly written files are cached too."""
+    monkeypatch.setattr(cache, "RACY_NS", 0)
+    monkeypatch.setattr(collection, "REWRITE_CACHE_FROM", 1)
+    docs = tmp_path / "docs"
+    write_demo_collection(docs, 40, seed=5)
+    first = load_collection(docs)
+    assert first.parsed == 40
+    return docs
+
+
+def assert_same_as_cold(docs):
+    warm = load_collection(docs)
+    cold = load_collection(docs, use_cache=False)
+    pd.testing.assert_frame_equal(warm.frame, cold.frame)
+    assert warm.problems == cold.problems
+    assert warm.warnings == cold.warnings
+    return warm
+
+
+def some_document(docs, number=3):
+    return sorted(docs.glob("*.txt"))[number]
+
+
+def test_nothing_changed_parses_nothing(folder):
+    assert assert_same_as_cold(folder).parsed == 0
+
+
+def test_a_file_changed_with_the_same_size_and_a_new_mtime(folder):
+    path = some_document(folder)
+    text = path.read_bytes()
+    flipped = text.replace(b"heat: ", b"heat: 0", 1).replace(b"quality: ", b"quality:", 1)
+    assert len(flipped) == len(text) and flipped != text
+    path.write_bytes(flipped)
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000_000))
+    warm = assert_same_as_cold(folder)
+    assert warm.parsed == 1
+
+
+def test_a_file_rewritten_within_the_same_second_keeps_its_old_mtime(folder):
+    """Same size, same mtime (restored): the ctime still tells the cache it changed."""
+    path = some_document(folder)
+    before = path.stat()
+    path.write_bytes(path.read_bytes().replace(b"type: article", b"type: artikel"))  # same size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_mtime_ns == before.st_mtime_ns and path.stat().st_size == before.st_size
+    warm = assert_same_as_cold(folder)
+    assert warm.parsed == 1 and warm.frame.loc[path.name, "type"] == "artikel"
+
+
+def test_a_deleted_file_is_dropped(folder):
+    removed = some_document(folder)
+    removed.unlink()
+    warm = assert_same_as_cold(folder)
+    assert removed.name not in warm.frame.index and len(warm.frame) == 39
+
+
+def test_a_renamed_file_appears_under_its_new_id(folder):
+    old = some_document(folder)
+    new = folder / "sub" / "renamed.md"
+    new.parent.mkdir()
+    old.rename(new)
+    warm = assert_same_as_cold(folder)
+    assert "sub/renamed.md" in warm.frame.index and old.name not in warm.frame.index
+
+
+def test_a_new_file_is_parsed(folder):
+    write_document(folder, "fresh.txt", "---\ntitle: Fresh\nquality: 9\n---\n")
+    warm = assert_same_as_cold(folder)
+    assert warm.parsed == 1 and warm.frame.loc["fresh.txt", "quality"] == 9
+
+
+def test_a_document_turns_into_a_problem_and_back(folder):
+    path = some_document(folder)
+    good = path.read_bytes()
+    path.write_bytes(good.replace(b"heat: ", b"heat: 9999", 1))
+    broken = assert_same_as_cold(folder)
+    assert path.name not in broken.frame.index
+    assert [problem.path for problem in broken.problems] == [path.name]
+    assert assert_same_as_cold(folder).parsed == 0  # the problem itself is cached
+    path.write_bytes(good)
+    healed = assert_same_as_cold(folder)
+    assert path.name in healed.frame.index and healed.problems == []
+
+
+def test_a_truncated_cache_is_rebuilt(folder):
+    rows_file = next((folder / ".curation" / "cache").glob("rows-*.parquet"))
+    rows_file.write_bytes(rows_file.read_bytes()[:100])
+    assert assert_same_as_cold(folder).parsed == 40
+    assert assert_same_as_cold(folder).parsed == 0  # and written again, whole
+
+
+def test_a_cache_of_another_schema_is_not_trusted(folder):
+    rows_file = next((folder / ".curation" / "cache").glob("rows-*.parquet"))
+    pd.DataFrame({"title": ["stale"]}, index=pd.Index(["x.txt"], name="id")).to_parquet(rows_file)
+    assert assert_same_as_cold(folder).parsed == 40
+
+
+def test_a_cache_from_an_older_version_is_ignored(folder, monkeypatch):
+    monkeypatch.setattr(cache, "CACHE_VERSION", "0-older")
+    assert load_collection(folder).parsed == 40  # the current files are not that version's
+
+
+def test_garbage_instead_of_a_cache_is_rebuilt(folder):
+    for cache_file in (folder / ".curation" / "cache").glob("*.parquet"):
+        cache_file.write_bytes(b"not parquet at all")
+    assert assert_same_as_cold(folder).parsed == 40
+
+
+def test_files_changed_moments_ago_are_never_cached(tmp_path):
+    """With the real racy margin, a file written just now is parsed again next time."""
+    write_document(tmp_path, "a.txt", "---\ntitle: A\n---\n")
+    load_collection(tmp_path)
+    cached = cache.read_cache(tmp_path, collection.COLUMNS)
+    assert cached is not None and cached.rows.empty
+
+
+def test_a_folder_that_cannot_take_a_cache_still_loads(folder, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(cache, "replace_atomically", refuse)
+    write_document(folder, "fresh.txt", "---\ntitle: Fresh\n---\n")
+    assert "fresh.txt" in assert_same_as_cold(folder).frame.index
+
+
+def test_the_cache_can_live_outside_the_docs_folder(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "RACY_NS", 0)
+    monkeypatch.setenv("CURATION_CACHE_DIR", str(tmp_path / "elsewhere"))
+    docs = tmp_path / "docs"
+    write_demo_collection(docs, 5, seed=1)
+    load_collection(docs)
+    assert load_collection(docs).parsed == 0
+    assert not (docs / ".curation").exists()
+    assert list((tmp_path / "elsewhere").rglob("rows-*.parquet"))
+
+
+def test_parallel_parsing_gives_the_serial_result(tmp_path, monkeypatch):
+    docs = tmp_path / "docs"
+    write_demo_collection(docs, 60, seed=9)
+    write_document(docs, "bad.txt", "---\ntitle: t\nheat: x\n---\n")
+    serial = load_collection(docs, use_cache=False)
+    monkeypatch.setattr(collection, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(collection, "CHUNK_SIZE", 7)
+    seen = []
+    parallel = load_collection(docs, use_cache=False, progress=lambda done, total: seen.append((done, total)))
+    pd.testing.assert_frame_equal(parallel.frame, serial.frame)
+    assert parallel.problems == serial.problems and len(parallel.problems) == 1
+    assert seen[-1] == (61, 61) and len(seen) == 9
