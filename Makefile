@@ -27,8 +27,9 @@ quick: setup  ## the fast tests only: no browser, no kill or concurrency runs
 lint: setup
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
-bench: setup
-	$(VENV)/bin/curation bench
+bench: setup  ## N=100000 RUNS=3 to change the size
+	$(PYTHON) -m pip install --quiet -e ".[bench]"
+	$(VENV)/bin/curation bench --n $(or $(N),10000) --runs $(or $(RUNS),3)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis test-artifacts

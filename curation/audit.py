@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from curation.atomic_files import STATE_DIR
-from curation.collection import Problem
+from curation.problems import Problem
 
 AUDIT_LOG_ENV = "CURATION_AUDIT_LOG"
 

@@ -222,6 +222,16 @@ def command_undo(args: argparse.Namespace) -> int:
     return _report(outcomes, "reverted")
 
 
+def command_bench(args: argparse.Namespace) -> int:
+    from curation.bench import dump, format_report, run_benchmark
+
+    if args.n < 100 or args.runs < 1:
+        raise UsageError("--n must be at least 100 and --runs at least 1")
+    report = run_benchmark(args.n, args.runs, args.seed, log=lambda line: print(line, file=sys.stderr, flush=True))
+    print(dump(report) if args.json else format_report(report))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="curation", description="Curate a folder of article documents.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -270,6 +280,13 @@ def build_parser() -> argparse.ArgumentParser:
     target.add_argument("--last", type=int, default=1, metavar="N", help="the newest N changes (default 1)")
     target.add_argument("--change", metavar="CHANGE", help="one change by its id in the audit log")
     undo.set_defaults(run=command_undo)
+
+    bench = commands.add_parser("bench", help="measure load, filter, export and toggle on generated documents")
+    bench.add_argument("--n", type=int, default=10_000, metavar="N", help="documents to generate (default 10,000)")
+    bench.add_argument("--runs", type=int, default=3, metavar="R", help="runs per step; medians are reported")
+    bench.add_argument("--seed", type=int, default=0, metavar="S")
+    bench.add_argument("--json", action="store_true")
+    bench.set_defaults(run=command_bench)
     return parser
 
 

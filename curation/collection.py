@@ -14,12 +14,9 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -28,62 +25,25 @@ import pandas as pd
 
 from curation.atomic_files import TEMP_NAME, sweep_orphan_temp_files
 from curation.cache import STAT_COLUMNS, CachedParse, read_cache, write_cache
-from curation.documents import DOCUMENT_SUFFIXES, MAX_DOCUMENT_BYTES, read_article
-from curation.errors import DocsFolderError, DocumentError
+from curation.documents import DOCUMENT_SUFFIXES
+from curation.errors import DocsFolderError
+from curation.parsing import ROW_FIELDS, Columns, DocumentFile, ProgressCallback, empty_columns, parse_in_parallel
+from curation.problems import Problem
 
 TEXT_COLUMNS = (
     "title", "excerpt", "category", "type", "provider", "domain", "image",
     "webUrl", "originalUrl", "ampWebUrl", "cdnAmpWebUrl", "sha256",
 )  # fmt: skip
-COLUMNS = (
-    "title", "excerpt", "category", "type", "publishedDateTime", "quality", "heat",
-    "published", "provider", "domain", "topics", "image", "images", "related",
-    "webUrl", "originalUrl", "ampWebUrl", "cdnAmpWebUrl", "sha256", "mtime_ns", "size",
-)  # fmt: skip
+COLUMNS = ROW_FIELDS[1:-1]  # every field but the id (the index) and ctime_ns (the cache's)
 COLUMN_TYPES = {
     **{column: "str" for column in TEXT_COLUMNS},
     "publishedDateTime": "datetime64[us, UTC]", "quality": "Int64", "heat": "Int64", "published": "bool",
     "images": "int64", "related": "int64", "mtime_ns": "int64", "size": "int64", "topics": "object",
 }  # fmt: skip
-PARALLEL_FROM = 2000  # below this many files to parse, worker start-up costs more than it saves
-CHUNK_SIZE = 1000
 REWRITE_CACHE_FROM = 200  # rewrite the cache once this many files were parsed or dropped again
 
-ProgressCallback = Callable[[int, int], None]
 NOT_FOLLOWED = "is a symbolic link; links are never followed, copy the file in instead"
 NOT_REGULAR = "is not a regular file; replace it with a plain text file"
-
-
-@dataclass(frozen=True)
-class Problem:
-    """A file that could not be loaded, or a warning about one that was."""
-
-    path: str
-    line: int | None
-    message: str
-    kind: str
-
-    def __str__(self) -> str:
-        location = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{location}: {self.message}"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "line": self.line, "message": self.message, "kind": self.kind}
-
-    @classmethod
-    def from_error(cls, error: DocumentError) -> Problem:
-        return cls(error.path, error.line, error.message, error.kind)
-
-
-@dataclass(frozen=True, slots=True)
-class DocumentFile:
-    """A candidate document found by the scan, with the stat taken then."""
-
-    id: str
-    path: str
-    size: int
-    mtime_ns: int
-    ctime_ns: int
 
 
 @dataclass
@@ -186,87 +146,27 @@ def scan_folder(folder: Path) -> FolderScan:
     return scan
 
 
-def read_document_file(document: DocumentFile) -> dict[str, Any]:
-    """Parse one scanned file into a row; raises DocumentError."""
-    if document.size > MAX_DOCUMENT_BYTES:
-        raise DocumentError(
-            document.id,
-            f"file is {document.size:,} bytes, over the 1 MiB limit for a document",
-            kind="too-large",
-        )
-    try:
-        # O_NOFOLLOW: the file may have been swapped for a link since the scan.
-        fd = os.open(document.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        with os.fdopen(fd, "rb") as handle:
-            raw = handle.read(MAX_DOCUMENT_BYTES + 1)
-    except OSError as error:
-        raise DocumentError(document.id, f"cannot read file: {error.strerror}", kind="unreadable") from None
-    row = read_article(raw, document.id)
-    row.update(id=document.id, mtime_ns=document.mtime_ns, size=document.size, ctime_ns=document.ctime_ns)
-    return row
-
-
-def parse_files(documents: Iterable[DocumentFile]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Read and parse files in order; each becomes a row or a problem record (with its stat)."""
-    rows: list[dict[str, Any]] = []
-    problems: list[dict[str, Any]] = []
-    for document in documents:
-        try:
-            rows.append(read_document_file(document))
-        except DocumentError as error:
-            stats = {"size": document.size, "mtime_ns": document.mtime_ns, "ctime_ns": document.ctime_ns}
-            problems.append({**Problem.from_error(error).to_dict(), **stats})
-    return rows, problems
-
-
-def parse_in_parallel(
-    documents: list[DocumentFile], progress: ProgressCallback | None = None
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """parse_files over every core, in chunks; results in the order given."""
-    workers = os.cpu_count() or 1
-    chunks = [documents[start : start + CHUNK_SIZE] for start in range(0, len(documents), CHUNK_SIZE)]
-    results = None
-    if workers >= 2 and len(documents) >= PARALLEL_FROM:
-        try:
-            results = _parse_chunks_in_workers(chunks, workers, len(documents), progress)
-        except (BrokenProcessPool, OSError):
-            results = None  # e.g. a parent whose __main__ spawn cannot re-import: parse here
-    if results is None:
-        results = []
-        for number, chunk in enumerate(chunks, start=1):
-            results.append(parse_files(chunk))
-            if progress is not None:
-                progress(min(number * CHUNK_SIZE, len(documents)), len(documents))
-    rows = [row for chunk_rows, _ in results for row in chunk_rows]
-    problems = [problem for _, chunk_problems in results for problem in chunk_problems]
-    return rows, problems
-
-
-def _parse_chunks_in_workers(
-    chunks: list[list[DocumentFile]], workers: int, total: int, progress: ProgressCallback | None
-) -> list[tuple[list, list]]:
-    # spawn, not fork: the dashboard runs this from a thread of a threaded server.
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-        futures = {pool.submit(parse_files, chunk): number for number, chunk in enumerate(chunks)}
-        done: dict[int, tuple[list, list]] = {}
-        for finished, future in enumerate(as_completed(futures), start=1):
-            done[futures[future]] = future.result()
-            if progress is not None:
-                progress(min(finished * CHUNK_SIZE, total), total)
-    return [done[number] for number in range(len(chunks))]
-
-
 def typed_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """The canonical column types, whichever way the rows were built."""
     return frame.astype(COLUMN_TYPES)
 
 
-def frame_from_rows(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Rows -> the typed frame, indexed by id, with the ctime_ns the cache needs."""
-    frame = pd.DataFrame.from_records(rows, columns=["id", *COLUMNS, "ctime_ns"])
+def frame_from_columns(columns: Columns) -> pd.DataFrame:
+    """Parsed columns -> the typed frame, indexed by id, with the ctime_ns the cache needs."""
+    frame = pd.DataFrame(columns, columns=list(ROW_FIELDS))
     frame["publishedDateTime"] = pd.to_datetime(frame["publishedDateTime"], utc=True)
     frame = typed_frame(frame).astype({"ctime_ns": "int64"})
     return frame.set_index("id")
+
+
+def _insert_sorted(kept: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """kept is in id order; place the new rows among it without sorting every id again."""
+    if len(new) > len(kept) // 10:
+        return typed_frame(pd.concat([kept, new])).sort_index()
+    new = new.sort_index()
+    slots = kept.index.searchsorted(new.index)
+    order = np.insert(np.arange(len(kept)), slots, np.arange(len(kept), len(kept) + len(new)))
+    return typed_frame(pd.concat([kept, new])).take(order)
 
 
 def _problem_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
@@ -359,7 +259,7 @@ def _still_valid(scanned: pd.DataFrame, cached: pd.DataFrame) -> np.ndarray:
 def _reusable(scan: FolderScan, cached: CachedParse | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The cached rows and problem records whose file has not changed since it was parsed."""
     if cached is None:
-        return frame_from_rows([]), _problem_frame([])
+        return frame_from_columns(empty_columns()), _problem_frame([])
     scanned = scan.stats()
     rows = cached.rows.take(np.sort(_still_valid(scanned, cached.rows)))
     problems = cached.problems.take(np.sort(_still_valid(scanned, cached.problems.set_index("path", drop=False))))
@@ -392,9 +292,9 @@ def load_collection(
     sweep_orphan_temp_files(folder, scan.temp_files)
     kept_rows, kept_problems = _reusable(scan, cached)
     to_parse = _files_to_parse(scan, set(kept_rows.index).union(kept_problems["path"]))
-    new_rows, new_problems = parse_in_parallel(to_parse, progress)
+    new_columns, new_problems = parse_in_parallel(to_parse, progress)
     # Cached rows come back typed and in id order; only a merge needs both again.
-    rows = typed_frame(pd.concat([kept_rows, frame_from_rows(new_rows)])).sort_index() if new_rows else kept_rows
+    rows = _insert_sorted(kept_rows, frame_from_columns(new_columns)) if new_columns["id"] else kept_rows
     problem_records = pd.concat([kept_problems, _problem_frame(new_problems)]) if new_problems else kept_problems
     stale = 0 if cached is None else len(cached.rows) + len(cached.problems) - len(kept_rows) - len(kept_problems)
     if use_cache and (cached is None or len(to_parse) + stale >= REWRITE_CACHE_FROM):

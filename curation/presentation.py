@@ -13,9 +13,9 @@ from typing import Any
 
 import pandas as pd
 
-from curation.collection import Problem
 from curation.documents import parse_front_matter
 from curation.filters import Filters
+from curation.problems import Problem
 from curation.publish import resolve_document
 from curation.safety import http_url
 

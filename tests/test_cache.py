@@ -7,7 +7,7 @@ import os
 import pandas as pd
 import pytest
 
-from curation import cache, collection
+from curation import cache, collection, parsing
 from curation.collection import load_collection
 from curation.demo import write_demo_collection
 from tests.conftest import write_document
@@ -86,6 +86,14 @@ def test_a_new_file_is_parsed(folder):
     assert warm.parsed == 1 and warm.frame.loc["fresh.txt", "quality"] == 9
 
 
+def test_new_files_land_in_id_order_among_the_cached_ones(folder):
+    middle = sorted(path.name for path in folder.glob("*.txt"))[20][:12] + "0.txt"
+    for name in ("0-first.txt", middle, "zz-last.txt"):
+        write_document(folder, name, f"---\ntitle: {name}\n---\n")
+    warm = assert_same_as_cold(folder)  # same rows in the same order as a cold load
+    assert warm.parsed == 3 and warm.frame.index.is_monotonic_increasing
+
+
 def test_a_document_turns_into_a_problem_and_back(folder):
     path = some_document(folder)
     good = path.read_bytes()
@@ -156,8 +164,8 @@ def test_parallel_parsing_gives_the_serial_result(tmp_path, monkeypatch):
     write_demo_collection(docs, 60, seed=9)
     write_document(docs, "bad.txt", "---\ntitle: t\nheat: x\n---\n")
     serial = load_collection(docs, use_cache=False)
-    monkeypatch.setattr(collection, "PARALLEL_FROM", 10)
-    monkeypatch.setattr(collection, "CHUNK_SIZE", 7)
+    monkeypatch.setattr(parsing, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(parsing, "CHUNK_SIZE", 7)
     seen = []
     parallel = load_collection(docs, use_cache=False, progress=lambda done, total: seen.append((done, total)))
     pd.testing.assert_frame_equal(parallel.frame, serial.frame)

@@ -18,6 +18,8 @@ from curation.views.session import dashboard
 from curation.views.shell import render_header
 from curation.views.sidebar import set_filter_values
 
+CHART_COLUMNS = ["title", "quality", "heat", "published", "publishedDateTime", "category", "provider"]
+
 
 def filter_to_region() -> None:
     """Chart callback: a dragged box becomes the quality and heat ranges."""
@@ -37,7 +39,7 @@ def filter_to_pick(chart_key: str, column: str) -> None:
 
 board = dashboard()
 render_header(board, "Charts")
-shown = board.shown
+shown = board.shown_columns(CHART_COLUMNS)
 if shown.empty:
     st.info("No articles match the filters. Loosen them in the sidebar.")
     st.stop()

@@ -51,6 +51,10 @@ class Dashboard:
     def shown_ids(self) -> pd.Index:
         return self.collection.frame.index[self.positions]
 
+    def shown_columns(self, columns: list[str]) -> pd.DataFrame:
+        """Some columns of every shown row (not kept: charts need few columns, every rerun)."""
+        return self.collection.frame[columns].take(self.positions)
+
     def shown_rows(self, start: int, stop: int) -> pd.DataFrame:
         """One page of the shown rows."""
         return self.collection.frame.take(self.positions[start:stop])

@@ -1,0 +1,267 @@
+"""`curation bench`: measure load, filter, export and toggle on a generated corpus.
+
+Everything is measured in one session on one corpus, so ratios compare like
+with like: the floor (reading every file's bytes), the naive baseline
+(python-frontmatter in a loop, then a DataFrame), and this project's paths.
+Times are medians of several runs. Nothing here asserts: it reports.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from curation.cache import cache_folder
+from curation.collection import load_collection
+from curation.demo import write_demo_collection
+from curation.export import frame_to_csv
+from curation.filters import Filters
+from curation.publish import set_published
+
+TYPICAL_FILTER = Filters(
+    published="unpublished", categories=("news", "politics"), min_quality=50, sort="heat", descending=True
+)
+# Goals at 100,000 documents (the performance issue); "x" entries are ratios.
+GOALS = {
+    "warm load": ("<=", 1.0),
+    "cold load": ("x baseline >=", 2.5),
+    "typical filter": ("<=", 0.100),
+    "one toggle (fsync)": ("<=", 0.020),
+    "dashboard rerun": ("<=", 0.250),
+    "peak RSS, warm load (MB)": ("<=", 1024),
+}
+
+
+@dataclass
+class Measurement:
+    name: str
+    runs: list[float] = field(default_factory=list)
+    unit: str = "s"
+    note: str = ""
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.runs) if self.runs else None
+
+
+def _timed(function: Callable[[], Any], runs: int, before: Callable[[int], None] | None = None) -> list[float]:
+    times = []
+    for number in range(runs):
+        if before is not None:
+            before(number)
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def read_all_bytes(folder: Path) -> int:
+    total = 0
+    for directory, _, names in os.walk(folder):
+        if "/." in directory:
+            continue
+        for name in names:
+            if not name.startswith("."):
+                with open(os.path.join(directory, name), "rb") as handle:
+                    total += len(handle.read())
+    return total
+
+
+def naive_baseline(folder: Path) -> pd.DataFrame:
+    """What a first version would do: python-frontmatter in a loop, then a DataFrame."""
+    import frontmatter
+
+    rows = []
+    for path in sorted(folder.glob("*.txt")):
+        post = frontmatter.load(path)
+        rows.append({"id": path.name, **post.metadata})
+    return pd.DataFrame(rows)
+
+
+def _drop_cache(folder: Path) -> None:
+    shutil.rmtree(cache_folder(folder), ignore_errors=True)
+
+
+def _peak_rss_mb(folder: Path, cold: bool) -> tuple[float, int]:
+    """Peak RSS of a fresh process that loads the folder and holds the frame, and how many files it parsed."""
+    if cold:
+        _drop_cache(folder)
+    # VmHWM, not ru_maxrss: Linux carries the parent's peak into ru_maxrss across fork and exec.
+    script = (
+        "import sys\n"
+        "from curation.collection import load_collection\n"
+        "collection = load_collection(sys.argv[1])\n"
+        "peak = next(line.split()[1] for line in open('/proc/self/status') if line.startswith('VmHWM'))\n"
+        "print(collection.parsed, peak)\n"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", script, str(folder)], capture_output=True, text=True, check=True
+    ).stdout
+    parsed, max_rss = output.split()[-2:]
+    return int(max_rss) / 1024, int(parsed)  # kB
+
+
+def _dashboard_reruns(folder: Path, runs: int) -> list[float]:
+    """Server-side time of an Articles rerun after a filter change, through AppTest."""
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["CURATION_DOCS"] = str(folder)
+    app = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=600)
+    app.run()
+    states = ["unpublished", "published", "all"]
+    times = []
+    for number in range(runs):
+        app.segmented_control(key="published").set_value(states[number % len(states)])
+        start = time.perf_counter()
+        app.run()
+        times.append(time.perf_counter() - start)
+    if app.exception:
+        raise RuntimeError(f"the dashboard raised: {app.exception[0].value}")
+    return times
+
+
+def run_benchmark(count: int, runs: int, seed: int = 0, log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Generate `count` documents and measure every step; returns a JSON-ready report."""
+    workdir = Path(tempfile.mkdtemp(prefix="curation-bench-"))
+    folder = workdir / "docs"
+    results: list[Measurement] = []
+    try:
+        log(f"generating {count:,} documents…")
+        write_demo_collection(folder, count, seed)
+        time.sleep(2.1)  # let every file age past the cache's racy window, as real files have
+
+        log("floor: reading every file's bytes")
+        results.append(Measurement("floor: read all bytes", _timed(lambda: read_all_bytes(folder), runs)))
+        try:
+            import frontmatter  # noqa: F401
+
+            log("naive baseline: python-frontmatter loop + DataFrame")
+            results.append(Measurement("naive baseline", _timed(lambda: naive_baseline(folder), runs)))
+        except ImportError:
+            results.append(
+                Measurement("naive baseline", note="python-frontmatter not installed: pip install -e '.[bench]'")
+            )
+
+        log("cold load (no cache, every core)")
+        results.append(
+            Measurement("cold load", _timed(lambda: load_collection(folder), runs, lambda _: _drop_cache(folder)))
+        )
+        log("warm load (nothing changed)")
+        results.append(Measurement("warm load", _timed(lambda: load_collection(folder), max(runs, 5))))
+        ids = sorted(path.name for path in folder.glob("*.txt"))
+
+        def change_one(number: int) -> None:
+            with (folder / ids[number * 7]).open("a", encoding="utf-8") as handle:
+                handle.write("\nA line added to the body.\n")
+
+        log("load after one changed file")
+        results.append(
+            Measurement("after one changed file", _timed(lambda: load_collection(folder), max(runs, 5), change_one))
+        )
+        frame = load_collection(folder).frame
+        log("typical filter, CSV export, toggle")
+        filter_runs = _timed(lambda: TYPICAL_FILTER.apply(frame), 21)
+        results.append(Measurement("typical filter", filter_runs, note=TYPICAL_FILTER.describe()))
+        results.append(Measurement("CSV export, all rows", _timed(lambda: frame_to_csv(frame), runs)))
+        published = dict(frame["published"])
+        toggles = [_toggle_once(folder, ids[number * 11], not published[ids[number * 11]]) for number in range(21)]
+        results.append(Measurement("one toggle (fsync)", toggles, note="lock, re-read, edit, verify, replace, audit"))
+        log("dashboard reruns (AppTest)")
+        results.append(
+            Measurement("dashboard rerun", _dashboard_reruns(folder, 9), note="Articles page, published filter changed")
+        )
+        log("peak RSS in fresh processes")
+        for label, cold in (("warm", False), ("cold", True)):
+            rss, parsed = _peak_rss_mb(folder, cold)
+            note = f"a fresh process; it parsed {parsed:,} files" + ("; workers not counted" if cold else "")
+            results.append(Measurement(f"peak RSS, {label} load (MB)", [rss], unit="MB", note=note))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return _report(count, runs, seed, results)
+
+
+def _toggle_once(folder: Path, doc_id: str, value: bool) -> float:
+    start = time.perf_counter()
+    set_published(folder, doc_id, value, editor="bench")
+    return time.perf_counter() - start
+
+
+def machine_line() -> str:
+    import yaml
+
+    libyaml = "libyaml" if getattr(yaml, "__with_libyaml__", False) else "pure-Python YAML"
+    return (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"pandas {pd.__version__}, PyYAML {yaml.__version__} ({libyaml})"
+    )
+
+
+def _report(count: int, runs: int, seed: int, results: list[Measurement]) -> dict[str, Any]:
+    by_name = {measurement.name: measurement for measurement in results}
+    baseline = by_name["naive baseline"].median
+    floor = by_name["floor: read all bytes"].median
+    rows = []
+    for measurement in results:
+        median = measurement.median
+        row: dict[str, Any] = {"step": measurement.name, "median": median, "unit": measurement.unit,
+                               "runs": measurement.runs, "note": measurement.note}  # fmt: skip
+        if median is not None and measurement.unit == "s":
+            row["vs_baseline"] = baseline / median if baseline else None
+            row["vs_floor"] = median / floor if floor else None
+        goal = GOALS.get(measurement.name)
+        if goal and median is not None:
+            kind, target = goal
+            value = row.get("vs_baseline") if kind.startswith("x") else median
+            row["goal"] = f"{kind} {target}"
+            row["goal_met"] = None if value is None else (value >= target if ">=" in kind else value <= target)
+        rows.append(row)
+    max_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"documents": count, "runs": runs, "seed": seed, "machine": machine_line(), "results": rows,
+            "bench_process_peak_rss_mb": max_rss}  # fmt: skip
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """The report as a Markdown table."""
+    lines = [
+        f"{report['documents']:,} documents (demo generator, seed {report['seed']}), medians of {report['runs']}+ runs",
+        f"machine: {report['machine']}",
+        "",
+        "| step | median | × faster than baseline | × the floor | goal at 100k |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ]
+    for row in report["results"]:
+        median = row["median"]
+        if median is None:
+            shown = "—"
+        elif row["unit"] == "MB":
+            shown = f"{median:,.0f} MB"
+        elif median < 1:
+            shown = f"{median * 1000:,.1f} ms"
+        else:
+            shown = f"{median:,.2f} s"
+        faster = f"{row['vs_baseline']:.1f}×" if row.get("vs_baseline") else ""
+        floor = f"{row['vs_floor']:.2f}×" if row.get("vs_floor") else ""
+        goal = row.get("goal", "")
+        if goal:
+            goal += " ✓" if row.get("goal_met") else " ✗"
+        name = row["step"] + (f" ({row['note']})" if row["note"] else "")
+        lines.append(f"| {name} | {shown} | {faster} | {floor} | {goal} |")
+    return "\n".join(lines)
+
+
+def dump(report: dict[str, Any]) -> str:
+    return json.dumps(report, indent=1, ensure_ascii=False)

@@ -1,0 +1,124 @@
+"""Scanned files -> parsed rows or problem records, in this process or in worker processes.
+
+This module imports neither pandas nor pyarrow, so a spawned worker starts in
+a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from multiprocessing import get_context
+from typing import Any
+
+from curation.documents import MAX_DOCUMENT_BYTES, read_article
+from curation.errors import DocumentError
+from curation.problems import Problem
+
+PARALLEL_FROM = 5000  # below this many files to parse, starting workers costs more than it saves
+CHUNK_SIZE = 1000
+
+ProgressCallback = Callable[[int, int], None]
+ROW_FIELDS = (
+    "id", "title", "excerpt", "category", "type", "publishedDateTime", "quality", "heat",
+    "published", "provider", "domain", "topics", "image", "images", "related",
+    "webUrl", "originalUrl", "ampWebUrl", "cdnAmpWebUrl", "sha256", "mtime_ns", "size", "ctime_ns",
+)  # fmt: skip
+# Parsed rows travel as columns, one list per field: cheaper to pickle from a
+# worker and to turn into a DataFrame than one dict per document.
+Columns = dict[str, list[Any]]
+
+
+def empty_columns() -> Columns:
+    return {name: [] for name in ROW_FIELDS}
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentFile:
+    """A candidate document found by the scan, with the stat taken then."""
+
+    id: str
+    path: str
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+
+
+def read_document_file(document: DocumentFile) -> dict[str, Any]:
+    """Parse one scanned file into a row; raises DocumentError."""
+    if document.size > MAX_DOCUMENT_BYTES:
+        raise DocumentError(
+            document.id,
+            f"file is {document.size:,} bytes, over the 1 MiB limit for a document",
+            kind="too-large",
+        )
+    try:
+        # O_NOFOLLOW: the file may have been swapped for a link since the scan.
+        fd = os.open(document.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as handle:
+            raw = handle.read(MAX_DOCUMENT_BYTES + 1)
+    except OSError as error:
+        raise DocumentError(document.id, f"cannot read file: {error.strerror}", kind="unreadable") from None
+    row = read_article(raw, document.id)
+    row.update(id=document.id, mtime_ns=document.mtime_ns, size=document.size, ctime_ns=document.ctime_ns)
+    return row
+
+
+def parse_files(documents: Iterable[DocumentFile]) -> tuple[Columns, list[dict[str, Any]]]:
+    """Read and parse files in order; each becomes a row or a problem record (with its stat)."""
+    columns = empty_columns()
+    problems: list[dict[str, Any]] = []
+    for document in documents:
+        try:
+            row = read_document_file(document)
+        except DocumentError as error:
+            stats = {"size": document.size, "mtime_ns": document.mtime_ns, "ctime_ns": document.ctime_ns}
+            problems.append({**Problem.from_error(error).to_dict(), **stats})
+            continue
+        for name, values in columns.items():
+            values.append(row[name])
+    return columns, problems
+
+
+def parse_in_parallel(
+    documents: list[DocumentFile], progress: ProgressCallback | None = None
+) -> tuple[Columns, list[dict[str, Any]]]:
+    """parse_files over every core, in chunks; results in the order given."""
+    workers = os.cpu_count() or 1
+    chunks = [documents[start : start + CHUNK_SIZE] for start in range(0, len(documents), CHUNK_SIZE)]
+    results = None
+    if workers >= 2 and len(documents) >= PARALLEL_FROM:
+        try:
+            results = _parse_chunks_in_workers(chunks, workers, len(documents), progress)
+        except (BrokenProcessPool, OSError):
+            results = None  # e.g. a parent whose __main__ spawn cannot re-import: parse here
+    if results is None:
+        results = []
+        for number, chunk in enumerate(chunks, start=1):
+            results.append(parse_files(chunk))
+            if progress is not None:
+                progress(min(number * CHUNK_SIZE, len(documents)), len(documents))
+    columns = empty_columns()
+    problems: list[dict[str, Any]] = []
+    for chunk_columns, chunk_problems in results:
+        for name, values in columns.items():
+            values.extend(chunk_columns[name])
+        problems.extend(chunk_problems)
+    return columns, problems
+
+
+def _parse_chunks_in_workers(
+    chunks: list[list[DocumentFile]], workers: int, total: int, progress: ProgressCallback | None
+) -> list[tuple[Columns, list]]:
+    # spawn, not fork: the dashboard runs this from a thread of a threaded server.
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        futures = {pool.submit(parse_files, chunk): number for number, chunk in enumerate(chunks)}
+        done: dict[int, tuple[Columns, list]] = {}
+        for finished, future in enumerate(as_completed(futures), start=1):
+            done[futures[future]] = future.result()
+            if progress is not None:
+                progress(min(finished * CHUNK_SIZE, total), total)
+    return [done[number] for number in range(len(chunks))]

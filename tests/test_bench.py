@@ -1,0 +1,44 @@
+"""`curation bench` runs end to end and reports every step; it never asserts on times."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from curation.cli import main
+
+pytestmark = pytest.mark.slow
+
+STEPS = [
+    "floor: read all bytes",
+    "naive baseline",
+    "cold load",
+    "warm load",
+    "after one changed file",
+    "typical filter",
+    "CSV export, all rows",
+    "one toggle (fsync)",
+    "dashboard rerun",
+    "peak RSS, warm load (MB)",
+    "peak RSS, cold load (MB)",
+]
+
+
+def test_bench_reports_every_step_as_json(capsys):
+    assert main(["bench", "--n", "300", "--runs", "1", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["documents"] == 300 and "cores" in report["machine"]
+    assert [row["step"] for row in report["results"]] == STEPS
+    for row in report["results"]:
+        if row["step"] == "naive baseline" and row["median"] is None:
+            assert "python-frontmatter" in row["note"]  # says how to get the baseline
+        else:
+            assert row["median"] > 0 and row["runs"]
+    assert all("goal_met" in row for row in report["results"] if row["step"] in ("warm load", "typical filter"))
+
+
+def test_bench_rejects_a_tiny_corpus(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["bench", "--n", "5"])
+    assert exit_info.value.code == 2
