@@ -2,8 +2,9 @@
 
 import streamlit as st
 
+from curation.views.access import resolve_identity
 from curation.views.session import Dashboard, current_collection, docs_folder, set_dashboard
-from curation.views.sidebar import render_editor_identity, render_filters
+from curation.views.sidebar import render_filters
 
 st.set_page_config(page_title="Curation", page_icon="📰", layout="wide")
 
@@ -16,8 +17,9 @@ pages = st.navigation(
         st.Page("curation/views/history.py", title="History", icon="🕘"),
     ]
 )
+identity = resolve_identity()  # with a login configured, stops here until the user logs in
 collection = current_collection(docs_folder())
 filters = render_filters(collection)
-editor = render_editor_identity()
-set_dashboard(Dashboard(collection, filters, filters.positions(collection.frame), editor))
+positions = filters.positions(collection.frame)
+set_dashboard(Dashboard(collection, filters, positions, identity.name, identity.can_edit, identity.why_not))
 pages.run()

@@ -159,14 +159,21 @@ def frame_from_columns(columns: Columns) -> pd.DataFrame:
     return frame.set_index("id")
 
 
-def _insert_sorted(kept: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
-    """kept is in id order; place the new rows among it without sorting every id again."""
-    if len(new) > len(kept) // 10:
-        return typed_frame(pd.concat([kept, new])).sort_index()
+def _merge_in_id_order(cached: pd.DataFrame, valid: np.ndarray, new: pd.DataFrame) -> pd.DataFrame:
+    """The still-valid cached rows (positions, ascending) and the new rows, in id order.
+
+    Cached rows are in id order already, so each new row's slot is found by
+    binary search and everything is gathered with one take: copying 100,000
+    rows is the cost here, so it is done at most once (and not at all when
+    nothing changed).
+    """
+    if new.empty:
+        return cached if len(valid) == len(cached) else cached.take(valid)
     new = new.sort_index()
-    slots = kept.index.searchsorted(new.index)
-    order = np.insert(np.arange(len(kept)), slots, np.arange(len(kept), len(kept) + len(new)))
-    return typed_frame(pd.concat([kept, new])).take(order)
+    kept_ids = cached.index.to_numpy()[valid]
+    slots = np.searchsorted(kept_ids, new.index.to_numpy())
+    order = np.insert(valid, slots, np.arange(len(cached), len(cached) + len(new)))
+    return typed_frame(pd.concat([cached, new])).take(order)
 
 
 def _problem_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
@@ -247,28 +254,42 @@ def folder_fingerprint(folder: Path | str) -> str:
     return digest.hexdigest()
 
 
-def _still_valid(scanned: pd.DataFrame, cached: pd.DataFrame) -> np.ndarray:
-    """Positions in `cached` whose stat equals the stat just taken (hash lookups, no string joins)."""
+def _still_valid(scanned: pd.DataFrame, cached: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Positions in `cached` whose stat equals the stat just taken, and which scanned files they are.
+
+    Hash lookups and array compares only: no Python loop or set over 100,000 ids.
+    """
     positions = cached.index.get_indexer(scanned.index)
     present = positions >= 0
-    then = cached[list(STAT_COLUMNS)].to_numpy()[positions[present]]
+    same = np.zeros(len(scanned), dtype=bool)
     now = scanned[list(STAT_COLUMNS)].to_numpy()[present]
-    return positions[present][(now == then).all(axis=1)]
+    then = cached[list(STAT_COLUMNS)].to_numpy()[positions[present]]
+    same[present] = (now == then).all(axis=1)
+    return np.sort(positions[same]), same
 
 
-def _reusable(scan: FolderScan, cached: CachedParse | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The cached rows and problem records whose file has not changed since it was parsed."""
+@dataclass
+class _Reusable:
+    rows: pd.DataFrame  # every cached row
+    valid_rows: np.ndarray  # positions in rows still valid, ascending
+    problems: pd.DataFrame  # cached problem records still valid
+    fresh: np.ndarray  # per scanned file: its cached row or problem is still valid
+
+
+def _reusable(scan: FolderScan, cached: CachedParse | None) -> _Reusable:
     if cached is None:
-        return frame_from_columns(empty_columns()), _problem_frame([])
+        return _Reusable(
+            frame_from_columns(empty_columns()), np.arange(0), _problem_frame([]), np.zeros(len(scan.ids), bool)
+        )
     scanned = scan.stats()
-    rows = cached.rows.take(np.sort(_still_valid(scanned, cached.rows)))
-    problems = cached.problems.take(np.sort(_still_valid(scanned, cached.problems.set_index("path", drop=False))))
-    return rows, problems
+    valid_rows, fresh_rows = _still_valid(scanned, cached.rows)
+    valid_problems, fresh_problems = _still_valid(scanned, cached.problems.set_index("path", drop=False))
+    return _Reusable(cached.rows, valid_rows, cached.problems.take(valid_problems), fresh_rows | fresh_problems)
 
 
-def _files_to_parse(scan: FolderScan, reused: set[str]) -> list[DocumentFile]:
-    columns = zip(scan.ids, scan.paths, scan.sizes, scan.mtimes, scan.ctimes, strict=True)
-    files = [DocumentFile(*values) for values in columns if values[0] not in reused]
+def _files_to_parse(scan: FolderScan, fresh: np.ndarray) -> list[DocumentFile]:
+    columns = (scan.ids, scan.paths, scan.sizes, scan.mtimes, scan.ctimes)
+    files = [DocumentFile(*(column[i] for column in columns)) for i in np.flatnonzero(~fresh)]
     return sorted(files, key=lambda document: document.id)
 
 
@@ -290,13 +311,13 @@ def load_collection(
         scan = scan_folder(folder)
         cached = pending_cache.result() if pending_cache else None
     sweep_orphan_temp_files(folder, scan.temp_files)
-    kept_rows, kept_problems = _reusable(scan, cached)
-    to_parse = _files_to_parse(scan, set(kept_rows.index).union(kept_problems["path"]))
+    reusable = _reusable(scan, cached)
+    to_parse = _files_to_parse(scan, reusable.fresh)
     new_columns, new_problems = parse_in_parallel(to_parse, progress)
-    # Cached rows come back typed and in id order; only a merge needs both again.
-    rows = _insert_sorted(kept_rows, frame_from_columns(new_columns)) if new_columns["id"] else kept_rows
+    rows = _merge_in_id_order(reusable.rows, reusable.valid_rows, frame_from_columns(new_columns))
+    kept_problems = reusable.problems
     problem_records = pd.concat([kept_problems, _problem_frame(new_problems)]) if new_problems else kept_problems
-    stale = 0 if cached is None else len(cached.rows) + len(cached.problems) - len(kept_rows) - len(kept_problems)
+    stale = 0 if cached is None else len(cached.rows) + len(cached.problems) - int(reusable.fresh.sum())
     if use_cache and (cached is None or len(to_parse) + stale >= REWRITE_CACHE_FROM):
         write_cache(folder, rows, problem_records.reset_index(drop=True))
     problems = sorted(scan.problems + _problems_from_records(problem_records), key=lambda problem: problem.path)

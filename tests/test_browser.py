@@ -17,6 +17,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -66,18 +67,19 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def server(docs: Path, tmp_path: Path) -> Iterator[str]:
-    """`streamlit run app.py` on a free loopback port, serving a temp copy of seeds/."""
+@contextmanager
+def serve(docs: Path, log_path: Path) -> Iterator[str]:
+    """`streamlit run app.py` on a free loopback port serving `docs`; stopped by its process group."""
     port = _free_port()
-    log = (tmp_path / "streamlit.log").open("wb")
+    log = log_path.open("wb")
     command = [
         sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
         "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
     ]  # fmt: skip
     environment = {**os.environ, "CURATION_DOCS": str(docs)}
-    environment.pop("CURATION_READ_ONLY", None)
+    for variable in ("CURATION_READ_ONLY", "CURATION_PASSWORD", "CURATION_EDITORS"):
+        environment.pop(variable, None)
     process = subprocess.Popen(
         command, cwd=REPO, env=environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
@@ -91,7 +93,7 @@ def server(docs: Path, tmp_path: Path) -> Iterator[str]:
                         break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"streamlit did not start: {(tmp_path / 'streamlit.log').read_text()}") from None
+                    raise RuntimeError(f"streamlit did not start: {log_path.read_text()}") from None
                 time.sleep(0.2)
         yield url
     finally:
@@ -105,15 +107,34 @@ def server(docs: Path, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def server(docs: Path, tmp_path: Path) -> Iterator[str]:
+    """The dashboard on a temp copy of seeds/."""
+    with serve(docs, tmp_path / "streamlit.log") as url:
+        yield url
+
+
+@pytest.fixture
+def second_server(docs: Path, tmp_path: Path) -> Iterator[str]:
+    """Another app process on the same folder, as a team running two instances would."""
+    with serve(docs, tmp_path / "streamlit-2.log") as url:
+        yield url
+
+
+@pytest.fixture
 def page(browser, request):
     context = browser.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True)
-    opened = context.new_page()
-    # The documents' image URLs point at the internet: keep the test on this machine.
-    opened.route("**/*", lambda route: route.continue_() if _is_local(route.request.url) else route.abort())
+    opened = local_page(context)  # the documents' image URLs point at the internet
     yield opened
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     opened.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+
+
+def local_page(context):
+    """A new tab that may only reach this machine."""
+    opened = context.new_page()
+    opened.route("**/*", lambda route: route.continue_() if _is_local(route.request.url) else route.abort())
+    return opened
 
 
 def _is_local(url: str) -> bool:
@@ -187,8 +208,7 @@ def test_a_filter_narrows_the_table_and_lives_in_the_url(server, page, docs):
     assert header_text(page).startswith(f"301 articles · {sport} shown")
     assert "category=sport" in page.url
     shared = page.url
-    fresh = page.context.new_page()
-    fresh.route("**/*", lambda route: route.continue_() if _is_local(route.request.url) else route.abort())
+    fresh = local_page(page.context)
     open_app(fresh, shared)
     assert header_text(fresh).startswith(f"301 articles · {sport} shown")
     assert "category sport" in header_text(fresh)
@@ -285,6 +305,33 @@ def test_hostile_document_text_stays_inert(server, page, docs):
     wait_idle(page)
     expect(page.get_by_role("heading", name="Hostile")).to_be_visible()
     assert page.evaluate(flags) == [None] * 5
+
+
+def published_cell(page, row: int) -> str:
+    """The Published value of a table row, as the grid's accessible layer reads it."""
+    table_ids(page)  # waits for the grid
+    return page.locator('[data-testid="stDataFrame"] td[aria-colindex="3"]').nth(row).inner_text()
+
+
+def test_two_servers_on_one_folder_share_changes_and_never_lose_one(server, second_server, page, docs):
+    """Two app processes: a change in one is seen in the other; a stale toggle is a conflict."""
+    from playwright.sync_api import expect
+
+    doc_id, title = unpublished_article(docs)
+    query = f"/?search={quote(title)}"
+    first, second = page, local_page(page.context)
+    open_app(first, server + query)
+    open_app(second, second_server + query)
+    assert published_cell(first, 0) == published_cell(second, 0) == "false"
+    click_published_cell(first, 0)
+    expect(first.get_by_test_id("stToast").filter(has_text=f"Published {doc_id}")).to_be_visible(timeout=15_000)
+    click_published_cell(second, 0)  # the second editor still sees the old version
+    expect(second.get_by_test_id("stAlert").filter(has_text="Conflict")).to_contain_text(doc_id, timeout=15_000)
+    wait_idle(second)
+    assert published_cell(second, 0) == "true"  # its next interaction shows what is on disk
+    assert b"\npublished: true\n" in (docs / doc_id).read_bytes()
+    entries = (docs / ".curation" / "audit.jsonl").read_text().splitlines()
+    assert len(entries) == 1
 
 
 @pytest.mark.parametrize("path", ["", "charts", "gallery", "problems", "history"])

@@ -18,7 +18,6 @@ import streamlit as st
 from curation.errors import CurationError
 from curation.export import frame_to_csv, frame_to_json
 from curation.presentation import article_details, article_table, export_file_name, image_urls
-from curation.publish import is_read_only
 from curation.safety import escape_markdown, http_url, markdown_link
 from curation.views.session import Dashboard, dashboard, write_published
 from curation.views.shell import render_header
@@ -55,7 +54,7 @@ def apply_table_edits(board: Dashboard) -> bool:
     expected = dict(zip(shown["ids"], shown["shas"], strict=True))
     for value, doc_ids in wanted.items():
         if doc_ids:
-            write_published(board.folder, doc_ids, value, expected, board.editor)
+            write_published(board, doc_ids, value, expected)
     st.session_state[GENERATION_KEY] = st.session_state.get(GENERATION_KEY, 0) + 1
     return True
 
@@ -97,7 +96,7 @@ def confirm_bulk(board: Dashboard) -> None:
     )
     confirm_column, cancel_column = st.columns(2)
     if confirm_column.button(f"{verb} {changing:,}", key="bulk_confirm", type="primary", disabled=not changing):
-        outcomes = write_published(board.folder, request["changing"], request["value"], request["shas"], board.editor)
+        outcomes = write_published(board, request["changing"], request["value"], request["shas"])
         statuses = [outcome.status for outcome in outcomes]
         st.session_state[BULK_SUMMARY_KEY] = {
             "verb": f"{verb}ed",
@@ -126,7 +125,7 @@ def render_bulk_summary() -> None:
 def render_bulk_and_export(board: Dashboard) -> None:
     selected = selected_in(board.shown_ids)
     columns = st.columns(6)
-    writable = not is_read_only()
+    writable = board.can_edit
     shown_count = board.shown_count
     for column, (value, scope, count) in zip(
         columns[:4],
@@ -168,7 +167,7 @@ def render_table(board: Dashboard) -> None:
         article_table(rows, selected),
         key=key,
         hide_index=False,
-        disabled=[*READ_ONLY_COLUMNS, *(["published"] if is_read_only() else [])],
+        disabled=[*READ_ONLY_COLUMNS, *([] if board.can_edit else ["published"])],
         column_config={
             "_index": st.column_config.TextColumn("id", width="small"),
             "select": st.column_config.CheckboxColumn("Select", width="small", help="Select for details and bulk"),
@@ -257,6 +256,8 @@ render_header(board, "Articles")
 render_bulk_summary()
 if st.session_state.get(BULK_KEY):
     confirm_bulk(board)
+if not board.can_edit:
+    st.info(f"Read-only: {board.why_not}.", icon="🔒")
 render_bulk_and_export(board)
 render_table(board)
 st.divider()

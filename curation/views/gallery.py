@@ -7,7 +7,6 @@ import math
 import pandas as pd
 import streamlit as st
 
-from curation.publish import is_read_only
 from curation.safety import escape_markdown, http_url, markdown_link
 from curation.views.session import dashboard, write_published
 from curation.views.shell import render_header
@@ -18,14 +17,13 @@ CARDS_PER_ROW = 4
 
 def toggle_published(doc_id: str, sha: str, key: str) -> None:
     """Toggle callback: write the new value with the sha the card showed."""
-    board = dashboard()
     value = bool(st.session_state[key])
-    outcomes = write_published(board.folder, [doc_id], value, {doc_id: sha}, board.editor)
+    outcomes = write_published(dashboard(), [doc_id], value, {doc_id: sha})
     if not outcomes or outcomes[0].failed:
         st.session_state[key] = not value  # the card keeps showing what is on disk
 
 
-def render_card(row: pd.Series, doc_id: str) -> None:
+def render_card(row: pd.Series, doc_id: str, can_edit: bool) -> None:
     with st.container(border=True):
         image = http_url(row["image"])
         if image:
@@ -44,7 +42,7 @@ def render_card(row: pd.Series, doc_id: str) -> None:
         key = f"gallery_published_{doc_id}_{row['sha256'][:12]}"
         st.toggle(
             "Published", value=bool(row["published"]), key=key, on_change=toggle_published,
-            args=(doc_id, row["sha256"], key), disabled=is_read_only(),
+            args=(doc_id, row["sha256"], key), disabled=not can_edit,
         )  # fmt: skip
 
 
@@ -62,5 +60,5 @@ for start in range(0, len(cards), CARDS_PER_ROW):
     row_cards = cards.iloc[start : start + CARDS_PER_ROW]
     for column, (doc_id, row) in zip(st.columns(CARDS_PER_ROW), row_cards.iterrows(), strict=False):
         with column:
-            render_card(row, doc_id)
+            render_card(row, doc_id, board.can_edit)
 st.caption(f"Page {page} of {pages} · {board.shown_count:,} shown articles")

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from curation.audit import audit_log_path, read_audit_log
-from curation.publish import is_read_only, undo_change, undo_last, undoable_entries
+from curation.publish import undo_change, undo_last, undoable_entries
 from curation.views.session import dashboard, flash, flash_outcomes
 from curation.views.shell import render_header
 
@@ -17,6 +17,9 @@ def _state(value: object) -> str:
 
 def undo_newest() -> None:
     board = dashboard()
+    if not board.can_edit:
+        flash("error", f"Nothing was undone: {board.why_not}.")
+        return
     outcomes = undo_last(board.folder, 1, editor=board.editor)
     if not outcomes:
         flash("warning", "Nothing to undo.")
@@ -25,6 +28,9 @@ def undo_newest() -> None:
 
 def undo_chosen() -> None:
     board = dashboard()
+    if not board.can_edit:
+        flash("error", f"Nothing was undone: {board.why_not}.")
+        return
     change = st.session_state.get("undo_choice")
     if change:
         flash_outcomes([undo_change(board.folder, change, editor=board.editor)], "Reverted")
@@ -58,7 +64,7 @@ st.dataframe(
     hide_index=True,
     key="history_table",
 )
-writable = not is_read_only()
+writable = board.can_edit
 st.button("Undo the last change", key="undo_last", on_click=undo_newest, disabled=not writable, icon=":material/undo:")
 undoable = {entry["change"]: entry for entry in undoable_entries(entries)}
 if undoable:

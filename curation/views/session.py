@@ -32,7 +32,9 @@ class Dashboard:
     collection: Collection
     filters: Filters
     positions: np.ndarray
-    editor: str
+    editor: str  # what the audit log records for this session
+    can_edit: bool = True
+    why_not: str = ""  # why write controls are disabled, when they are
 
     @property
     def folder(self) -> Path:
@@ -123,12 +125,13 @@ def show_flashes() -> None:
             st.warning(text)
 
 
-def write_published(
-    folder: Path, doc_ids: list[str], value: bool, expected_shas: dict[str, str], editor: str
-) -> list[Outcome]:
+def write_published(board: Dashboard, doc_ids: list[str], value: bool, expected_shas: dict[str, str]) -> list[Outcome]:
     """Set published through the library's safe path and flash what happened."""
+    if not board.can_edit:
+        flash("error", f"Nothing was written: {board.why_not}.")
+        return []
     try:
-        outcomes = set_published_many(folder, doc_ids, value, expected_shas=expected_shas, editor=editor)
+        outcomes = set_published_many(board.folder, doc_ids, value, expected_shas=expected_shas, editor=board.editor)
     except CurationError as error:  # e.g. read-only mode
         flash("error", str(error))
         return []

@@ -150,15 +150,3 @@ def filters_from_state() -> Filters:
         sort=state.get("sort") or "publishedDateTime",
         descending=bool(state.get("desc", True)),
     )
-
-
-def render_editor_identity() -> str:
-    """Ask once per session who is editing; recorded with every change."""
-    st.sidebar.divider()
-    name = st.sidebar.text_input(
-        "Your name", key="editor_name", placeholder="recorded with each change",
-        help="Written to the audit log with every publish, unpublish and undo.",
-    )  # fmt: skip
-    if not name.strip():
-        st.sidebar.caption("Changes are logged as *anonymous* until you enter a name.")
-    return name.strip() or "anonymous"

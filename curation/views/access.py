@@ -1,0 +1,107 @@
+"""Who is using this session, and whether they may edit (see curation.access for the policy)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from curation.access import AccessPolicy, access_policy
+from curation.errors import CurationError
+
+UNLOCKED_KEY = "_editing_unlocked"
+UNLOCK_FAILED_KEY = "_unlock_failed"
+
+
+@dataclass(frozen=True)
+class Identity:
+    name: str  # what the audit log records
+    can_edit: bool
+    why_not: str = ""  # shown where write controls are disabled
+
+
+class NotAllowedError(CurationError):
+    """This session may not change what is published."""
+
+
+def _secrets() -> dict[str, Any]:
+    try:
+        return {key: st.secrets[key] for key in st.secrets}
+    except FileNotFoundError:  # no secrets.toml: nothing configured
+        return {}
+
+
+def current_policy() -> AccessPolicy:
+    return access_policy(_secrets(), os.environ)
+
+
+def resolve_identity() -> Identity:
+    """Draw the sidebar's identity part and return who is here; stops the page for a login."""
+    policy = current_policy()
+    st.sidebar.divider()
+    if policy.mode == "login":
+        identity = _logged_in(policy)
+    elif policy.mode == "password":
+        identity = _password_gate(policy)
+    else:
+        name = _typed_name()
+        st.sidebar.warning(
+            "Anyone who can reach this dashboard can publish and unpublish. "
+            "Set an editor password or a login to restrict that (README, Deploying).",
+            icon="🔓",
+        )
+        identity = Identity(name, True)
+    if policy.read_only:
+        st.sidebar.info("Read-only: writing is switched off (CURATION_READ_ONLY).")
+        return Identity(identity.name, False, "writing is switched off (CURATION_READ_ONLY)")
+    return identity
+
+
+def _typed_name() -> str:
+    name = st.sidebar.text_input(
+        "Your name", key="editor_name", placeholder="recorded with each change",
+        help="Written to the audit log with every publish, unpublish and undo.",
+    )  # fmt: skip
+    if not name.strip():
+        st.sidebar.caption("Changes are logged as *anonymous* until you enter a name.")
+    return name.strip() or "anonymous"
+
+
+def _logged_in(policy: AccessPolicy) -> Identity:
+    if not st.user.is_logged_in:
+        st.title("Curation")
+        st.write("Log in to see and curate the articles.")
+        st.button("Log in", key="login", on_click=st.login, type="primary")
+        st.stop()
+    email = str(st.user.get("email") or "")
+    editor = policy.may_edit(email)
+    role = "editor" if editor else "read-only: not on the editors list"
+    st.sidebar.caption(f"Signed in as **{email}** ({role})")
+    st.sidebar.button("Log out", key="logout", on_click=st.logout)
+    return Identity(email, editor, "" if editor else f"{email} is not on the editors list")
+
+
+def _unlock(policy: AccessPolicy) -> None:
+    attempt = st.session_state.get("editor_password", "")
+    st.session_state[UNLOCKED_KEY] = policy.password_matches(attempt)
+    st.session_state[UNLOCK_FAILED_KEY] = not st.session_state[UNLOCKED_KEY]
+    st.session_state["editor_password"] = ""  # never keep the password in the session
+
+
+def _lock() -> None:
+    st.session_state[UNLOCKED_KEY] = False
+
+
+def _password_gate(policy: AccessPolicy) -> Identity:
+    name = _typed_name()
+    if st.session_state.get(UNLOCKED_KEY):
+        st.sidebar.caption("Editing unlocked for this session.")
+        st.sidebar.button("Lock editing", key="lock_editing", on_click=_lock)
+        return Identity(name, True)
+    st.sidebar.text_input("Editor password", type="password", key="editor_password")
+    st.sidebar.button("Unlock editing", key="unlock_editing", on_click=_unlock, args=(policy,))
+    if st.session_state.pop(UNLOCK_FAILED_KEY, False):
+        st.sidebar.error("Wrong password; editing stays locked.")
+    return Identity(name, False, "editing is locked: enter the editor password in the sidebar")
