@@ -59,7 +59,10 @@ def read_document_file(document: DocumentFile) -> dict[str, Any]:
         # O_NOFOLLOW: the file may have been swapped for a link since the scan.
         fd = os.open(document.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         with os.fdopen(fd, "rb") as handle:
-            raw = handle.read(MAX_DOCUMENT_BYTES + 1)
+            # Size the read from the file itself: read(1 MiB) would allocate 1 MiB for every
+            # 3 KB document, a fifth of the parse time. One byte more tells a file that grew.
+            size = min(os.fstat(handle.fileno()).st_size, MAX_DOCUMENT_BYTES)
+            raw = handle.read(size + 1)
     except OSError as error:
         raise DocumentError(document.id, f"cannot read file: {error.strerror}", kind="unreadable") from None
     row = read_article(raw, document.id)
