@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from curation.errors import DocsFolderError
 from curation.views.access import resolve_identity
 from curation.views.session import Dashboard, current_collection, docs_folder, set_dashboard
 from curation.views.sidebar import render_filters
@@ -18,7 +19,11 @@ pages = st.navigation(
     ]
 )
 identity = resolve_identity()  # with a login configured, stops here until the user logs in
-collection = current_collection(docs_folder())
+try:
+    collection = current_collection(docs_folder())
+except DocsFolderError as error:
+    st.error(f"{error}. Set CURATION_DOCS to a folder of article documents and restart.", icon="📂")
+    st.stop()
 filters = render_filters(collection)
 positions = filters.positions(collection.frame)
 set_dashboard(Dashboard(collection, filters, positions, identity.name, identity.can_edit, identity.why_not))

@@ -300,7 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, FilterError, ExportError) as error:
         parser.exit(EXIT_USAGE, f"curation {args.command}: error: {error}\n")
     except DocsFolderError as error:
-        print(f"curation {args.command}: {error}", file=sys.stderr)
+        print(f"curation {args.command}: {error}; pass --docs DIR or set ${DOCS_ENV}", file=sys.stderr)
         return EXIT_USAGE
     except CurationError as error:
         print(f"curation {args.command}: {error}", file=sys.stderr)

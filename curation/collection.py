@@ -75,9 +75,9 @@ def is_document_name(name: str) -> bool:
 def check_docs_folder(folder: Path) -> Path:
     """The folder as given, or a DocsFolderError saying what is wrong."""
     if not folder.exists():
-        raise DocsFolderError(str(folder), "docs folder does not exist; pass --docs DIR")
+        raise DocsFolderError(str(folder), "docs folder does not exist")
     if not folder.is_dir():
-        raise DocsFolderError(str(folder), "docs path is not a folder; pass --docs DIR")
+        raise DocsFolderError(str(folder), "docs path is not a folder")
     return folder
 
 

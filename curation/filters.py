@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -55,13 +55,6 @@ class Filters:
         """True when nothing is filtered out (the sort may still be set)."""
         unfiltered = Filters(sort=self.sort, descending=self.descending)
         return self == unfiltered
-
-    def cleared(self) -> Filters:
-        """The same sort with every filter removed."""
-        return Filters(sort=self.sort, descending=self.descending)
-
-    def with_changes(self, **changes: object) -> Filters:
-        return replace(self, **changes)
 
     def apply(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The matching rows of the frame, in the requested order."""
@@ -140,10 +133,6 @@ class Filters:
             return "all"
         text = self.describe().replace("≥", "min").replace("≤", "max")
         return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")[:80].rstrip("-")
-
-    @classmethod
-    def field_names(cls) -> tuple[str, ...]:
-        return tuple(item.name for item in fields(cls))
 
 
 def _folded(column: pd.Series) -> pd.Series:

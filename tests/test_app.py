@@ -230,3 +230,11 @@ def test_read_only_mode_shows_no_write_control(app, monkeypatch):
     assert all(buttons[key].disabled for key in buttons if key.startswith("bulk_"))
     app.switch_page("curation/views/gallery.py").run()
     assert all(toggle.disabled for toggle in app.toggle if toggle.key.startswith("gallery_published_"))
+
+
+def test_a_missing_docs_folder_is_a_clear_message(tmp_path, monkeypatch):
+    monkeypatch.setenv("CURATION_DOCS", str(tmp_path / "nowhere"))
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
+    assert no_exceptions(at)
+    (error,) = at.error
+    assert "nowhere: docs folder does not exist" in error.value and "CURATION_DOCS" in error.value

@@ -9,7 +9,7 @@ from typing import Any
 import streamlit as st
 
 from curation.access import AccessPolicy, access_policy
-from curation.errors import CurationError
+from curation.safety import escape_markdown
 
 UNLOCKED_KEY = "_editing_unlocked"
 UNLOCK_FAILED_KEY = "_unlock_failed"
@@ -20,10 +20,6 @@ class Identity:
     name: str  # what the audit log records
     can_edit: bool
     why_not: str = ""  # shown where write controls are disabled
-
-
-class NotAllowedError(CurationError):
-    """This session may not change what is published."""
 
 
 def _secrets() -> dict[str, Any]:
@@ -78,7 +74,7 @@ def _logged_in(policy: AccessPolicy) -> Identity:
     email = str(st.user.get("email") or "")
     editor = policy.may_edit(email)
     role = "editor" if editor else "read-only: not on the editors list"
-    st.sidebar.caption(f"Signed in as **{email}** ({role})")
+    st.sidebar.caption(f"Signed in as **{escape_markdown(email)}** ({role})")
     st.sidebar.button("Log out", key="logout", on_click=st.logout)
     return Identity(email, editor, "" if editor else f"{email} is not on the editors list")
 

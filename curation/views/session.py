@@ -46,7 +46,7 @@ class Dashboard:
 
     @cached_property
     def shown(self) -> pd.DataFrame:
-        """Every shown row with every column (for export, bulk actions and charts)."""
+        """Every shown row with every column (for export and bulk actions, when asked for)."""
         return self.collection.frame.take(self.positions)
 
     @cached_property
