@@ -13,6 +13,7 @@ $CURATION_READ_ONLY=1 switches every write off, in every mode.
 from __future__ import annotations
 
 import hmac
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,11 @@ def _is_set(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def is_read_only(environment: Mapping[str, str] | None = None) -> bool:
+    """Whether $CURATION_READ_ONLY switches writing off (the library's write path asks too)."""
+    return _is_set((os.environ if environment is None else environment).get(READ_ONLY_ENV))
+
+
 def access_policy(secrets: Mapping[str, Any], environment: Mapping[str, str]) -> AccessPolicy:
     """The policy that secrets (`[auth]`, `[curation]`) and the environment describe."""
     curation = secrets.get("curation") or {}
@@ -51,7 +57,7 @@ def access_policy(secrets: Mapping[str, Any], environment: Mapping[str, str]) ->
     editors = listed.split(",") if listed else list(curation.get("editors") or [])
     emails = frozenset(email.strip().lower() for email in editors if email.strip())
     password = environment.get(PASSWORD_ENV) or curation.get("password") or None
-    read_only = _is_set(environment.get(READ_ONLY_ENV))
+    read_only = is_read_only(environment)
     if secrets.get("auth"):
         return AccessPolicy("login", emails, None, read_only)
     if password:

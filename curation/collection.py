@@ -96,8 +96,13 @@ class FolderScan:
     @property
     def files(self) -> list[DocumentFile]:
         """The scanned documents in id order."""
-        columns = zip(self.ids, self.paths, self.sizes, self.mtimes, self.ctimes, strict=True)
-        return sorted((DocumentFile(*values) for values in columns), key=lambda document: document.id)
+        return self.documents(np.ones(len(self.ids), dtype=bool))
+
+    def documents(self, chosen: np.ndarray) -> list[DocumentFile]:
+        """The scanned documents where `chosen` is true, in id order."""
+        columns = (self.ids, self.paths, self.sizes, self.mtimes, self.ctimes)
+        files = [DocumentFile(*(column[i] for column in columns)) for i in np.flatnonzero(chosen)]
+        return sorted(files, key=lambda document: document.id)
 
     def stats(self) -> pd.DataFrame:
         """size, mtime_ns and ctime_ns per id."""
@@ -247,8 +252,8 @@ def folder_fingerprint(folder: Path | str) -> str:
     """A digest of every document's name, size and times: it changes when any file does."""
     scan = scan_folder(check_docs_folder(Path(folder)))
     digest = hashlib.sha1(usedforsecurity=False)
-    for document in scan.files:
-        digest.update(f"{document.id}\0{document.size}\0{document.mtime_ns}\0{document.ctime_ns}\n".encode())
+    for entry in sorted(zip(scan.ids, scan.sizes, scan.mtimes, scan.ctimes, strict=True)):
+        digest.update("\0".join(map(str, entry)).encode() + b"\n")
     for problem in scan.problems:
         digest.update(f"{problem.path}\0{problem.kind}\n".encode())
     return digest.hexdigest()
@@ -287,12 +292,6 @@ def _reusable(scan: FolderScan, cached: CachedParse | None) -> _Reusable:
     return _Reusable(cached.rows, valid_rows, cached.problems.take(valid_problems), fresh_rows | fresh_problems)
 
 
-def _files_to_parse(scan: FolderScan, fresh: np.ndarray) -> list[DocumentFile]:
-    columns = (scan.ids, scan.paths, scan.sizes, scan.mtimes, scan.ctimes)
-    files = [DocumentFile(*(column[i] for column in columns)) for i in np.flatnonzero(~fresh)]
-    return sorted(files, key=lambda document: document.id)
-
-
 def _problems_from_records(records: pd.DataFrame) -> list[Problem]:
     return [
         Problem(record.path, None if pd.isna(record.line) else int(record.line), record.message, record.kind)
@@ -312,7 +311,7 @@ def load_collection(
         cached = pending_cache.result() if pending_cache else None
     sweep_orphan_temp_files(folder, scan.temp_files)
     reusable = _reusable(scan, cached)
-    to_parse = _files_to_parse(scan, reusable.fresh)
+    to_parse = scan.documents(~reusable.fresh)
     new_columns, new_problems = parse_in_parallel(to_parse, progress)
     rows = _merge_in_id_order(reusable.rows, reusable.valid_rows, frame_from_columns(new_columns))
     kept_problems = reusable.problems

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from curation.access import READ_ONLY_ENV, is_read_only
 from curation.atomic_files import document_lock, replace_atomically
 from curation.audit import append_entry, audit_log_path, new_entry, read_audit_log
 from curation.collection import is_document_name
@@ -39,7 +40,6 @@ from curation.errors import (
     UnsafePathError,
 )
 
-READ_ONLY_ENV = "CURATION_READ_ONLY"
 # PyYAML (YAML 1.1) reads all of these as booleans.
 YAML_BOOLEANS = {
     word: value
@@ -80,10 +80,6 @@ class Outcome:
         return self.status in ("conflict", "refused")
 
 
-def is_read_only() -> bool:
-    return os.environ.get(READ_ONLY_ENV, "").strip().lower() in ("1", "true", "yes", "on")
-
-
 def resolve_document(folder: Path, doc_id: str) -> Path:
     """The regular file inside the folder that an id names, or UnsafePathError."""
     parts = doc_id.split("/")
@@ -119,9 +115,15 @@ def edit_published(raw: bytes, value: bool, path: str) -> bytes:
     Raises DocumentError for an invalid document and PublishRefusedError when
     the edit cannot be made with certainty.
     """
+    return _edit(raw, value, path)[1]
+
+
+def _edit(raw: bytes, value: bool, path: str) -> tuple[bool, bytes]:
+    """(the flag the file had, the edited bytes), from one parse of the file."""
     before = parse_front_matter(raw, path)
-    if article_fields(before, path)["published"] is value:  # a problem document raises here
-        return raw  # already so: `published: yes` stays as the editor wrote it
+    old = article_fields(before, path)["published"]  # a problem document raises here
+    if old is value:
+        return old, raw  # already so: `published: yes` stays as the editor wrote it
     text = before.text
     line_number = before.line_of("published")
     if line_number is not None:
@@ -141,7 +143,7 @@ def edit_published(raw: bytes, value: bool, path: str) -> bytes:
     bom = UTF8_BOM if raw.startswith(UTF8_BOM) else b""
     new_raw = bom + new_text.encode("utf-8")
     _check_only_published_changed(before, new_raw, value, path)
-    return new_raw
+    return old, new_raw
 
 
 def _line_span(text: str, line_number: int) -> tuple[int, int]:
@@ -203,8 +205,7 @@ def set_published(
                 doc_id, "changed on disk since you loaded it; nothing was written, reload to see the new version"
             )
         try:
-            old = parse_front_matter(raw, doc_id).data.get("published", False)
-            new_raw = edit_published(raw, value, doc_id)
+            old, new_raw = _edit(raw, value, doc_id)
         except DocumentError as error:
             raise PublishRefusedError(doc_id, f"cannot be published until fixed: {error.message}", error.line) from None
         if new_raw == raw:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import math
 
 import pandas as pd
 import streamlit as st
@@ -20,7 +19,7 @@ from curation.export import frame_to_csv, frame_to_json
 from curation.presentation import article_details, article_table, export_file_name, image_urls
 from curation.safety import escape_markdown, http_url, markdown_link
 from curation.views.session import Dashboard, dashboard, write_published
-from curation.views.shell import render_header
+from curation.views.shell import page_of_rows, render_header
 
 PAGE_SIZES = (25, 50, 100, 200)
 SHOWN_KEY = "_articles_shown"
@@ -154,12 +153,8 @@ def render_bulk_and_export(board: Dashboard) -> None:
 def render_table(board: Dashboard) -> None:
     size_column, page_column = st.columns([1, 5], vertical_alignment="bottom")
     page_size = size_column.selectbox("Rows per page", PAGE_SIZES, index=1, key="page_size")
-    pages = max(1, math.ceil(board.shown_count / page_size))
-    if st.session_state.get("articles_page", 1) > pages:
-        st.session_state["articles_page"] = 1
     with page_column:
-        page = st.pagination(pages, key="articles_page") if pages > 1 else 1
-    rows = board.shown_rows((page - 1) * page_size, page * page_size)
+        rows, page, pages = page_of_rows(board, page_size, "articles_page")
     selected = st.session_state.get(SELECTED_KEY, set())
     digest = hashlib.sha1("".join(rows.index + rows["sha256"]).encode(), usedforsecurity=False).hexdigest()[:12]
     key = f"articles_editor_{st.session_state.get(GENERATION_KEY, 0)}_{digest}"

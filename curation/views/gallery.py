@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import streamlit as st
 
 from curation.safety import escape_markdown, http_url, markdown_link
 from curation.views.session import dashboard, write_published
-from curation.views.shell import render_header
+from curation.views.shell import page_of_rows, render_header
 
 CARDS_PER_PAGE = 24
 CARDS_PER_ROW = 4
@@ -51,11 +49,7 @@ render_header(board, "Gallery")
 if not board.shown_count:
     st.info("No articles match the filters. Loosen them in the sidebar.")
     st.stop()
-pages = max(1, math.ceil(board.shown_count / CARDS_PER_PAGE))
-if st.session_state.get("gallery_page", 1) > pages:
-    st.session_state["gallery_page"] = 1
-page = st.pagination(pages, key="gallery_page") if pages > 1 else 1
-cards = board.shown_rows((page - 1) * CARDS_PER_PAGE, page * CARDS_PER_PAGE)
+cards, page, pages = page_of_rows(board, CARDS_PER_PAGE, "gallery_page")
 for start in range(0, len(cards), CARDS_PER_ROW):
     row_cards = cards.iloc[start : start + CARDS_PER_ROW]
     for column, (doc_id, row) in zip(st.columns(CARDS_PER_ROW), row_cards.iterrows(), strict=False):

@@ -7,7 +7,7 @@ import streamlit as st
 
 from curation.audit import audit_log_path, read_audit_log
 from curation.publish import undo_change, undo_last, undoable_entries
-from curation.views.session import dashboard, flash, flash_outcomes
+from curation.views.session import dashboard, flash, flash_outcomes, may_write
 from curation.views.shell import render_header
 
 
@@ -17,8 +17,7 @@ def _state(value: object) -> str:
 
 def undo_newest() -> None:
     board = dashboard()
-    if not board.can_edit:
-        flash("error", f"Nothing was undone: {board.why_not}.")
+    if not may_write(board, "undone"):
         return
     outcomes = undo_last(board.folder, 1, editor=board.editor)
     if not outcomes:
@@ -28,8 +27,7 @@ def undo_newest() -> None:
 
 def undo_chosen() -> None:
     board = dashboard()
-    if not board.can_edit:
-        flash("error", f"Nothing was undone: {board.why_not}.")
+    if not may_write(board, "undone"):
         return
     change = st.session_state.get("undo_choice")
     if change:

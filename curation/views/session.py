@@ -125,10 +125,16 @@ def show_flashes() -> None:
             st.warning(text)
 
 
+def may_write(board: Dashboard, what: str) -> bool:
+    """Whether this session may write; if not, say why (the controls are disabled, this guards forged requests)."""
+    if not board.can_edit:
+        flash("error", f"Nothing was {what}: {board.why_not}.")
+    return board.can_edit
+
+
 def write_published(board: Dashboard, doc_ids: list[str], value: bool, expected_shas: dict[str, str]) -> list[Outcome]:
     """Set published through the library's safe path and flash what happened."""
-    if not board.can_edit:
-        flash("error", f"Nothing was written: {board.why_not}.")
+    if not may_write(board, "written"):
         return []
     try:
         outcomes = set_published_many(board.folder, doc_ids, value, expected_shas=expected_shas, editor=board.editor)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+
+import pandas as pd
 import streamlit as st
 
 from curation.views.session import Dashboard, show_flashes
@@ -17,3 +20,12 @@ def render_header(dashboard: Dashboard, title: str) -> None:
     )
     st.markdown(f"**{counts}** — {dashboard.filters.describe()}")
     show_flashes()
+
+
+def page_of_rows(board: Dashboard, page_size: int, key: str) -> tuple[pd.DataFrame, int, int]:
+    """The shown rows of the current page, with the page number and the page count."""
+    pages = max(1, math.ceil(board.shown_count / page_size))
+    if st.session_state.get(key, 1) > pages:
+        st.session_state[key] = 1  # the filter shrank the list under the page the editor was on
+    page = st.pagination(pages, key=key) if pages > 1 else 1
+    return board.shown_rows((page - 1) * page_size, page * page_size), page, pages
