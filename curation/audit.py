@@ -10,6 +10,8 @@ import datetime as dt
 import json
 import os
 import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,18 +33,29 @@ def new_entry(**fields: Any) -> dict[str, Any]:
     return {"change": secrets.token_hex(6), "time": now, **fields}
 
 
-def append_entry(log_path: Path, entry: dict[str, Any]) -> None:
-    """Append one entry as one line, durably."""
-    line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
+@contextmanager
+def audit_appender(log_path: Path) -> Iterator[Callable[[dict[str, Any]], None]]:
+    """Open the log first (a writer that cannot log must not write), then append entries to it."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
-        written = os.write(fd, line)
-        if written != len(line):
-            raise OSError(f"short write to {log_path}: {written} of {len(line)} bytes")
-        os.fsync(fd)
+        yield lambda entry: _write_line(fd, log_path, entry)
     finally:
         os.close(fd)
+
+
+def _write_line(fd: int, log_path: Path, entry: dict[str, Any]) -> None:
+    line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
+    written = os.write(fd, line)  # one write on O_APPEND: concurrent lines never interleave
+    if written != len(line):
+        raise OSError(f"short write to {log_path}: {written} of {len(line)} bytes")
+    os.fsync(fd)
+
+
+def append_entry(log_path: Path, entry: dict[str, Any]) -> None:
+    """Append one entry as one line, durably."""
+    with audit_appender(log_path) as append:
+        append(entry)
 
 
 def read_audit_log(log_path: Path) -> tuple[list[dict[str, Any]], list[Problem]]:

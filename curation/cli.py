@@ -140,7 +140,10 @@ def command_export(args: argparse.Namespace) -> int:
     shown = filters.apply(collection.frame)
     data = frame_to_csv(shown, columns) if args.format == "csv" else frame_to_json(shown, columns)
     if args.output:
-        Path(args.output).write_bytes(data)
+        try:
+            Path(args.output).write_bytes(data)
+        except OSError as error:
+            raise UsageError(f"cannot write {args.output}: {error.strerror}") from None
         print(f"wrote {plural(len(shown), 'article')} ({filters.describe()}) to {args.output}", file=sys.stderr)
     else:
         sys.stdout.buffer.write(data)

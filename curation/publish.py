@@ -16,13 +16,14 @@ import os
 import re
 import stat
 from collections.abc import Iterable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from curation.access import READ_ONLY_ENV, is_read_only
 from curation.atomic_files import document_lock, replace_atomically
-from curation.audit import append_entry, audit_log_path, new_entry, read_audit_log
+from curation.audit import audit_appender, audit_log_path, new_entry, read_audit_log
 from curation.collection import is_document_name
 from curation.documents import (
     UTF8_BOM,
@@ -210,7 +211,6 @@ def set_published(
             raise PublishRefusedError(doc_id, f"cannot be published until fixed: {error.message}", error.line) from None
         if new_raw == raw:
             return Change(doc_id, old, value, sha_before, sha_before, None)
-        replace_atomically(path, new_raw)
         entry = new_entry(
             editor=editor,
             id=doc_id,
@@ -221,8 +221,30 @@ def set_published(
         )
         if undoes:
             entry["undoes"] = undoes
-        append_entry(audit_log_path(folder, audit_log), entry)
+        _replace_and_log(path, raw, new_raw, audit_log_path(folder, audit_log), entry, doc_id)
         return Change(doc_id, old, value, sha_before, entry["sha_after"], entry)
+
+
+def _replace_and_log(path: Path, raw: bytes, new_raw: bytes, log: Path, entry: dict[str, Any], doc_id: str) -> None:
+    """Write the new bytes and their audit line, or neither: a change is never left unlogged."""
+    with ExitStack() as stack:
+        try:
+            append = stack.enter_context(audit_appender(log))  # opened before the file changes
+        except OSError as error:
+            raise PublishRefusedError(
+                doc_id, f"cannot open the audit log {log} ({error}); nothing was written"
+            ) from None
+        try:
+            replace_atomically(path, new_raw)
+        except OSError as error:
+            raise PublishRefusedError(doc_id, f"could not write the file ({error}); it is unchanged") from None
+        try:
+            append(entry)
+        except OSError as error:
+            replace_atomically(path, raw)  # put the old bytes back: no change without its log line
+            raise PublishRefusedError(
+                doc_id, f"could not write the audit log {log} ({error}); the change was undone"
+            ) from None
 
 
 def set_published_many(

@@ -148,3 +148,11 @@ def test_command_runs_as_a_program(command, seed_only):
 def test_export_does_not_include_secured(capsys, seed_only):
     code, out, _ = run(capsys, "export", "--docs", str(seed_only), "--format", "json")
     assert code == 0 and "ZmNiKlXaNX4Y" not in out and SEED_ID in out
+
+
+def test_export_to_a_folder_that_does_not_exist_is_a_clear_error(seed_only, tmp_path, capsys):
+    target = tmp_path / "missing" / "out.csv"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["export", "--docs", str(seed_only), "-o", str(target)])
+    assert exit_info.value.code == 2
+    assert f"cannot write {target}: No such file or directory" in capsys.readouterr().err

@@ -339,3 +339,40 @@ def test_lock_files_live_outside_the_documents(seed_only):
     locks = list((seed_only / ".curation" / "locks").iterdir())
     assert len(locks) == 1 and locks[0].suffix == ".lock"
     assert isinstance(locks[0], Path)
+
+
+def test_an_audit_log_that_cannot_be_opened_refuses_before_the_file_changes(seed_only, tmp_path):
+    blocker = tmp_path / "a-file-not-a-folder"
+    blocker.write_text("x")
+    before = (seed_only / SEED_ID).read_bytes()
+    with pytest.raises(PublishRefusedError, match=r"cannot open the audit log .*nothing was written"):
+        set_published(seed_only, SEED_ID, False, audit_log=blocker / "audit.jsonl")
+    assert (seed_only / SEED_ID).read_bytes() == before
+    assert sorted(p.name for p in seed_only.iterdir()) == [".curation", SEED_ID]  # no temp file left
+
+
+def test_a_failed_audit_write_puts_the_old_file_back(seed_only, monkeypatch):
+    from curation import audit
+
+    def full_disk(fd, log_path, entry):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(audit, "_write_line", full_disk)
+    before = (seed_only / SEED_ID).read_bytes()
+    with pytest.raises(PublishRefusedError, match="the change was undone"):
+        set_published(seed_only, SEED_ID, False)
+    assert (seed_only / SEED_ID).read_bytes() == before
+
+
+def test_a_failed_file_write_leaves_the_file_and_the_log_alone(seed_only, monkeypatch):
+    from curation import publish
+
+    def full_disk(path, data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(publish, "replace_atomically", full_disk)
+    before = (seed_only / SEED_ID).read_bytes()
+    with pytest.raises(PublishRefusedError, match="it is unchanged"):
+        set_published(seed_only, SEED_ID, False)
+    assert (seed_only / SEED_ID).read_bytes() == before
+    assert read_audit_log(seed_only / ".curation" / "audit.jsonl") == ([], [])
