@@ -3,30 +3,34 @@
 Exit codes: 0 when everything asked is done (or already so), 1 when a
 document has a problem or a write was refused or conflicted, 2 on a usage
 error or a missing docs folder.
+
+Everything printed as text goes through `printable`: file names, editor
+names and messages come from other people, and must never reach a terminal
+as control characters. `--json` output is JSON with those characters escaped.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from curation.audit import audit_log_path, read_audit_log
 from curation.collection import Collection, check_docs_folder, load_collection
-from curation.demo import write_demo_collection
+from curation.demo import DemoFolderError, write_demo_collection
 from curation.errors import CurationError, DocsFolderError
-from curation.export import EXPORT_COLUMNS, ExportError, check_columns, frame_to_csv, frame_to_json
+from curation.export import EXPORT_COLUMNS, ExportError, check_columns, frame_to_csv, frame_to_json, write_export
 from curation.filters import SORT_COLUMNS, FilterError, Filters
 from curation.publish import (
     Outcome,
+    load_history,
     set_published_many,
     undo_change,
     undo_last,
 )
+from curation.terminal import json_text, printable, printable_lines
 from curation.wording import plural
 
 DOCS_ENV = "CURATION_DOCS"
@@ -35,6 +39,18 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 class UsageError(Exception):
     """Arguments that parse but do not make sense together."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with the offending argument escaped in its error message (it is echoed to the terminal)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        super().error(printable(message))
+
+
+def say(text: object, *, error: bool = False) -> None:
+    """Print one line of text with every control character escaped (stderr when `error`)."""
+    print(printable(text), file=sys.stderr if error else sys.stdout)
 
 
 def default_docs_folder() -> Path:
@@ -46,6 +62,26 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
+
+
+def int_at_least(minimum: int):
+    """An argparse type: a whole number of `minimum` or more, else a usage error (exit 2)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum:
+            wanted = "a positive whole number" if minimum == 1 else f"a whole number of {minimum:,} or more"
+            raise argparse.ArgumentTypeError(f"must be {wanted}, not {text!r}")
+        return value
+
+    parse.__name__ = "positive_int" if minimum == 1 else f"int_at_least_{minimum}"
+    return parse
+
+
+positive_int = int_at_least(1)
 
 
 def _score(text: str) -> int:
@@ -119,16 +155,16 @@ def command_validate(args: argparse.Namespace) -> int:
             "problems": [problem.to_dict() for problem in collection.problems],
             "warnings": [warning.to_dict() for warning in collection.warnings],
         }
-        print(json.dumps(report, ensure_ascii=False, indent=1))
+        print(json_text(report))
     else:
         for problem in collection.problems:
-            print(problem)
+            say(problem)
         for warning in collection.warnings:
-            print(f"{warning.path}: warning: {warning.message}")
+            say(f"{warning.path}: warning: {warning.message}")
         summary = f"{plural(documents, 'document')}, {plural(len(collection.problems), 'problem')}"
         if collection.warnings:
             summary += f", {plural(len(collection.warnings), 'warning')}"
-        print(summary)
+        say(summary)
     return EXIT_PROBLEMS if collection.problems else EXIT_OK
 
 
@@ -141,10 +177,10 @@ def command_export(args: argparse.Namespace) -> int:
     data = frame_to_csv(shown, columns) if args.format == "csv" else frame_to_json(shown, columns)
     if args.output:
         try:
-            Path(args.output).write_bytes(data)
+            write_export(Path(args.output), data)  # whole or not at all: the previous file survives a failure
         except OSError as error:
             raise UsageError(f"cannot write {args.output}: {error.strerror}") from None
-        print(f"wrote {plural(len(shown), 'article')} ({filters.describe()}) to {args.output}", file=sys.stderr)
+        say(f"wrote {plural(len(shown), 'article')} ({filters.describe()}) to {args.output}", error=True)
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -152,10 +188,11 @@ def command_export(args: argparse.Namespace) -> int:
 
 
 def command_demo(args: argparse.Namespace) -> int:
-    if args.n < 0:
-        raise UsageError("--n must be 0 or more")
-    written = write_demo_collection(Path(args.out), args.n, args.seed)
-    print(f"wrote {plural(len(written), 'demo document')} to {args.out}", file=sys.stderr)
+    try:
+        written = write_demo_collection(Path(args.out), args.n, args.seed, force=args.force)
+    except DemoFolderError as error:
+        raise UsageError(str(error)) from None
+    say(f"wrote {plural(len(written), 'demo document')} to {args.out}", error=True)
     return EXIT_OK
 
 
@@ -170,8 +207,8 @@ def command_set_published(args: argparse.Namespace, value: bool) -> int:
         to_change = frame[frame["published"] != value]
         if not args.yes:
             for doc_id in to_change.index:
-                print(f"would {verb} {doc_id}")
-            print(f"{plural(len(to_change), 'document')} would change; add --yes to {verb} them", file=sys.stderr)
+                say(f"would {verb} {doc_id}")
+            say(f"{plural(len(to_change), 'document')} would change; add --yes to {verb} them", error=True)
             return EXIT_OK
         ids, expected = list(to_change.index), dict(to_change["sha256"])
     else:
@@ -185,29 +222,30 @@ def command_set_published(args: argparse.Namespace, value: bool) -> int:
 def _report(outcomes: list[Outcome], verb: str) -> int:
     for outcome in outcomes:
         if outcome.failed:
-            print(f"{outcome.status}: {outcome.message}", file=sys.stderr)
+            say(f"{outcome.status}: {outcome.message}", error=True)
         else:
-            print(f"{verb if outcome.status == 'changed' else 'already so'}: {outcome.id}")
+            say(f"{verb if outcome.status == 'changed' else 'already so'}: {outcome.id}")
     statuses = [outcome.status for outcome in outcomes]
     summary = (f"{statuses.count(status)} {status}" for status in ("changed", "unchanged", "conflict", "refused"))
-    print(", ".join(summary), file=sys.stderr)
+    say(", ".join(summary), error=True)
     return EXIT_PROBLEMS if any(outcome.failed for outcome in outcomes) else EXIT_OK
 
 
 def command_history(args: argparse.Namespace) -> int:
-    entries, problems = read_audit_log(audit_log_path(args.docs, args.audit_log))
+    history, problems = load_history(args.docs, args.audit_log)
     for problem in problems:
-        print(problem, file=sys.stderr)
-    newest = list(reversed(entries))[: args.limit] if args.limit else list(reversed(entries))
+        say(problem, error=True)
+    newest = history.newest_first()[: args.limit]  # --limit is positive or None (all)
     if args.json:
-        print(json.dumps(newest, ensure_ascii=False, indent=1))
+        print(json_text([{**entry.to_json(), "completed": completed} for entry, completed in newest]))
         return EXIT_OK
-    for entry in newest:
-        undo = f"  (undoes {entry['undoes']})" if entry.get("undoes") else ""
-        change = f"{_flag(entry['old'])} -> {_flag(entry['new'])}"
-        print(f"{entry.get('time', '?')}  {entry['change']}  {entry.get('editor', '?')}  {entry['id']}  {change}{undo}")
-    if not entries:
-        print("no changes logged yet", file=sys.stderr)
+    for entry, completed in newest:
+        undo = f"  (undoes {entry.undoes})" if entry.undoes else ""
+        incomplete = "  (did not complete)" if not completed else ""
+        change = f"{_flag(entry.old)} -> {_flag(entry.new)}"
+        say(f"{entry.time}  {entry.change}  {entry.editor}  {entry.id}  {change}{undo}{incomplete}")
+    if not history.entries:
+        say("no changes logged yet", error=True)
     return EXIT_OK
 
 
@@ -221,29 +259,27 @@ def command_undo(args: argparse.Namespace) -> int:
     else:
         outcomes = undo_last(args.docs, args.last, editor=args.editor, audit_log=args.audit_log)
         if not outcomes:
-            print("nothing to undo", file=sys.stderr)
+            say("nothing to undo", error=True)
     return _report(outcomes, "reverted")
 
 
 def command_bench(args: argparse.Namespace) -> int:
     from curation.bench import dump, format_report, run_benchmark
 
-    if args.n < 100 or args.runs < 1:
-        raise UsageError("--n must be at least 100 and --runs at least 1")
-    report = run_benchmark(args.n, args.runs, args.seed, log=lambda line: print(line, file=sys.stderr, flush=True))
-    print(dump(report) if args.json else format_report(report))
+    report = run_benchmark(args.n, args.runs, args.seed, log=lambda line: say(line, error=True))
+    print(dump(report) if args.json else printable_lines(format_report(report)))
     return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="curation", description="Curate a folder of article documents.")
+    parser = Parser(prog="curation", description="Curate a folder of article documents.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    common = argparse.ArgumentParser(add_help=False)
+    common = Parser(add_help=False)
     common.add_argument(
         "--docs", type=Path, default=default_docs_folder(), metavar="DIR",
         help=f"the docs folder (default: ${DOCS_ENV}, else ./seeds)",
     )  # fmt: skip
-    writer = argparse.ArgumentParser(add_help=False)
+    writer = Parser(add_help=False)
     writer.add_argument("--editor", default="cli", metavar="NAME", help="who is changing (default: cli)")
     writer.add_argument("--audit-log", type=Path, metavar="FILE", help="default: DIR/.curation/audit.jsonl")
 
@@ -259,9 +295,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(run=command_export)
 
     demo = commands.add_parser("demo", help="write deterministic demo documents")
-    demo.add_argument("--n", type=int, default=300, metavar="N")
+    demo.add_argument("--n", type=positive_int, default=300, metavar="N")
     demo.add_argument("--out", required=True, metavar="DIR")
     demo.add_argument("--seed", type=int, default=0, metavar="S")
+    demo.add_argument(
+        "--force", action="store_true", help="write into a folder that already holds documents (replaces same names)"
+    )
     demo.set_defaults(run=command_demo)
 
     for name, value in (("publish", True), ("unpublish", False)):
@@ -275,18 +314,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     history = commands.add_parser("history", parents=[common, writer], help="show the audit log, newest first")
     history.add_argument("--json", action="store_true")
-    history.add_argument("--limit", type=int, metavar="N")
+    history.add_argument("--limit", type=positive_int, metavar="N", help="only the newest N entries")
     history.set_defaults(run=command_history)
 
     undo = commands.add_parser("undo", parents=[common, writer], help="revert logged changes")
     target = undo.add_mutually_exclusive_group()
-    target.add_argument("--last", type=int, default=1, metavar="N", help="the newest N changes (default 1)")
+    target.add_argument("--last", type=positive_int, default=1, metavar="N", help="the newest N changes (default 1)")
     target.add_argument("--change", metavar="CHANGE", help="one change by its id in the audit log")
     undo.set_defaults(run=command_undo)
 
     bench = commands.add_parser("bench", help="measure load, filter, export and toggle on generated documents")
-    bench.add_argument("--n", type=int, default=10_000, metavar="N", help="documents to generate (default 10,000)")
-    bench.add_argument("--runs", type=int, default=3, metavar="R", help="runs per step; medians are reported")
+    bench.add_argument(
+        "--n", type=int_at_least(100), default=10_000, metavar="N", help="documents to generate (100 or more; 10,000)"
+    )
+    bench.add_argument("--runs", type=positive_int, default=3, metavar="R", help="runs per step; medians are reported")
     bench.add_argument("--seed", type=int, default=0, metavar="S")
     bench.add_argument("--json", action="store_true")
     bench.set_defaults(run=command_bench)
@@ -301,12 +342,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             check_docs_folder(args.docs)
         return args.run(args)
     except (UsageError, FilterError, ExportError) as error:
-        parser.exit(EXIT_USAGE, f"curation {args.command}: error: {error}\n")
+        parser.exit(EXIT_USAGE, f"curation {args.command}: error: {printable(error)}\n")
     except DocsFolderError as error:
-        print(f"curation {args.command}: {error}; pass --docs DIR or set ${DOCS_ENV}", file=sys.stderr)
+        say(f"curation {args.command}: {error}; pass --docs DIR or set ${DOCS_ENV}", error=True)
         return EXIT_USAGE
     except CurationError as error:
-        print(f"curation {args.command}: {error}", file=sys.stderr)
+        say(f"curation {args.command}: {error}", error=True)
         return EXIT_PROBLEMS
     except BrokenPipeError:
         # `curation export | head`: the reader left; that is not an error.

@@ -1,7 +1,10 @@
 """Deterministic demo documents in the same schema as a real article file.
 
 The same --seed always writes the same bytes, so demo folders, tests and
-benchmarks are repeatable.
+benchmarks are repeatable. Writing never follows a symbolic link: the out
+folder is opened with O_NOFOLLOW | O_DIRECTORY and every file is created
+relative to that descriptor with O_EXCL | O_NOFOLLOW, and a folder that
+already holds documents is refused unless the caller forces it.
 """
 
 from __future__ import annotations
@@ -9,8 +12,15 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import os
 import random
+import secrets
+import stat
+from contextlib import suppress
 from pathlib import Path
+
+from curation.documents import DOCUMENT_SUFFIXES
+from curation.errors import CurationError
 
 CATEGORIES = ("news", "sport", "business", "technology", "entertainment", "science", "health", "politics")
 PROVIDERS = (
@@ -141,14 +151,97 @@ def demo_document(rng: random.Random) -> str:
     return "\n".join(lines)
 
 
-def write_demo_collection(out: Path, count: int, seed: int = 0) -> list[Path]:
-    """Write `count` demo documents into `out`; the same seed gives the same bytes."""
-    rng = random.Random(seed)
+class DemoFolderError(CurationError):
+    """The out folder cannot take demo documents safely (a link, a file, or documents already there)."""
+
+
+_FOLDER_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_NEW_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def count_documents(folder: Path) -> int:
+    """How many files with a document name are in the folder and its subfolders (hidden ones skipped)."""
+    count = 0
+    for _root, folders, files in os.walk(folder):  # os.walk never descends into a linked folder
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        count += sum(1 for name in files if not name.startswith(".") and name.lower().endswith(DOCUMENT_SUFFIXES))
+    return count
+
+
+def write_demo_collection(out: Path, count: int, seed: int = 0, *, force: bool = False) -> list[Path]:
+    """Write `count` demo documents into `out`; the same seed gives the same bytes.
+
+    Raises DemoFolderError when `out` is a symbolic link or not a folder, when it
+    already holds documents and `force` is false, and when something other than a
+    regular file stands where a demo file goes. With `force`, existing demo files
+    are replaced atomically; other documents in the folder are left alone.
+    """
+    if out.is_symlink():
+        raise DemoFolderError(str(out), "is a symbolic link; give the real folder (demo files never follow links)")
     out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for number in range(1, count + 1):
-        text = demo_document(rng)
-        path = out / f"demo_{number:06d}_{rng.randrange(16**16):016x}.txt"
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
-    return written
+    try:
+        folder_fd = os.open(out, _FOLDER_FLAGS)
+    except OSError as error:
+        # ELOOP/ENOTDIR: swapped for a link or a file after the checks above.
+        raise DemoFolderError(str(out), f"cannot open the folder: {error.strerror}") from None
+    try:
+        existing = count_documents(out)
+        if existing and not force:
+            raise DemoFolderError(
+                str(out),
+                f"already holds {existing} document{'s' if existing != 1 else ''}; "
+                "pass --force to write the demo documents among them (same-named files are replaced)",
+            )
+        rng = random.Random(seed)
+        written = []
+        for number in range(1, count + 1):
+            data = demo_document(rng).encode("utf-8")
+            name = f"demo_{number:06d}_{rng.randrange(16**16):016x}.txt"
+            _write_new_file(folder_fd, name, data, out, force=force)
+            written.append(out / name)
+        return written
+    finally:
+        os.close(folder_fd)
+
+
+def _write_new_file(folder_fd: int, name: str, data: bytes, out: Path, *, force: bool) -> None:
+    try:
+        fd = os.open(name, _NEW_FILE_FLAGS, 0o644, dir_fd=folder_fd)
+    except FileExistsError:
+        if not force:
+            raise DemoFolderError(str(out / name), "exists already; pass --force to replace it") from None
+        _replace_file(folder_fd, name, data, out)
+        return
+    try:
+        _write_all(fd, data)
+    finally:
+        os.close(fd)
+
+
+def _replace_file(folder_fd: int, name: str, data: bytes, out: Path) -> None:
+    """Replace an existing regular file through a temp file and a rename; anything else is refused."""
+    mode = os.stat(name, dir_fd=folder_fd, follow_symlinks=False).st_mode
+    if stat.S_ISLNK(mode):
+        raise DemoFolderError(str(out / name), "is a symbolic link where a demo file goes; remove it first")
+    if not stat.S_ISREG(mode):
+        raise DemoFolderError(str(out / name), "is not a regular file where a demo file goes; remove it first")
+    temp = f".{name}.{secrets.token_hex(4)}.tmp"
+    fd = os.open(temp, _NEW_FILE_FLAGS, 0o644, dir_fd=folder_fd)
+    try:
+        try:
+            _write_all(fd, data)
+        finally:
+            os.close(fd)
+        # rename replaces the directory entry itself: a link swapped in meanwhile is replaced, never followed.
+        os.replace(temp, name, src_dir_fd=folder_fd, dst_dir_fd=folder_fd)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(temp, dir_fd=folder_fd)
+        raise
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    # No fsync: demo data can be generated again, and bench writes 100,000 of these.
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]

@@ -3,6 +3,8 @@
 CSV is UTF-8 with a BOM (Excel then reads accents right), every field
 quoted, and text that a spreadsheet would run as a formula neutralized with a
 leading apostrophe. `secured` is never in the frame, so it is never exported.
+A file is written through a temp file and a rename, so a failed export never
+replaces the previous one.
 """
 
 from __future__ import annotations
@@ -11,7 +13,12 @@ import csv
 import io
 import json
 import math
+import os
+import re
+import secrets
 from collections.abc import Sequence
+from contextlib import suppress
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -20,7 +27,11 @@ EXPORT_COLUMNS = (
     "id", "title", "excerpt", "category", "type", "provider", "domain", "topics",
     "publishedDateTime", "quality", "heat", "published", "webUrl", "image",
 )  # fmt: skip
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A cell is neutralized when it starts with a tab or a carriage return, or when its first
+# character after any run of blanks is = + - @, ASCII or full-width (＝＋－＠, which some
+# spreadsheets read as ASCII). Blanks are what importers trim or skip: space, tab, CR, LF,
+# NBSP, zero-width space and BOM.
+_FORMULA = re.compile(r"[\t\r]|[ \t\r\n\u00a0\u200b\ufeff]*[=+\-@\uff1d\uff0b\uff0d\uff20]")
 TOPIC_SEPARATOR = "; "
 
 
@@ -90,4 +101,39 @@ def _csv_cell(value: Any) -> str:
     if isinstance(value, list):
         value = TOPIC_SEPARATOR.join(str(item) for item in value)
     text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return "'" + text if _FORMULA.match(text) else text
+
+
+def write_export(path: Path | str, data: bytes) -> None:
+    """Write the export whole or not at all: temp file in the same folder, fsync, rename over `path`.
+
+    On any OSError the temp file is removed and the previous file at `path` stays as it was.
+    """
+    target = Path(path)
+    temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    # 0o666 like open(); the umask narrows it as it would for any new file.
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, target)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(temp)
+        raise
+    _fsync_folder(target.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    # The rename is durable only once the folder is; some file systems cannot fsync a folder.
+    with suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -156,3 +156,152 @@ def test_export_to_a_folder_that_does_not_exist_is_a_clear_error(seed_only, tmp_
         main(["export", "--docs", str(seed_only), "-o", str(target)])
     assert exit_info.value.code == 2
     assert f"cannot write {target}: No such file or directory" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["undo", "--last", "-1"],
+        ["undo", "--last", "0"],
+        ["undo", "--last", "two"],
+        ["undo", "--last", "1.5"],
+        ["history", "--limit", "-1"],
+        ["history", "--limit", "0"],
+        ["demo", "--n", "-3", "--out", "OUT"],
+        ["demo", "--n", "0", "--out", "OUT"],
+        ["bench", "--n", "-5"],
+        ["bench", "--n", "99"],
+        ["bench", "--runs", "0"],
+    ],
+)
+def test_counts_must_be_positive_whole_numbers(capsys, seed_only, tmp_path, argv):
+    """`undo --last -1` once reverted all but one change; every count is now a usage error unless positive."""
+    argv = [str(tmp_path / "out") if arg == "OUT" else arg for arg in argv]
+    if argv[0] in ("undo", "history"):
+        argv += ["--docs", str(seed_only)]
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "error: argument" in err and ("positive whole number" in err or "whole number of" in err)
+    assert not (tmp_path / "out").exists()
+
+
+def usage_error(capsys, *argv: str) -> str:
+    """Run a command that must stop with a usage error (exit 2); its message."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(argv))
+    assert exit_info.value.code == 2
+    return capsys.readouterr().err
+
+
+def demo_names(folder: Path) -> list[str]:
+    return sorted(path.name for path in folder.iterdir())
+
+
+def test_demo_refuses_a_folder_that_holds_documents(capsys, tmp_path):
+    """An editor's hand-edited documents are never overwritten by `curation demo` without --force."""
+    out = tmp_path / "articles"
+    assert run(capsys, "demo", "--n", "3", "--out", str(out), "--seed", "1")[0] == 0
+    edited = out / demo_names(out)[0]
+    edited.write_text("---\ntitle: edited by hand\n---\n", encoding="utf-8")
+    write_document(out, "sub/mine.md", "---\ntitle: mine\n---\n")
+    err = usage_error(capsys, "demo", "--n", "3", "--out", str(out), "--seed", "1")
+    assert f"{out}: already holds 4 documents" in err and "--force" in err
+    assert edited.read_text(encoding="utf-8") == "---\ntitle: edited by hand\n---\n"
+
+    code, _, err = run(capsys, "demo", "--n", "3", "--out", str(out), "--seed", "1", "--force")
+    assert code == 0 and f"wrote 3 demo documents to {out}" in err
+    assert "edited by hand" not in edited.read_text(encoding="utf-8")
+    assert (out / "sub" / "mine.md").read_text(encoding="utf-8") == "---\ntitle: mine\n---\n"
+    assert not [name for name in demo_names(out) if name.startswith(".")]  # no temp file left
+
+
+def test_demo_into_a_folder_of_other_files_is_allowed(capsys, tmp_path):
+    out = tmp_path / "articles"
+    write_document(out, "notes.csv", "a,b\n")
+    write_document(out, ".hidden.txt", "not a document: hidden")
+    assert run(capsys, "demo", "--n", "2", "--out", str(out))[0] == 0
+    assert len([name for name in demo_names(out) if name.startswith("demo_")]) == 2
+
+
+def test_demo_never_follows_a_symlinked_out_folder(capsys, tmp_path):
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    link = tmp_path / "out"
+    link.symlink_to(target)
+    for extra in ([], ["--force"]):
+        err = usage_error(capsys, "demo", "--n", "2", "--out", str(link), *extra)
+        assert f"{link}: is a symbolic link" in err
+    assert list(target.iterdir()) == []
+
+
+def test_demo_never_writes_through_a_symlink_where_a_document_goes(capsys, tmp_path):
+    """A link planted under a demo file's name is refused, even with --force; its target is untouched."""
+    first = tmp_path / "first"
+    assert run(capsys, "demo", "--n", "2", "--out", str(first), "--seed", "4")[0] == 0
+    name = demo_names(first)[0]
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / name).symlink_to(victim)
+    err = usage_error(capsys, "demo", "--n", "2", "--out", str(out), "--seed", "4", "--force")
+    assert f"{out / name}: is a symbolic link" in err
+    assert victim.read_text(encoding="utf-8") == "precious"
+    assert (out / name).is_symlink()
+
+
+def test_export_replaces_the_previous_file_atomically(capsys, docs, tmp_path):
+    """A disk that fills up midway leaves the previous export whole, and no temp file behind.
+
+    RLIMIT_FSIZE makes the kernel refuse writes past 16 KiB (EFBIG), like a full disk would.
+    """
+    import resource
+
+    target = tmp_path / "exports" / "articles.csv"
+    target.parent.mkdir()
+    assert run(capsys, "export", "--docs", str(docs), "--search", "Jung_E", "-o", str(target))[0] == 0
+    previous = target.read_bytes()
+    assert 0 < len(previous) < 16 * 1024
+
+    def limit_file_size() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (16 * 1024, resource.RLIM_INFINITY))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "curation", "export", "--docs", str(docs), "-o", str(target)],
+        capture_output=True, text=True, check=False, preexec_fn=limit_file_size,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert f"cannot write {target}" in result.stderr
+    assert target.read_bytes() == previous
+    assert [path.name for path in target.parent.iterdir()] == ["articles.csv"]
+
+    assert run(capsys, "export", "--docs", str(docs), "-o", str(target))[0] == 0  # no limit: replaced whole
+    assert len(list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))) == 301
+
+
+HOSTILE_NAME = "bad\x1b]0;pwned\x07name.txt"
+
+
+def assert_no_control_characters(text: str) -> None:
+    controls = [char for char in text if char != "\n" and (ord(char) < 32 or 0x7F <= ord(char) <= 0x9F)]
+    assert controls == [], repr(text)
+
+
+def test_validate_escapes_control_characters_in_file_names(capsys, tmp_path):
+    """A file name that would set the terminal's title is printed escaped."""
+    write_document(tmp_path, HOSTILE_NAME, "---\ntitle: t\nquality: 300\n---\n")
+    write_document(tmp_path, "two\nlines.txt", "---\ntitle: t\nheat: 300\n---\n")
+    code, out, _ = run(capsys, "validate", "--docs", str(tmp_path))
+    assert code == 1
+    assert_no_control_characters(out)
+    assert sorted(out.splitlines()) == [
+        "0 documents, 2 problems",
+        "bad\\x1b]0;pwned\\x07name.txt:3: `quality` must be a whole number from 0 to 100, not 300",
+        "two\\nlines.txt:3: `heat` must be a whole number from 0 to 100, not 300",
+    ]
+    code, out, _ = run(capsys, "validate", "--json", "--docs", str(tmp_path))
+    paths = {problem["path"] for problem in json.loads(out)["problems"]}
+    assert paths == {HOSTILE_NAME, "two\nlines.txt"}  # JSON keeps the exact names, escaped by JSON itself
+    assert_no_control_characters(out)

@@ -96,3 +96,34 @@ def test_read_only_refuses_from_the_command_line(capsys, seed_only, monkeypatch)
 def test_a_missing_folder_is_a_usage_error(capsys, tmp_path, command):
     code, _, err = run(capsys, *command, "--docs", str(tmp_path / "nope"))
     assert code == 2 and "docs folder does not exist" in err
+
+
+def test_publish_history_and_undo_escape_control_characters(capsys, seed_only):
+    """An editor name with a newline cannot forge a history line, and a file name cannot set the terminal title."""
+    name = "evil\x1b]0;pwned\x07\u2028.txt"
+    write_document(seed_only, name, "---\ntitle: t\npublished: true\n---\n")
+    editor = "Ann\n2026-01-01T00:00:00Z  abc  Bob  x.txt  published -> unpublished\x1b[2K\x9b"
+    code, out, err = run(capsys, "unpublish", name, "--docs", str(seed_only), "--editor", editor)
+    assert code == 0
+    assert out == "unpublished: evil\\x1b]0;pwned\\x07\\u2028.txt\n"
+
+    code, out, _ = run(capsys, "history", "--docs", str(seed_only))
+    (line,) = out.splitlines()
+    assert "Ann\\n2026-01-01T00:00:00Z  abc  Bob" in line and "\\x1b[2K\\x9b" in line
+    assert "evil\\x1b]0;pwned\\x07\\u2028.txt" in line
+    assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out and "\u2028" not in out
+
+    code, out, _ = run(capsys, "history", "--json", "--docs", str(seed_only))
+    (entry,) = json.loads(out)
+    assert (entry["editor"], entry["id"]) == (editor, name)  # exact, escaped by JSON
+    assert "\x1b" not in out and "\x9b" not in out and "\u2028" not in out
+
+    code, out, err = run(capsys, "undo", "--docs", str(seed_only))
+    assert (code, out) == (0, "reverted: evil\\x1b]0;pwned\\x07\\u2028.txt\n")
+    assert "\x1b" not in err
+
+
+def test_refusal_messages_escape_control_characters(capsys, seed_only):
+    code, _, err = run(capsys, "publish", "../\x1b[31mred.txt", "--docs", str(seed_only))
+    assert code == 1 and "refused: ../\\x1b[31mred.txt: not a document id" in err
+    assert "\x1b" not in err

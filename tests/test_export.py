@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
+import os
 
 import pytest
 
+from curation import export
 from curation.collection import load_collection
 from curation.export import EXPORT_COLUMNS, ExportError, frame_to_csv, frame_to_json
 from curation.filters import Filters
@@ -98,3 +101,77 @@ def test_json_is_a_list_of_objects_with_the_same_columns(seed_only):
 def test_unknown_columns_are_refused(seed_only):
     with pytest.raises(ExportError, match="unknown column secured"):
         frame_to_csv(load_collection(seed_only).frame, ["id", "secured"])
+
+
+SNEAKY = {
+    "space": " =1+1",
+    "spaces": "   +1",
+    "nbsp": "\u00a0=HYPERLINK(1)",
+    "zwsp": "\u200b@SUM(A1)",
+    "bom": "\ufeff-2+3",
+    "mixed": " \u00a0\u200b\ufeff =1",
+    "newline": "\n=1",
+    "fullwidth_eq": "＝1+1",
+    "fullwidth_plus": "＋1",
+    "fullwidth_minus": "－1",
+    "fullwidth_at": "＠SUM(A1)",
+    "space_fullwidth": "\u00a0 ＝1",
+}
+HARMLESS = {"inner": "a = b", "space_word": "  plain", "nbsp_word": "\u00a0plain", "dash_inside": "x-1"}
+
+
+@pytest.fixture
+def sneaky_frame(tmp_path):
+    # In the excerpt: titles are stripped on load, excerpts are kept exactly.
+    for name, title in {**SNEAKY, **HARMLESS}.items():
+        write_document(tmp_path, f"{name}.txt", f"---\ntitle: t\nexcerpt: {json.dumps(title)}\n---\n")
+    return load_collection(tmp_path).frame
+
+
+def test_formulas_behind_blanks_or_in_full_width_are_neutralized(sneaky_frame):
+    """Spreadsheets skip leading blanks and read full-width ＝＋－＠; such cells get the apostrophe too."""
+    rows = {row["id"].removesuffix(".txt"): row["excerpt"] for row in parse_csv(frame_to_csv(sneaky_frame))}
+    assert {name: rows[name] for name in SNEAKY} == {name: "'" + title for name, title in SNEAKY.items()}
+    assert {name: rows[name] for name in HARMLESS} == HARMLESS
+
+
+class FailingOs:
+    """The os module as export sees it, with fsync failing like a full disk (ENOSPC)."""
+
+    def __init__(self, fail: str) -> None:
+        self.fail = fail
+
+    def __getattr__(self, name):
+        real = getattr(os, name)
+        if name != self.fail:
+            return real
+
+        def failing(fd, *args):
+            if name == "write":
+                real(fd, bytes(args[0])[: len(args[0]) // 2])  # half the bytes land, then the disk is full
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        return failing
+
+
+@pytest.mark.parametrize("fail", ["write", "fsync"])
+def test_a_failed_export_leaves_the_previous_file_whole(tmp_path, monkeypatch, fail):
+    target = tmp_path / "articles.csv"
+    target.write_bytes(b"previous export")
+    monkeypatch.setattr(export, "os", FailingOs(fail))
+    with pytest.raises(OSError) as error:
+        export.write_export(target, b"x" * 100_000)
+    assert error.value.errno == errno.ENOSPC
+    assert target.read_bytes() == b"previous export"
+    assert [path.name for path in tmp_path.iterdir()] == ["articles.csv"]
+
+
+def test_write_export_replaces_the_file_and_keeps_the_umask(tmp_path):
+    target = tmp_path / "articles.csv"
+    target.write_bytes(b"old")
+    export.write_export(target, b"new")
+    assert target.read_bytes() == b"new"
+    assert [path.name for path in tmp_path.iterdir()] == ["articles.csv"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask
