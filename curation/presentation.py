@@ -13,10 +13,10 @@ from typing import Any
 
 import pandas as pd
 
+from curation.docs_folder import read_document
 from curation.documents import parse_front_matter
 from curation.filters import Filters
 from curation.problems import Problem
-from curation.publish import resolve_document
 from curation.safety import http_url
 
 HIDDEN_FIELDS = ("secured",)
@@ -64,8 +64,7 @@ def problem_report(folder: Path, problems: list[Problem], warnings: list[Problem
 
 def article_details(folder: Path, doc_id: str) -> dict[str, Any]:
     """Every front-matter field of one document except the hidden ones, read fresh from disk."""
-    path = resolve_document(folder, doc_id)
-    data = parse_front_matter(path.read_bytes(), doc_id).data
+    data = parse_front_matter(read_document(folder, doc_id), doc_id).data
     return {key: value for key, value in data.items() if key not in HIDDEN_FIELDS}
 
 

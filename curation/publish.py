@@ -1,31 +1,33 @@
 """Set an article's published flag by rewriting one line of its file, safely.
 
-Every write goes through `set_published`:
-1. the id must name a regular document file inside the folder (no links);
-2. under the document's lock, the file is re-read and its sha256 compared
-   with the one the editor saw (a ConflictError if it changed);
+Every write goes through `_write_change`:
+1. the id must be a relative document path; the docs folder is opened once
+   and every component below it is opened from a descriptor, never through
+   a link (curation.docs_folder);
+2. under the document's lock, the file is read and its sha256 compared with
+   the one the editor saw (a ConflictError if it changed);
 3. only the top-level `published:` line is rewritten (or one line inserted),
    and the result is parsed again to prove nothing else moved;
-4. the new bytes replace the old atomically, and one audit line is appended.
-Requests set a value; they never flip one.
+4. the audit entry is appended first, then the new bytes replace the old
+   atomically (curation.audit explains why that order is safe).
+Requests set a value; they never flip one. An undo restores the exact bytes
+of the line the change rewrote, or removes the line it inserted.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import stat
-from collections.abc import Iterable, Mapping
-from contextlib import ExitStack
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
-from typing import Any
+from pathlib import Path
 
 from curation.access import READ_ONLY_ENV, is_read_only
 from curation.atomic_files import document_lock, replace_atomically
-from curation.audit import audit_appender, audit_log_path, new_entry, read_audit_log
-from curation.collection import is_document_name
+from curation.audit import AuditEntry, AuditHistory, audit_appender, new_batch_id, new_entry, read_folder_log
+from curation.docs_folder import DocsFolder, check_document_id, closing, open_document_at, read_document, read_file
 from curation.documents import (
+    MAX_DOCUMENT_BYTES,
     UTF8_BOM,
     FrontMatter,
     article_fields,
@@ -38,8 +40,8 @@ from curation.errors import (
     DocumentError,
     PublishRefusedError,
     ReadOnlyError,
-    UnsafePathError,
 )
+from curation.problems import Problem
 
 # PyYAML (YAML 1.1) reads all of these as booleans.
 YAML_BOOLEANS = {
@@ -53,14 +55,16 @@ _PUBLISHED_LINE = re.compile(r"published(?P<separator>[ \t]*:[ \t]+)(?P<value>\S
 
 @dataclass(frozen=True)
 class Change:
-    """What one set_published call did to one file."""
+    """What one write did to one file."""
 
     id: str
     old: bool
     new: bool
     sha_before: str
     sha_after: str
-    entry: dict[str, Any] | None  # the audit entry, None when nothing changed
+    entry: AuditEntry | None  # the audit entry, None when nothing changed
+    size: int  # the file's size and mtime now, so a caller can update its copy without a stat
+    mtime_ns: int
 
     @property
     def changed(self) -> bool:
@@ -81,33 +85,15 @@ class Outcome:
         return self.status in ("conflict", "refused")
 
 
-def resolve_document(folder: Path, doc_id: str) -> Path:
-    """The regular file inside the folder that an id names, or UnsafePathError."""
-    parts = doc_id.split("/")
-    unsafe = (
-        not doc_id
-        or "\\" in doc_id
-        or "\x00" in doc_id
-        or PurePosixPath(doc_id).is_absolute()
-        or any(part in ("", ".", "..") or part.startswith(".") for part in parts)
-        or not is_document_name(parts[-1])
-    )
-    if unsafe:
-        raise UnsafePathError(doc_id, "not a document id: use the path relative to the docs folder")
-    path = folder
-    for part in parts:
-        path = path / part
-        try:
-            mode = os.lstat(path).st_mode
-        except FileNotFoundError:
-            raise UnsafePathError(doc_id, "no such document in the docs folder") from None
-        if stat.S_ISLNK(mode):
-            raise UnsafePathError(doc_id, "is a symbolic link; links are never written through")
-    if not stat.S_ISREG(mode):
-        raise UnsafePathError(doc_id, "is not a regular file")
-    if not path.resolve().is_relative_to(folder.resolve()):
-        raise UnsafePathError(doc_id, "lies outside the docs folder")
-    return path
+@dataclass(frozen=True)
+class Edit:
+    """A file's bytes after a one-line edit, and that line before and after (for the log and undo)."""
+
+    old: bool  # the flag the file had
+    raw: bytes
+    line: int | None = None
+    before: str | None = None  # None: the line was inserted
+    after: str | None = None  # None: the line was removed
 
 
 def edit_published(raw: bytes, value: bool, path: str) -> bytes:
@@ -116,15 +102,15 @@ def edit_published(raw: bytes, value: bool, path: str) -> bytes:
     Raises DocumentError for an invalid document and PublishRefusedError when
     the edit cannot be made with certainty.
     """
-    return _edit(raw, value, path)[1]
+    return _edit(raw, value, path).raw
 
 
-def _edit(raw: bytes, value: bool, path: str) -> tuple[bool, bytes]:
-    """(the flag the file had, the edited bytes), from one parse of the file."""
+def _edit(raw: bytes, value: bool, path: str) -> Edit:
+    """The edit that sets the flag, from one parse of the file."""
     before = parse_front_matter(raw, path)
     old = article_fields(before, path)["published"]  # a problem document raises here
     if old is value:
-        return old, raw  # already so: `published: yes` stays as the editor wrote it
+        return Edit(old, raw)  # already so: `published: yes` stays as the editor wrote it
     text = before.text
     line_number = before.line_of("published")
     if line_number is not None:
@@ -139,12 +125,14 @@ def _edit(raw: bytes, value: bool, path: str) -> tuple[bool, bytes]:
             )
         new_line = "published" + match["separator"] + ("true" if value else "false") + match["rest"]
         new_text = text[:start] + new_line + text[start + len(content) :]
+        edit_line, old_content = line_number, content
     else:
-        new_text = _insert_published(before, value)
+        new_text, edit_line, new_line = _insert_published(before, value)
+        old_content = None
     bom = UTF8_BOM if raw.startswith(UTF8_BOM) else b""
     new_raw = bom + new_text.encode("utf-8")
     _check_only_published_changed(before, new_raw, value, path)
-    return old, new_raw
+    return Edit(old, new_raw, edit_line, old_content, new_line)
 
 
 def _line_span(text: str, line_number: int) -> tuple[int, int]:
@@ -156,17 +144,18 @@ def _line_span(text: str, line_number: int) -> tuple[int, int]:
     return start, len(text) if end < 0 else end
 
 
-def _insert_published(front_matter: FrontMatter, value: bool) -> str:
+def _insert_published(front_matter: FrontMatter, value: bool) -> tuple[str, int, str]:
+    """(the text with a `published:` line inserted, that line's number, its content)."""
     text = front_matter.text
     newline = "\r\n" if text[: text.find("\n") + 1].endswith("\r\n") else "\n"
-    line = f"published: {'true' if value else 'false'}{newline}"
+    content = f"published: {'true' if value else 'false'}"
     heat_line = front_matter.line_of("heat")
     if heat_line is not None and "heat" in front_matter.single_line_keys:
         _, heat_end = _line_span(text, heat_line)
         at = heat_end + 1
     else:
         at = front_matter.yaml_end  # before the closing `---`
-    return text[:at] + line + text[at:]
+    return text[:at] + content + newline + text[at:], text.count("\n", 0, at) + 1, content
 
 
 def _check_only_published_changed(before: FrontMatter, new_raw: bytes, value: bool, path: str) -> None:
@@ -189,62 +178,100 @@ def set_published(
     expected_sha: str | None = None,
     editor: str = "anonymous",
     audit_log: Path | str | None = None,
-    undoes: str | None = None,
+    batch: str | None = None,
 ) -> Change:
     """Set one document's published flag; raises a CurationError and writes nothing on refusal."""
     if not isinstance(value, bool):
         raise TypeError("value must be True or False")
-    folder = Path(folder)
+    return _write_change(
+        folder, doc_id, lambda raw: _edit(raw, value, doc_id),
+        expected_sha=expected_sha, editor=editor, audit_log=audit_log, batch=batch,
+    )  # fmt: skip
+
+
+def _write_change(
+    folder: Path | str,
+    doc_id: str,
+    make_edit: Callable[[bytes], Edit],
+    *,
+    expected_sha: str | None,
+    editor: str,
+    audit_log: Path | str | None,
+    undoes: str | None = None,
+    batch: str | None = None,
+) -> Change:
+    """Lock, read, check the sha, edit, log, replace: the one way a document is written."""
     if is_read_only():
         raise ReadOnlyError(doc_id, f"writing is switched off ({READ_ONLY_ENV} is set)")
-    path = resolve_document(folder, doc_id)
-    with document_lock(folder, doc_id):
-        raw = path.read_bytes()
-        sha_before = sha256_of(raw)
-        if expected_sha is not None and expected_sha != sha_before:
-            raise ConflictError(
-                doc_id, "changed on disk since you loaded it; nothing was written, reload to see the new version"
-            )
-        try:
-            old, new_raw = _edit(raw, value, doc_id)
-        except DocumentError as error:
-            raise PublishRefusedError(doc_id, f"cannot be published until fixed: {error.message}", error.line) from None
-        if new_raw == raw:
-            return Change(doc_id, old, value, sha_before, sha_before, None)
-        entry = new_entry(
-            editor=editor,
-            id=doc_id,
-            old=old,
-            new=value,
-            sha_before=sha_before,
-            sha_after=sha256_of(new_raw),
-        )
-        if undoes:
-            entry["undoes"] = undoes
-        _replace_and_log(path, raw, new_raw, audit_log_path(folder, audit_log), entry, doc_id)
-        return Change(doc_id, old, value, sha_before, entry["sha_after"], entry)
+    check_document_id(doc_id)
+    try:
+        with (
+            DocsFolder(folder) as docs,
+            document_lock(docs, doc_id),
+            docs.document_folder(doc_id) as (folder_fd, name),
+        ):
+            raw, info = _read_for_writing(folder_fd, name, doc_id)
+            sha_before = sha256_of(raw)
+            if expected_sha is not None and expected_sha != sha_before:
+                raise ConflictError(
+                    doc_id, "changed on disk since you loaded it; nothing was written, reload to see the new version"
+                )
+            try:
+                edit = make_edit(raw)
+            except DocumentError as error:
+                raise PublishRefusedError(
+                    doc_id, f"cannot be published until fixed: {error.message}", error.line
+                ) from None
+            if edit.raw == raw:
+                return Change(doc_id, edit.old, edit.old, sha_before, sha_before, None, info.st_size, info.st_mtime_ns)
+            entry = new_entry(
+                editor=editor, id=doc_id, old=edit.old, new=not edit.old, sha_before=sha_before,
+                sha_after=sha256_of(edit.raw), line=edit.line, before=edit.before, after=edit.after,
+                undoes=undoes, batch=batch,
+            )  # fmt: skip
+            written = _log_then_replace(docs, folder_fd, name, edit.raw, entry, audit_log)
+            return Change(doc_id, entry.old, entry.new, sha_before, entry.sha_after, entry, written.st_size,
+                          written.st_mtime_ns)  # fmt: skip
+    except OSError as error:  # a lock folder we may not write, a name too long, ...
+        raise PublishRefusedError(doc_id, f"nothing was written: {_os_reason(error)}") from None
 
 
-def _replace_and_log(path: Path, raw: bytes, new_raw: bytes, log: Path, entry: dict[str, Any], doc_id: str) -> None:
-    """Write the new bytes and their audit line, or neither: a change is never left unlogged."""
-    with ExitStack() as stack:
-        try:
-            append = stack.enter_context(audit_appender(log))  # opened before the file changes
-        except OSError as error:
-            raise PublishRefusedError(
-                doc_id, f"cannot open the audit log {log} ({error}); nothing was written"
-            ) from None
-        try:
-            replace_atomically(path, new_raw)
-        except OSError as error:
-            raise PublishRefusedError(doc_id, f"could not write the file ({error}); it is unchanged") from None
-        try:
-            append(entry)
-        except OSError as error:
-            replace_atomically(path, raw)  # put the old bytes back: no change without its log line
-            raise PublishRefusedError(
-                doc_id, f"could not write the audit log {log} ({error}); the change was undone"
-            ) from None
+def _read_for_writing(folder_fd: int, name: str, doc_id: str) -> tuple[bytes, os.stat_result]:
+    with closing(open_document_at(folder_fd, name, doc_id)) as fd:
+        return read_file(fd, MAX_DOCUMENT_BYTES), os.fstat(fd)
+
+
+def _os_reason(error: OSError) -> str:
+    where = f" ({error.filename})" if error.filename else ""
+    return f"{error.strerror or error}{where}"
+
+
+def _log_then_replace(
+    docs: DocsFolder, folder_fd: int, name: str, new_raw: bytes, entry: AuditEntry, audit_log: Path | str | None
+) -> os.stat_result:
+    """Append the entry, then replace the file: a change is never left without its line."""
+    doc_id = entry.id
+    try:
+        with audit_appender(docs, audit_log) as append:
+            try:
+                append(entry)
+            except OSError as error:
+                raise PublishRefusedError(
+                    doc_id, f"could not write the audit log ({_os_reason(error)}); nothing was written"
+                ) from None
+    except CurationError as error:
+        if isinstance(error, PublishRefusedError):
+            raise
+        raise PublishRefusedError(doc_id, f"cannot open the audit log: {error}; nothing was written") from None
+    except OSError as error:
+        raise PublishRefusedError(
+            doc_id, f"cannot open the audit log ({_os_reason(error)}); nothing was written"
+        ) from None
+    try:
+        return replace_atomically(folder_fd, name, new_raw)
+    except OSError as error:
+        # The entry stays in the log; the file still has sha_before, so history shows it did not complete.
+        raise PublishRefusedError(doc_id, f"could not write the file ({_os_reason(error)}); it is unchanged") from None
 
 
 def set_published_many(
@@ -256,53 +283,107 @@ def set_published_many(
     editor: str = "anonymous",
     audit_log: Path | str | None = None,
 ) -> list[Outcome]:
-    """Set many documents independently; one failure neither stops nor undoes the rest."""
-    return [
-        _outcome(
-            folder,
-            doc_id,
-            value,
-            expected_sha=expected_shas.get(doc_id) if expected_shas else None,
-            editor=editor,
-            audit_log=audit_log,
+    """Set many documents independently; one failure neither stops nor undoes the rest.
+
+    The changes of one request share a `batch` id in the audit log.
+    """
+    doc_ids = list(doc_ids)
+    batch = new_batch_id() if len(doc_ids) > 1 else None
+
+    def write(doc_id: str) -> Change:
+        expected = expected_shas.get(doc_id) if expected_shas else None
+        return set_published(
+            folder, doc_id, value, expected_sha=expected, editor=editor, audit_log=audit_log, batch=batch
         )
-        for doc_id in doc_ids
-    ]
+
+    return [_outcome(doc_id, lambda doc_id=doc_id: write(doc_id)) for doc_id in doc_ids]
 
 
-def _outcome(folder: Path | str, doc_id: str, value: bool, **options: Any) -> Outcome:
-    """set_published, with its refusals turned into an Outcome."""
+def _outcome(doc_id: str, write: Callable[[], Change]) -> Outcome:
+    """A write, with its refusals (and any OS error) turned into an Outcome for that id."""
     try:
-        change = set_published(folder, doc_id, value, **options)
+        change = write()
     except ConflictError as error:
         return Outcome(doc_id, "conflict", str(error))
     except CurationError as error:
         return Outcome(doc_id, "refused", str(error))
+    except OSError as error:
+        return Outcome(doc_id, "refused", f"{doc_id}: {_os_reason(error)}")
     return Outcome(doc_id, "changed" if change.changed else "unchanged", change=change)
 
 
-def undoable_entries(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Changes that can still be undone, newest first (undos themselves are skipped)."""
-    undone = {entry["undoes"] for entry in entries if entry.get("undoes")}
-    return [e for e in reversed(entries) if not e.get("undoes") and e["change"] not in undone]
+def current_sha(folder: Path | str, doc_id: str) -> str | None:
+    """A document's sha256 now, or None when it cannot be read."""
+    try:
+        return sha256_of(read_document(folder, doc_id))
+    except (CurationError, OSError):
+        return None
+
+
+def load_history(folder: Path | str, audit_log: Path | str | None = None) -> tuple[AuditHistory, list[Problem]]:
+    """The folder's audit log with what took effect, and a warning for each unreadable line."""
+    entries, problems = read_folder_log(folder, audit_log)
+    return AuditHistory(entries, lambda doc_id: current_sha(folder, doc_id)), problems
+
+
+def _restore_line(raw: bytes, entry: AuditEntry) -> Edit | None:
+    """The exact bytes before a logged change, when the file is exactly as that change left it."""
+    if entry.line is None or (entry.before is None and entry.after is None):
+        return None  # an entry from before lines were logged
+    bom = UTF8_BOM if raw.startswith(UTF8_BOM) else b""
+    try:
+        lines = raw[len(bom) :].decode("utf-8").split("\n")
+    except UnicodeDecodeError:
+        return None
+    at = entry.line - 1
+    if at > len(lines) or (entry.after is not None and at == len(lines)):
+        return None
+    if entry.after is None:  # the change removed this line: put it back
+        carriage = "\r" if at < len(lines) and lines[at].endswith("\r") else ""
+        lines.insert(at, entry.before + carriage)
+    else:
+        carriage = "\r" if lines[at].endswith("\r") else ""
+        if lines[at].removesuffix("\r") != entry.after:
+            return None
+        if entry.before is None:  # the change inserted this line: take it out
+            del lines[at]
+        else:
+            lines[at] = entry.before + carriage
+    restored = bom + "\n".join(lines).encode("utf-8")
+    if sha256_of(restored) != entry.sha_before:
+        return None  # not provably the old bytes: fall back to setting the value
+    return Edit(entry.new, restored, entry.line, entry.after, entry.before)
 
 
 def undo_entry(
-    folder: Path | str, entry: dict[str, Any], *, editor: str = "anonymous", audit_log: Path | str | None = None
+    folder: Path | str, entry: AuditEntry, *, editor: str = "anonymous", audit_log: Path | str | None = None
 ) -> Outcome:
-    """Set the logged old value back, refusing if the file changed after that change."""
+    """Put back what the file was before a logged change, refusing if it changed after that change."""
+
+    def revert(raw: bytes) -> Edit:
+        return _restore_line(raw, entry) or _edit(raw, entry.old, entry.id)
+
     return _outcome(
-        folder, entry["id"], bool(entry["old"]),
-        expected_sha=entry["sha_after"], editor=editor, audit_log=audit_log, undoes=entry["change"],
+        entry.id,
+        lambda: _write_change(
+            folder, entry.id, revert, expected_sha=entry.sha_after, editor=editor, audit_log=audit_log,
+            undoes=entry.change,
+        ),
     )  # fmt: skip
 
 
 def undo_last(
     folder: Path | str, count: int = 1, *, editor: str = "anonymous", audit_log: Path | str | None = None
 ) -> list[Outcome]:
-    """Undo the newest `count` changes that are not undone yet, newest first."""
-    entries, _ = read_audit_log(audit_log_path(Path(folder), audit_log))
-    newest = undoable_entries(entries)[:count]
+    """Undo the newest `count` changes that took effect and are not undone yet, newest first."""
+    if type(count) is not int or count < 1:
+        raise ValueError(f"the number of changes to undo must be a whole number of 1 or more, not {count!r}")
+    history, _ = load_history(folder, audit_log)
+    newest = []
+    for entry in history.undoable():
+        newest.append(entry)
+        if len(newest) == count:
+            break
     return [undo_entry(folder, entry, editor=editor, audit_log=audit_log) for entry in newest]
 
 
@@ -310,8 +391,13 @@ def undo_change(
     folder: Path | str, change_id: str, *, editor: str = "anonymous", audit_log: Path | str | None = None
 ) -> Outcome:
     """Undo one logged change by its change id."""
-    entries, _ = read_audit_log(audit_log_path(Path(folder), audit_log))
-    for entry in entries:
-        if entry["change"] == change_id:
-            return undo_entry(folder, entry, editor=editor, audit_log=audit_log)
+    history, _ = load_history(folder, audit_log)
+    for position, entry in enumerate(history.entries):
+        if entry.change != change_id:
+            continue
+        if not history.took_effect(position):
+            return Outcome(entry.id, "refused", f"change {change_id} never took effect (its write did not complete)")
+        if change_id in history.undone_changes():
+            return Outcome(entry.id, "unchanged", f"change {change_id} is undone already")
+        return undo_entry(folder, entry, editor=editor, audit_log=audit_log)
     return Outcome(change_id, "refused", f"no change {change_id} in the audit log")

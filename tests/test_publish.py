@@ -12,9 +12,11 @@ import pytest
 from curation.atomic_files import document_lock
 from curation.audit import read_audit_log
 from curation.collection import load_collection
+from curation.docs_folder import DocsFolder
 from curation.errors import ConflictError, PublishRefusedError, ReadOnlyError, UnsafePathError
 from curation.publish import (
     edit_published,
+    load_history,
     set_published,
     set_published_many,
     undo_change,
@@ -142,7 +144,7 @@ def test_an_edit_that_would_change_more_is_refused(monkeypatch):
     from curation import publish
 
     def misplaced_insert(front_matter, value):  # a bug that lands inside the title
-        return front_matter.text.replace("title: t", "title: 'published: true'", 1)
+        return front_matter.text.replace("title: t", "title: 'published: true'", 1), 2, "title: 'published: true'"
 
     monkeypatch.setattr(publish, "_insert_published", misplaced_insert)
     with pytest.raises(PublishRefusedError, match="would change more than `published`"):
@@ -218,13 +220,17 @@ def test_every_change_is_one_audit_line(seed_only):
     second = set_published(seed_only, SEED_ID, True)
     entries, problems = read_audit_log(seed_only / ".curation" / "audit.jsonl")
     assert problems == []
-    assert [(e["editor"], e["id"], e["old"], e["new"]) for e in entries] == [
+    assert [(e.editor, e.id, e.old, e.new) for e in entries] == [
         ("Ann", SEED_ID, True, False),
         ("anonymous", SEED_ID, False, True),
     ]
-    assert entries[0]["sha_before"] == first.sha_before and entries[0]["sha_after"] == first.sha_after
-    assert entries[1]["sha_before"] == first.sha_after and entries[1]["sha_after"] == second.sha_after
-    assert all(entry["time"].endswith("Z") for entry in entries)
+    assert entries[0].sha_before == first.sha_before and entries[0].sha_after == first.sha_after
+    assert entries[1].sha_before == first.sha_after and entries[1].sha_after == second.sha_after
+    assert all(entry.time.endswith("Z") for entry in entries)
+    assert [(e.line, e.before, e.after) for e in entries] == [
+        (13, "published: true", "published: false"),
+        (13, "published: false", "published: true"),
+    ]
 
 
 def test_audit_log_location_is_configurable(seed_only, tmp_path, monkeypatch):
@@ -250,14 +256,14 @@ def test_undo_the_last_changes(docs):
     assert all((docs / doc_id).read_bytes() == before[doc_id] for doc_id in ids)
     entries, _ = read_audit_log(docs / ".curation" / "audit.jsonl")
     assert len(entries) == 6
-    assert [e["editor"] for e in entries[3:5]] == ["Bob", "Bob"]
-    assert entries[3]["undoes"] == entries[2]["change"]
+    assert [e.editor for e in entries[3:5]] == ["Bob", "Bob"]
+    assert entries[3].undoes == entries[2].change
     assert undo_last(docs, 1) == []
 
 
 def test_undo_one_change_by_its_log_entry(seed_only):
     first = set_published(seed_only, SEED_ID, False)
-    outcome = undo_change(seed_only, first.entry["change"], editor="Ann")
+    outcome = undo_change(seed_only, first.entry.change, editor="Ann")
     assert outcome.status == "changed"
     assert load_collection(seed_only).frame.loc[SEED_ID, "published"]
     assert undo_change(seed_only, "nonexistent").status == "refused"
@@ -272,7 +278,7 @@ def test_undo_is_not_blind_to_later_changes(seed_only):
     assert outcome.status == "conflict" and SEED_ID in outcome.message
     assert path.read_bytes() == edited
     entries, _ = read_audit_log(seed_only / ".curation" / "audit.jsonl")
-    assert [entry["change"] for entry in entries] == [change.entry["change"]]
+    assert [entry.change for entry in entries] == [change.entry.change]
 
 
 def test_bulk_reports_each_id_and_one_failure_stops_nothing(docs):
@@ -299,17 +305,37 @@ def test_read_only_mode_refuses_in_the_library(seed_only, monkeypatch):
     assert (seed_only / SEED_ID).read_bytes() == before
 
 
+def _aged(path: Path, seconds: float) -> Path:
+    """Set a file's times `seconds` into the past."""
+    when = path.stat().st_mtime - seconds
+    os.utime(path, (when, when))
+    return path
+
+
 def test_orphan_temp_files_are_swept_on_load_but_not_while_a_writer_holds_the_lock(seed_only):
-    orphan = seed_only / f".{SEED_ID}.abcd1234.tmp"
-    orphan.write_bytes(b"half a file")
+    orphan = _aged(write_document(seed_only, f".{SEED_ID}.curation-0123456789abcdef.tmp", "half a file"), 120)
     write_document(seed_only, "b.txt", "---\ntitle: b\n---\n")
-    in_flight = seed_only / ".b.txt.efgh5678.tmp"
-    in_flight.write_bytes(b"being written")
-    with document_lock(seed_only, "b.txt"):
+    in_flight = _aged(write_document(seed_only, ".b.txt.curation-fedcba9876543210.tmp", "being written"), 120)
+    with DocsFolder(seed_only) as folder, document_lock(folder, "b.txt"):
         collection = load_collection(seed_only)
     assert not orphan.exists()
     assert in_flight.exists()
     assert list(collection.frame.index) == [SEED_ID, "b.txt"]
+
+
+def test_the_sweep_removes_only_old_files_of_our_exact_pattern(seed_only):
+    """A person's hidden file that merely looks like a temp file is never deleted, nor a fresh one of ours."""
+    theirs = [
+        _aged(write_document(seed_only, name, "mine"), 3600)
+        for name in (
+            f".{SEED_ID}.abcd1234.tmp",
+            f".{SEED_ID}.curation-XYZ.tmp",
+            ".notes.txt.curation-0123456789abcdef.tmp~",
+        )
+    ]
+    fresh = write_document(seed_only, f".{SEED_ID}.curation-0123456789abcdef.tmp", "in flight")
+    load_collection(seed_only)
+    assert all(path.exists() for path in [*theirs, fresh])
 
 
 def test_no_temp_files_are_left_behind(seed_only):
@@ -335,39 +361,49 @@ def test_value_must_be_a_bool(seed_only):
 
 
 def test_lock_files_live_outside_the_documents(seed_only):
+    before = sorted(path.name for path in seed_only.iterdir())
     set_published(seed_only, SEED_ID, False)
+    assert sorted(path.name for path in seed_only.iterdir()) == sorted({*before, ".curation"})
     locks = list((seed_only / ".curation" / "locks").iterdir())
     assert len(locks) == 1 and locks[0].suffix == ".lock"
-    assert isinstance(locks[0], Path)
 
 
 def test_an_audit_log_that_cannot_be_opened_refuses_before_the_file_changes(seed_only, tmp_path):
     blocker = tmp_path / "a-file-not-a-folder"
     blocker.write_text("x")
     before = (seed_only / SEED_ID).read_bytes()
-    with pytest.raises(PublishRefusedError, match=r"cannot open the audit log .*nothing was written"):
+    with pytest.raises(PublishRefusedError, match=r"cannot open the audit log.*nothing was written"):
         set_published(seed_only, SEED_ID, False, audit_log=blocker / "audit.jsonl")
     assert (seed_only / SEED_ID).read_bytes() == before
     assert sorted(p.name for p in seed_only.iterdir()) == [".curation", SEED_ID]  # no temp file left
 
 
-def test_a_failed_audit_write_puts_the_old_file_back(seed_only, monkeypatch):
-    from curation import audit
+def test_a_failed_audit_write_leaves_the_file_alone(seed_only, monkeypatch):
+    """The entry is written before the file: a log that cannot take it stops the change."""
+    real_write = os.write
 
-    def full_disk(fd, log_path, entry):
-        raise OSError(28, "No space left on device")
+    def full_disk(fd, data):
+        if b'"sha_after"' in bytes(data):
+            real_write(fd, bytes(data)[:20])  # a short write leaves a fragment
+            raise OSError(28, "No space left on device")
+        return real_write(fd, data)
 
-    monkeypatch.setattr(audit, "_write_line", full_disk)
+    set_published(seed_only, SEED_ID, False)
+    monkeypatch.setattr(os, "write", full_disk)
     before = (seed_only / SEED_ID).read_bytes()
-    with pytest.raises(PublishRefusedError, match="the change was undone"):
-        set_published(seed_only, SEED_ID, False)
+    with pytest.raises(PublishRefusedError, match=r"could not write the audit log.*nothing was written"):
+        set_published(seed_only, SEED_ID, True)
+    monkeypatch.undo()
     assert (seed_only / SEED_ID).read_bytes() == before
+    log = seed_only / ".curation" / "audit.jsonl"
+    assert log.read_bytes().endswith(b"}\n")  # the fragment was cut off again
+    assert len(read_audit_log(log)[0]) == 1
 
 
 def test_a_failed_file_write_leaves_the_file_and_the_log_alone(seed_only, monkeypatch):
     from curation import publish
 
-    def full_disk(path, data):
+    def full_disk(folder_fd, name, data, mode=None):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(publish, "replace_atomically", full_disk)
@@ -375,4 +411,7 @@ def test_a_failed_file_write_leaves_the_file_and_the_log_alone(seed_only, monkey
     with pytest.raises(PublishRefusedError, match="it is unchanged"):
         set_published(seed_only, SEED_ID, False)
     assert (seed_only / SEED_ID).read_bytes() == before
-    assert read_audit_log(seed_only / ".curation" / "audit.jsonl") == ([], [])
+    # The entry was logged first; history knows the change never took effect and undo skips it.
+    history, problems = load_history(seed_only)
+    assert problems == [] and [happened for _, happened in history.newest_first()] == [False]
+    assert undo_last(seed_only) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import multiprocessing
+import os
 import random
 import signal
 import subprocess
@@ -17,15 +18,15 @@ import pytest
 from curation.audit import read_audit_log
 from curation.collection import load_collection
 from curation.documents import sha256_of
-from curation.errors import ConflictError
-from curation.publish import set_published
-from tests.conftest import SEED_ID
+from curation.errors import ConflictError, CurationError
+from curation.publish import load_history, set_published
+from tests.conftest import SEED_ID, write_document
 
 pytestmark = pytest.mark.slow
 
 TOGGLE_FOREVER = """
 import sys
-from curation.publish import set_published
+from curation.publish import load_history, set_published
 folder, doc_id = sys.argv[1], sys.argv[2]
 value = False
 print("ready", flush=True)
@@ -35,32 +36,47 @@ while True:
 """
 
 
-def test_a_killed_writer_leaves_the_old_or_the_new_file(seed_only):
-    """SIGKILL at random moments, many times: the file is always whole and loads."""
+def _what_the_log_says(folder: Path, doc_id: str, original_sha: str) -> str:
+    """The sha the file must have if every change the log records as done was done, and no other."""
+    history, problems = load_history(folder)
+    assert problems == []
+    done = [entry.sha_after for entry, happened in reversed(history.newest_first()) if happened]
+    return done[-1] if done else original_sha
+
+
+def test_a_killed_writer_leaves_the_old_or_the_new_file_and_the_log_agrees(seed_only):
+    """SIGKILL at random moments, many times: the file is always whole, loads, and matches the log."""
     path = seed_only / SEED_ID
     published = path.read_bytes()
     unpublished = published.replace(b"\npublished: true\n", b"\npublished: false\n")
+    original_sha = sha256_of(published)
     rng = random.Random(1234)
-    seen = set()
-    for _ in range(40):
+    seen, mismatches = set(), 0
+    for _ in range(150):
         with subprocess.Popen(
             [sys.executable, "-c", TOGGLE_FOREVER, str(seed_only), SEED_ID],
             stdout=subprocess.PIPE,
             cwd=Path(__file__).resolve().parent.parent,
         ) as writer:
             assert writer.stdout.readline() == b"ready\n"
-            time.sleep(rng.uniform(0.001, 0.060))
+            time.sleep(rng.uniform(0.001, 0.040))
             writer.send_signal(signal.SIGKILL)
         content = path.read_bytes()
         assert content in (published, unpublished)
         seen.add(content)
-        collection = load_collection(seed_only)  # also sweeps what the killed writer left
-        assert collection.problems == []
-        assert collection.frame.loc[SEED_ID, "sha256"] == sha256_of(content)
-        assert not list(seed_only.glob(".*.tmp"))
+        mismatches += sha256_of(content) != _what_the_log_says(seed_only, SEED_ID, original_sha)
+    assert mismatches == 0
     assert seen == {published, unpublished}, "the kills never landed between two writes"
+    collection = load_collection(seed_only)
+    assert collection.problems == []
+    assert collection.frame.loc[SEED_ID, "sha256"] == sha256_of(path.read_bytes())
+    # Temp files a killed writer left are swept once they are old enough to be nobody's.
+    for orphan in seed_only.glob(".*.tmp"):
+        os.utime(orphan, (time.time() - 3600, time.time() - 3600))
+    load_collection(seed_only)
+    assert not list(seed_only.glob(".*.tmp"))
     entries, problems = read_audit_log(seed_only / ".curation" / "audit.jsonl")
-    assert problems == [] and len(entries) > 40
+    assert problems == [] and len(entries) > 150
 
 
 def _race(folder: str, doc_id: str, value: bool, expected: str, barrier, results) -> None:
@@ -126,7 +142,7 @@ def test_no_update_is_lost_under_contention(seed_only):
     assert len(entries) == workers_count * flips
     # Every logged change starts from the state the previous one left.
     for previous, entry in itertools.pairwise(entries):
-        assert entry["sha_before"] == previous["sha_after"] and entry["old"] == previous["new"]
+        assert entry.sha_before == previous.sha_after and entry.old == previous.new
     final = load_collection(seed_only).frame.loc[SEED_ID, "published"]
     assert bool(final) is (workers_count * flips % 2 == 0)
 
@@ -150,3 +166,57 @@ def test_concurrent_writers_never_interleave_audit_lines(docs):
     lines = (docs / ".curation" / "audit.jsonl").read_text(encoding="utf-8").splitlines()
     assert sorted(json.loads(line)["id"] for line in lines) == sorted(ids)
     assert load_collection(docs).frame.loc[ids, "published"].all()
+
+
+SWAP_FOLDERS = """
+import ctypes, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+AT_FDCWD, RENAME_EXCHANGE = -100, 2
+first, second, stop = (os.fsencode(arg) for arg in sys.argv[1:4])
+print("ready", flush=True)
+swaps, deadline = 0, time.monotonic() + 60
+while not os.path.exists(stop) and time.monotonic() < deadline:
+    if libc.renameat2(AT_FDCWD, first, AT_FDCWD, second, RENAME_EXCHANGE) != 0:
+        raise OSError(ctypes.get_errno(), "renameat2")
+    swaps += 1
+    time.sleep(0.0005)
+if swaps % 2:  # leave both where they started
+    libc.renameat2(AT_FDCWD, first, AT_FDCWD, second, RENAME_EXCHANGE)
+print(swaps, flush=True)
+"""
+
+
+def test_a_folder_swapped_for_a_link_during_publishes_never_leads_a_write_outside(tmp_path):
+    """renameat2(RENAME_EXCHANGE) swaps a subfolder with a link to an outside folder every half millisecond."""
+    docs = tmp_path / "docs"
+    text = "---\ntitle: inside\npublished: false\n---\n"
+    write_document(docs, "sub/a.txt", text)
+    outside = tmp_path / "outside"
+    write_document(outside, "a.txt", "---\ntitle: outside\npublished: false\n---\n")
+    outside_before = {path.name: path.read_bytes() for path in outside.iterdir()}
+    (tmp_path / "bait").symlink_to(outside, target_is_directory=True)
+    stop = tmp_path / "stop"
+    outcomes: list[str] = []
+    with subprocess.Popen(
+        [sys.executable, "-c", SWAP_FOLDERS, str(docs / "sub"), str(tmp_path / "bait"), str(stop)],
+        stdout=subprocess.PIPE,
+    ) as swapper:
+        assert swapper.stdout.readline() == b"ready\n"
+        try:
+            for number in range(400):
+                try:
+                    set_published(docs, "sub/a.txt", number % 2 == 0, editor="racer")
+                    outcomes.append("written")
+                except CurationError as error:
+                    outcomes.append("refused: " + error.message)
+        finally:
+            stop.touch()
+        swaps = int(swapper.stdout.readline())
+    assert swapper.returncode == 0 and swaps > 100
+    written_outside = {path.name: path.read_bytes() for path in outside.iterdir()}
+    assert written_outside == outside_before, "a write landed outside the docs folder"
+    assert outcomes.count("written") > 0
+    assert any("symbolic link" in outcome for outcome in outcomes), "the race never hit the swapped link"
+    assert not (docs / "sub").is_symlink()
+    final = (docs / "sub" / "a.txt").read_bytes()
+    assert final in (text.encode(), text.replace("false", "true").encode())
