@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from itertools import islice
+
 import pandas as pd
 import streamlit as st
 
-from curation.audit import audit_log_path, read_audit_log
-from curation.publish import undo_change, undo_last, undoable_entries
+from curation.publish import load_history, undo_change, undo_last
 from curation.views.session import dashboard, flash, flash_outcomes, may_write
 from curation.views.shell import render_header
+
+SHOWN_ENTRIES = 500
 
 
 def _state(value: object) -> str:
@@ -36,27 +39,31 @@ def undo_chosen() -> None:
 
 board = dashboard()
 render_header(board, "History")
-entries, log_problems = read_audit_log(audit_log_path(board.folder))
+history, log_problems = load_history(board.folder)
 for problem in log_problems:
     st.warning(str(problem))
 titles = board.collection.frame["title"]
-newest = list(reversed(entries))
-if not newest:
+if not history.entries:
     st.info("No changes yet. Every publish, unpublish and undo will be listed here.")
     st.stop()
+# Whether an entry took effect may need its file read: judge only the rows shown.
+newest = [history.entries[position] for position in range(len(history.entries) - 1, -1, -1)][:SHOWN_ENTRIES]
+completed = [history.took_effect(len(history.entries) - 1 - offset) for offset in range(len(newest))]
+if len(history.entries) > SHOWN_ENTRIES:
+    st.caption(f"The newest {SHOWN_ENTRIES:,} of {len(history.entries):,} changes; `curation history` lists all.")
 st.dataframe(
     pd.DataFrame(
         [
             {
-                "time": entry.get("time", ""),
-                "editor": entry.get("editor", ""),
-                "article": titles.get(entry["id"], entry["id"]),
-                "change": f"{_state(entry['old'])} → {_state(entry['new'])}",
-                "undo of": entry.get("undoes", ""),
-                "id": entry["id"],
-                "change id": entry["change"],
+                "time": entry.time,
+                "editor": entry.editor,
+                "article": titles.get(entry.id, entry.id),
+                "change": f"{_state(entry.old)} → {_state(entry.new)}" + ("" if done else " (did not complete)"),
+                "undo of": entry.undoes or "",
+                "id": entry.id,
+                "change id": entry.change,
             }
-            for entry in newest
+            for entry, done in zip(newest, completed, strict=True)
         ]
     ),
     hide_index=True,
@@ -64,7 +71,7 @@ st.dataframe(
 )
 writable = board.can_edit
 st.button("Undo the last change", key="undo_last", on_click=undo_newest, disabled=not writable, icon=":material/undo:")
-undoable = {entry["change"]: entry for entry in undoable_entries(entries)}
+undoable = {entry.change: entry for entry in islice(history.undoable(), SHOWN_ENTRIES)}
 if undoable:
     undo_column, button_column = st.columns([4, 1], vertical_alignment="bottom")
     undo_column.selectbox(
@@ -72,9 +79,9 @@ if undoable:
         list(undoable),
         key="undo_choice",
         format_func=lambda change: (
-            f"{undoable[change].get('time', '')[:19]} · {undoable[change].get('editor', '')} · "
-            f"{titles.get(undoable[change]['id'], undoable[change]['id'])} · "
-            f"{_state(undoable[change]['old'])} → {_state(undoable[change]['new'])}"
+            f"{undoable[change].time[:19]} · {undoable[change].editor} · "
+            f"{titles.get(undoable[change].id, undoable[change].id)} · "
+            f"{_state(undoable[change].old)} → {_state(undoable[change].new)}"
         ),
     )
     button_column.button("Undo this change", key="undo_entry", on_click=undo_chosen, disabled=not writable)
