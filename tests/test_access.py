@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import ast
+import logging
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from curation.access import access_policy
+from curation.access import PasswordThrottle, access_policy, is_read_only
 from curation.audit import read_audit_log
 from tests.conftest import REPO, SEED_ID
 
@@ -77,9 +78,10 @@ def write_controls(at: AppTest) -> dict[str, bool]:
 
 
 def untick_seed(at: AppTest) -> None:
-    key = at.data_editor[0].key
-    at.session_state[key] = {"edited_rows": {0: {"published": False}}, "added_rows": [], "deleted_rows": []}
-    at.run()
+    """Untick the seed's Published box in the Articles table (a forged tick when the box is disabled)."""
+    box = at.checkbox(key=f"published:{SEED_ID}")
+    box.proto.disabled = False  # a browser cannot untick a disabled box; a forged request can
+    box.uncheck().run()
 
 
 def test_a_listed_editor_edits_and_the_log_records_the_login(app, docs):
@@ -91,18 +93,18 @@ def test_a_listed_editor_edits_and_the_log_records_the_login(app, docs):
     untick_seed(app)
     assert b"\npublished: false\n" in (docs / SEED_ID).read_bytes()
     (entry,) = read_audit_log(docs / ".curation" / "audit.jsonl")[0]
-    assert entry["editor"] == "Ann@Newsroom.example"
+    assert entry.editor == "Ann@Newsroom.example"
 
 
 def test_a_logged_in_reader_sees_everything_but_cannot_write(app, docs):
     with_login(app, "bob@newsroom.example").run()
-    assert app.data_editor[0].value.index.tolist() == [SEED_ID]
+    assert [box.key for box in app.checkbox if box.key.startswith("published:")] == [f"published:{SEED_ID}"]
     assert all(write_controls(app).values())
     assert any("bob@newsroom.example is not on the editors list" in info.value for info in app.info)
     before = (docs / SEED_ID).read_bytes()
-    untick_seed(app)  # even a forged edit is refused
+    untick_seed(app)  # even a forged edit is refused (Streamlit drops changes to a disabled widget)
     assert (docs / SEED_ID).read_bytes() == before
-    assert any("Nothing was written" in error.value for error in app.error)
+    assert app.checkbox(key=f"published:{SEED_ID}").value is True
 
 
 def test_a_logged_out_visitor_sees_only_the_login(app):
@@ -111,16 +113,14 @@ def test_a_logged_out_visitor_sees_only_the_login(app):
     assert not app.data_editor and not app.dataframe
 
 
-def test_the_password_gate(app, docs, monkeypatch):
-    monkeypatch.setenv("CURATION_PASSWORD", "correct horse")
-    app.run()
+def test_the_password_gate(throttled_app, docs):
+    app, clock = throttled_app
     assert all(write_controls(app).values())
-    app.text_input(key="editor_password").input("wrong").run()
-    app.button(key="unlock_editing").click().run()
+    try_password(app, "wrong")
     assert any("Wrong password" in error.value for error in app.error)
     assert all(write_controls(app).values())
-    app.text_input(key="editor_password").input("correct horse").run()
-    app.button(key="unlock_editing").click().run()
+    clock.advance(0.5)  # the wait a first wrong password costs
+    try_password(app, "correct horse")
     assert not any(write_controls(app).values())
     assert app.session_state["editor_password"] == ""  # not kept in the session
     untick_seed(app)
@@ -170,3 +170,166 @@ def test_the_scan_would_catch_an_offender():
         "sample.py:4 unsafe_allow_html",
         "sample.py:5 st.components",
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "read_only"),
+    [
+        ("y", True),
+        ("enabled", True),
+        ("2", True),
+        ("TRUE", True),
+        (" 1 ", True),
+        ("1", True),
+        ("yes", True),
+        ("On", True),
+        ("0", False),
+        ("false", False),
+        (" False ", False),
+        ("no", False),
+        ("OFF", False),
+        ("", False),
+        ("  ", False),
+        (None, False),
+    ],
+)
+def test_read_only_fails_closed(value, read_only):
+    """Anything but empty, 0, false, no or off switches writing off: a typo must not leave the dashboard writable."""
+    environment = {} if value is None else {"CURATION_READ_ONLY": value}
+    assert is_read_only(environment) is read_only
+    assert access_policy({}, environment).read_only is read_only
+
+
+def test_an_unrecognised_read_only_value_is_logged(caplog):
+    with caplog.at_level(logging.WARNING, logger="curation"):
+        assert is_read_only({"CURATION_READ_ONLY": "enabled-please"})
+        assert is_read_only({"CURATION_READ_ONLY": "1"})
+        assert not is_read_only({"CURATION_READ_ONLY": "off"})
+    messages = [record.getMessage() for record in caplog.records if record.name == "curation"]
+    assert len(messages) == 1
+    assert "CURATION_READ_ONLY='enabled-please'" in messages[0] and "read-only" in messages[0]
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_each_wrong_password_doubles_the_wait_up_to_30_seconds():
+    clock = FakeClock()
+    throttle = PasswordThrottle(clock=clock)
+    waits = []
+    for _ in range(8):
+        assert throttle.attempt("s1", "203.0.113.5", lambda: False).status == "wrong"
+        refused = throttle.attempt("s1", "203.0.113.5", lambda: True)  # even the right password: wait first
+        assert refused.status == "wait"
+        waits.append(refused.wait)
+        clock.advance(refused.wait)
+    assert waits == [0.5, 1, 2, 4, 8, 16, 30, 30]
+    assert throttle.attempt("s1", "203.0.113.5", lambda: True).status == "ok"
+    assert throttle.attempt("s1", "203.0.113.5", lambda: False).status == "wrong"  # a success starts over
+    assert throttle.attempt("s1", "203.0.113.5", lambda: True).wait == 0.5
+
+
+def test_the_delay_is_per_session():
+    clock = FakeClock()
+    throttle = PasswordThrottle(clock=clock)
+    assert throttle.attempt("s1", "session:s1", lambda: False).status == "wrong"
+    assert throttle.attempt("s1", "session:s1", lambda: True).status == "wait"
+    assert throttle.attempt("s2", "session:s2", lambda: True).status == "ok"
+
+
+def test_ten_failures_from_one_client_lock_it_out_for_15_minutes():
+    """New sessions do not help: the lockout is per client, across its sessions."""
+    clock = FakeClock()
+    throttle = PasswordThrottle(clock=clock)
+    for number in range(10):
+        result = throttle.attempt(f"tab{number}", "203.0.113.5", lambda: False)  # a fresh session each time
+        assert result.status == ("locked" if number == 9 else "wrong")
+        clock.advance(1)
+    locked = throttle.attempt("tab-new", "203.0.113.5", lambda: True)
+    assert (locked.status, locked.wait) == ("locked", 15 * 60 - 1)
+    assert throttle.attempt("tab-other", "198.51.100.7", lambda: True).status == "ok"  # another client is not
+    clock.advance(15 * 60 - 1)
+    assert throttle.attempt("tab-new", "203.0.113.5", lambda: True).status == "ok"
+
+
+def test_failures_older_than_15_minutes_do_not_count():
+    clock = FakeClock()
+    throttle = PasswordThrottle(clock=clock)
+    for number in range(9):
+        assert throttle.attempt(f"tab{number}", "203.0.113.5", lambda: False).status == "wrong"
+    clock.advance(15 * 60 + 1)
+    assert throttle.attempt("tab-late", "203.0.113.5", lambda: False).status == "wrong"
+
+
+def test_failures_are_logged_without_the_password(caplog):
+    throttle = PasswordThrottle(clock=FakeClock())
+    with caplog.at_level(logging.WARNING, logger="curation"):
+        throttle.attempt("s1", "203.0.113.5", lambda: "hunter2" == "correct horse")
+    (record,) = [record for record in caplog.records if record.name == "curation"]
+    assert "wrong editor password" in record.getMessage() and "203.0.113.5" in record.getMessage()
+    assert "hunter2" not in caplog.text
+
+
+@pytest.fixture
+def throttled_app(app, monkeypatch):
+    """The dashboard with an editor password and a password throttle on a clock the test moves."""
+    from curation.views import access as access_view
+
+    monkeypatch.setenv("CURATION_PASSWORD", "correct horse")
+    clock = FakeClock()
+    throttle = PasswordThrottle(clock=clock)
+    monkeypatch.setattr(access_view, "password_throttle", lambda: throttle)
+    app.run()
+    return app, clock
+
+
+def try_password(at: AppTest, password: str) -> AppTest:
+    at.text_input(key="editor_password").input(password).run()
+    return at.button(key="unlock_editing").click().run()
+
+
+def sidebar_errors(at: AppTest) -> list[str]:
+    return [error.value for error in at.sidebar.error]
+
+
+def test_the_password_gate_makes_a_guesser_wait(throttled_app, caplog):
+    """A wrong password, then the right one at once: refused with a wait, accepted after it."""
+    app, clock = throttled_app
+    with caplog.at_level(logging.WARNING, logger="curation"):
+        try_password(app, "wrong")
+    assert sidebar_errors(app) == ["Wrong password; editing stays locked."]
+    assert "wrong editor password" in caplog.text and "wrong\n" not in caplog.text
+    try_password(app, "correct horse")
+    assert sidebar_errors(app) == ["Too many wrong passwords: wait 1 s before the next try."]
+    assert all(write_controls(app).values())
+    clock.advance(0.5)
+    try_password(app, "correct horse")
+    assert not sidebar_errors(app)
+    assert not any(write_controls(app).values())
+
+
+def test_the_password_gate_locks_a_client_out(throttled_app):
+    app, clock = throttled_app
+    for _ in range(9):
+        try_password(app, "wrong")
+        assert sidebar_errors(app) == ["Wrong password; editing stays locked."]
+        clock.advance(30)
+    try_password(app, "wrong")
+    assert sidebar_errors(app) == ["Too many wrong passwords: editing is locked for 15 min."]
+    clock.advance(60)
+    try_password(app, "correct horse")
+    assert sidebar_errors(app) == ["Too many wrong passwords: editing is locked for 14 min."]
+    assert all(write_controls(app).values())
+    clock.advance(14 * 60)
+    try_password(app, "correct horse")
+    assert not any(write_controls(app).values())

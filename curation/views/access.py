@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 
-from curation.access import AccessPolicy, access_policy
+from curation.access import AccessPolicy, PasswordThrottle, access_policy, wait_message
 from curation.safety import escape_markdown
 
 UNLOCKED_KEY = "_editing_unlocked"
-UNLOCK_FAILED_KEY = "_unlock_failed"
+UNLOCK_MESSAGE_KEY = "_unlock_message"
+SESSION_TOKEN_KEY = "_session_token"
 
 
 @dataclass(frozen=True)
@@ -79,11 +81,36 @@ def _logged_in(policy: AccessPolicy) -> Identity:
     return Identity(email, editor, "" if editor else f"{email} is not on the editors list")
 
 
-def _unlock(policy: AccessPolicy) -> None:
-    attempt = st.session_state.get("editor_password", "")
-    st.session_state[UNLOCKED_KEY] = policy.password_matches(attempt)
-    st.session_state[UNLOCK_FAILED_KEY] = not st.session_state[UNLOCKED_KEY]
+@st.cache_resource(show_spinner=False)
+def password_throttle() -> PasswordThrottle:
+    """The one throttle of this server process: every session's attempts count against it."""
+    return PasswordThrottle()
+
+
+def _session_token() -> str:
+    # A random id per browser session (kept in its session state), for the per-session delay.
+    return st.session_state.setdefault(SESSION_TOKEN_KEY, secrets.token_hex(8))
+
+
+def _client_id() -> str:
+    """The client's IP address; without one (localhost, tests) the session stands for the client."""
+    try:
+        address = st.context.ip_address
+    except Exception:  # no client context in this run: fall back below
+        address = None
+    # Only a real address string counts (AppTest's stand-in runtime answers with a mock).
+    return address if isinstance(address, str) and address else f"session:{_session_token()}"
+
+
+def _unlock(policy: AccessPolicy, throttle: PasswordThrottle) -> None:
+    typed = st.session_state.get("editor_password", "")
     st.session_state["editor_password"] = ""  # never keep the password in the session
+    result = throttle.attempt(_session_token(), _client_id(), lambda: policy.password_matches(typed))
+    st.session_state[UNLOCKED_KEY] = result.status == "ok"
+    if result.status == "wrong":
+        st.session_state[UNLOCK_MESSAGE_KEY] = "Wrong password; editing stays locked."
+    elif result.status in ("wait", "locked"):
+        st.session_state[UNLOCK_MESSAGE_KEY] = wait_message(result)
 
 
 def _lock() -> None:
@@ -97,7 +124,8 @@ def _password_gate(policy: AccessPolicy) -> Identity:
         st.sidebar.button("Lock editing", key="lock_editing", on_click=_lock)
         return Identity(name, True)
     st.sidebar.text_input("Editor password", type="password", key="editor_password")
-    st.sidebar.button("Unlock editing", key="unlock_editing", on_click=_unlock, args=(policy,))
-    if st.session_state.pop(UNLOCK_FAILED_KEY, False):
-        st.sidebar.error("Wrong password; editing stays locked.")
+    st.sidebar.button("Unlock editing", key="unlock_editing", on_click=_unlock, args=(policy, password_throttle()))
+    message = st.session_state.pop(UNLOCK_MESSAGE_KEY, None)
+    if message:
+        st.sidebar.error(message)
     return Identity(name, False, "editing is locked: enter the editor password in the sidebar")
