@@ -40,7 +40,12 @@ from curation.problems import Problem
 
 AUDIT_LOG_ENV = "CURATION_AUDIT_LOG"
 LOG_NAME = "audit.jsonl"
-FIELDS = ("published",)  # the fields a change may set
+# The fields a change may set, and what their values must be (None: a text field was missing).
+FIELD_CHECKS = {
+    "published": lambda value: type(value) is bool,
+    **dict.fromkeys(("title", "excerpt", "category", "type"), lambda value: value is None or isinstance(value, str)),
+    "topics": lambda value: value is None or (isinstance(value, list) and all(isinstance(t, str) for t in value)),
+}
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z")
 
@@ -84,10 +89,11 @@ class AuditEntry:
         for name in ("before", "after", "undoes", "batch"):
             if values[name] is not None and not isinstance(values[name], str):
                 raise ValueError(f"`{name}` must be text")
-        if values["field"] not in FIELDS:
+        check = FIELD_CHECKS.get(values["field"])
+        if check is None:
             raise ValueError(f"unknown field {values['field']!r}")
-        if not (type(values["old"]) is bool and type(values["new"]) is bool):
-            raise ValueError("`old` and `new` must be true or false")
+        if not (check(values["old"]) and check(values["new"])):
+            raise ValueError(f"`old` and `new` are not values `{values['field']}` can have")
         if not (_SHA256.fullmatch(values["sha_before"]) and _SHA256.fullmatch(values["sha_after"])):
             raise ValueError("`sha_before` and `sha_after` must be sha256 hex digests")
         if not _TIME.fullmatch(values["time"]):

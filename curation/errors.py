@@ -9,7 +9,8 @@ which file to open:
     ├── UnsafePathError            an id that does not map to a document inside the folder
     ├── PublishRefusedError        a document the line edit cannot change with certainty
     ├── ConflictError              the file changed since the editor saw it
-    └── ReadOnlyError              writing is switched off for this folder
+    ├── ReadOnlyError              writing is switched off for this folder
+    └── InvalidValueError          a value an editor asked for that a field cannot take (path: the field)
 """
 
 from __future__ import annotations
@@ -55,3 +56,7 @@ class ConflictError(CurationError):
 
 class ReadOnlyError(CurationError):
     """Writing is switched off (CURATION_READ_ONLY)."""
+
+
+class InvalidValueError(CurationError):
+    """A new value that the field cannot take: too long, two lines, a control character."""

@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from curation.access import READ_ONLY_ENV, is_read_only
 from curation.atomic_files import document_lock, replace_atomically
@@ -41,6 +42,7 @@ from curation.errors import (
     PublishRefusedError,
     ReadOnlyError,
 )
+from curation.field_edits import Edit, check_value, edit_field
 from curation.problems import Problem
 
 # PyYAML (YAML 1.1) reads all of these as booleans.
@@ -58,8 +60,8 @@ class Change:
     """What one write did to one file."""
 
     id: str
-    old: bool
-    new: bool
+    old: Any
+    new: Any
     sha_before: str
     sha_after: str
     entry: AuditEntry | None  # the audit entry, None when nothing changed
@@ -85,17 +87,6 @@ class Outcome:
         return self.status in ("conflict", "refused")
 
 
-@dataclass(frozen=True)
-class Edit:
-    """A file's bytes after a one-line edit, and that line before and after (for the log and undo)."""
-
-    old: bool  # the flag the file had
-    raw: bytes
-    line: int | None = None
-    before: str | None = None  # None: the line was inserted
-    after: str | None = None  # None: the line was removed
-
-
 def edit_published(raw: bytes, value: bool, path: str) -> bytes:
     """The file's bytes with its top-level published flag set; every other byte kept.
 
@@ -110,7 +101,7 @@ def _edit(raw: bytes, value: bool, path: str) -> Edit:
     before = parse_front_matter(raw, path)
     old = article_fields(before, path)["published"]  # a problem document raises here
     if old is value:
-        return Edit(old, raw)  # already so: `published: yes` stays as the editor wrote it
+        return Edit("published", old, value, raw)  # already so: `published: yes` stays as the editor wrote it
     text = before.text
     line_number = before.line_of("published")
     if line_number is not None:
@@ -125,14 +116,15 @@ def _edit(raw: bytes, value: bool, path: str) -> Edit:
             )
         new_line = "published" + match["separator"] + ("true" if value else "false") + match["rest"]
         new_text = text[:start] + new_line + text[start + len(content) :]
-        edit_line, old_content = line_number, content
+        carriage = "\r" if text[start:end].endswith("\r") else ""
+        edit_line, old_line, new_line = line_number, content + carriage, new_line + carriage
     else:
         new_text, edit_line, new_line = _insert_published(before, value)
-        old_content = None
+        old_line = None
     bom = UTF8_BOM if raw.startswith(UTF8_BOM) else b""
     new_raw = bom + new_text.encode("utf-8")
     _check_only_published_changed(before, new_raw, value, path)
-    return Edit(old, new_raw, edit_line, old_content, new_line)
+    return Edit("published", old, value, new_raw, edit_line, old_line, new_line)
 
 
 def _line_span(text: str, line_number: int) -> tuple[int, int]:
@@ -145,7 +137,7 @@ def _line_span(text: str, line_number: int) -> tuple[int, int]:
 
 
 def _insert_published(front_matter: FrontMatter, value: bool) -> tuple[str, int, str]:
-    """(the text with a `published:` line inserted, that line's number, its content)."""
+    """(the text with a `published:` line inserted, that line's number, its exact text)."""
     text = front_matter.text
     newline = "\r\n" if text[: text.find("\n") + 1].endswith("\r\n") else "\n"
     content = f"published: {'true' if value else 'false'}"
@@ -155,7 +147,7 @@ def _insert_published(front_matter: FrontMatter, value: bool) -> tuple[str, int,
         at = heat_end + 1
     else:
         at = front_matter.yaml_end  # before the closing `---`
-    return text[:at] + content + newline + text[at:], text.count("\n", 0, at) + 1, content
+    return text[:at] + content + newline + text[at:], text.count("\n", 0, at) + 1, content + newline[:-1]
 
 
 def _check_only_published_changed(before: FrontMatter, new_raw: bytes, value: bool, path: str) -> None:
@@ -185,6 +177,48 @@ def set_published(
         raise TypeError("value must be True or False")
     return _write_change(
         folder, doc_id, lambda raw: _edit(raw, value, doc_id),
+        expected_sha=expected_sha, editor=editor, audit_log=audit_log, batch=batch,
+    )  # fmt: skip
+
+
+def set_field(
+    folder: Path | str,
+    doc_id: str,
+    field: str,
+    value: Any,
+    *,
+    expected_sha: str | None = None,
+    editor: str = "anonymous",
+    audit_log: Path | str | None = None,
+    batch: str | None = None,
+) -> Change:
+    """Set `title`, `excerpt`, `category`, `type` or `topics` of one document, rewriting only its lines."""
+    check_value(field, value)  # a bad value is refused before any file is opened
+    return _write_change(
+        folder, doc_id, lambda raw: edit_field(raw, field, value, doc_id),
+        expected_sha=expected_sha, editor=editor, audit_log=audit_log, batch=batch,
+    )  # fmt: skip
+
+
+def change_topics(
+    folder: Path | str,
+    doc_id: str,
+    *,
+    add: Iterable[str] = (),
+    remove: Iterable[str] = (),
+    expected_sha: str | None = None,
+    editor: str = "anonymous",
+    audit_log: Path | str | None = None,
+    batch: str | None = None,
+) -> Change:
+    """Add and remove topics of one document (added ones go last; a topic is listed once)."""
+    added, removed = check_value("topics", list(add)), set(check_value("topics", list(remove)))
+
+    def new_topics(current: list[str]) -> list[str]:
+        return [topic for topic in current if topic not in removed] + added
+
+    return _write_change(
+        folder, doc_id, lambda raw: edit_field(raw, "topics", new_topics, doc_id),
         expected_sha=expected_sha, editor=editor, audit_log=audit_log, batch=batch,
     )  # fmt: skip
 
@@ -223,9 +257,9 @@ def _write_change(
                     doc_id, f"cannot be published until fixed: {error.message}", error.line
                 ) from None
             if edit.raw == raw:
-                return Change(doc_id, edit.old, edit.old, sha_before, sha_before, None, info.st_size, info.st_mtime_ns)
+                return Change(doc_id, edit.old, edit.new, sha_before, sha_before, None, info.st_size, info.st_mtime_ns)
             entry = new_entry(
-                editor=editor, id=doc_id, old=edit.old, new=not edit.old, sha_before=sha_before,
+                editor=editor, id=doc_id, field=edit.field, old=edit.old, new=edit.new, sha_before=sha_before,
                 sha_after=sha256_of(edit.raw), line=edit.line, before=edit.before, after=edit.after,
                 undoes=undoes, batch=batch,
             )  # fmt: skip
@@ -287,16 +321,29 @@ def set_published_many(
 
     The changes of one request share a `batch` id in the audit log.
     """
+    return write_many(
+        doc_ids, lambda doc_id, **options: set_published(folder, doc_id, value, **options),
+        expected_shas=expected_shas, editor=editor, audit_log=audit_log,
+    )  # fmt: skip
+
+
+def write_many(
+    doc_ids: Iterable[str],
+    write: Callable[..., Change],
+    *,
+    expected_shas: Mapping[str, str] | None = None,
+    editor: str = "anonymous",
+    audit_log: Path | str | None = None,
+) -> list[Outcome]:
+    """`write(doc_id, expected_sha=, editor=, audit_log=, batch=)` for each id: one outcome per id, one batch id."""
     doc_ids = list(doc_ids)
     batch = new_batch_id() if len(doc_ids) > 1 else None
 
-    def write(doc_id: str) -> Change:
+    def one(doc_id: str) -> Change:
         expected = expected_shas.get(doc_id) if expected_shas else None
-        return set_published(
-            folder, doc_id, value, expected_sha=expected, editor=editor, audit_log=audit_log, batch=batch
-        )
+        return write(doc_id, expected_sha=expected, editor=editor, audit_log=audit_log, batch=batch)
 
-    return [_outcome(doc_id, lambda doc_id=doc_id: write(doc_id)) for doc_id in doc_ids]
+    return [_outcome(doc_id, lambda doc_id=doc_id: one(doc_id)) for doc_id in doc_ids]
 
 
 def _outcome(doc_id: str, write: Callable[[], Change]) -> Outcome:
@@ -326,7 +373,7 @@ def load_history(folder: Path | str, audit_log: Path | str | None = None) -> tup
     return AuditHistory(entries, lambda doc_id: current_sha(folder, doc_id)), problems
 
 
-def _restore_line(raw: bytes, entry: AuditEntry) -> Edit | None:
+def _restore_lines(raw: bytes, entry: AuditEntry) -> Edit | None:
     """The exact bytes before a logged change, when the file is exactly as that change left it."""
     if entry.line is None or (entry.before is None and entry.after is None):
         return None  # an entry from before lines were logged
@@ -336,23 +383,14 @@ def _restore_line(raw: bytes, entry: AuditEntry) -> Edit | None:
     except UnicodeDecodeError:
         return None
     at = entry.line - 1
-    if at > len(lines) or (entry.after is not None and at == len(lines)):
+    now = [] if entry.after is None else entry.after.split("\n")
+    if lines[at : at + len(now)] != now or at > len(lines):
         return None
-    if entry.after is None:  # the change removed this line: put it back
-        carriage = "\r" if at < len(lines) and lines[at].endswith("\r") else ""
-        lines.insert(at, entry.before + carriage)
-    else:
-        carriage = "\r" if lines[at].endswith("\r") else ""
-        if lines[at].removesuffix("\r") != entry.after:
-            return None
-        if entry.before is None:  # the change inserted this line: take it out
-            del lines[at]
-        else:
-            lines[at] = entry.before + carriage
+    lines[at : at + len(now)] = [] if entry.before is None else entry.before.split("\n")
     restored = bom + "\n".join(lines).encode("utf-8")
     if sha256_of(restored) != entry.sha_before:
         return None  # not provably the old bytes: fall back to setting the value
-    return Edit(entry.new, restored, entry.line, entry.after, entry.before)
+    return Edit(entry.field, entry.new, entry.old, restored, entry.line, entry.after, entry.before)
 
 
 def undo_entry(
@@ -361,7 +399,14 @@ def undo_entry(
     """Put back what the file was before a logged change, refusing if it changed after that change."""
 
     def revert(raw: bytes) -> Edit:
-        return _restore_line(raw, entry) or _edit(raw, entry.old, entry.id)
+        restored = _restore_lines(raw, entry)
+        if restored is not None:
+            return restored
+        if entry.field == "published":
+            return _edit(raw, entry.old, entry.id)
+        if entry.old is None:
+            raise PublishRefusedError(entry.id, f"`{entry.field}` was added by that change and cannot be restored")
+        return edit_field(raw, entry.field, entry.old, entry.id)
 
     return _outcome(
         entry.id,
