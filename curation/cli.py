@@ -20,15 +20,19 @@ from pathlib import Path
 
 from curation.collection import Collection, check_docs_folder, load_collection
 from curation.demo import DemoFolderError, write_demo_collection
-from curation.errors import CurationError, DocsFolderError
+from curation.errors import CurationError, DocsFolderError, InvalidValueError
 from curation.export import EXPORT_COLUMNS, ExportError, check_columns, frame_to_csv, frame_to_json, write_export
+from curation.field_edits import TEXT_FIELDS, check_value
 from curation.filters import SORT_COLUMNS, FilterError, Filters
 from curation.publish import (
     Outcome,
+    change_topics,
     load_history,
-    set_published_many,
+    set_field,
+    set_published,
     undo_change,
     undo_last,
+    write_many,
 )
 from curation.terminal import json_text, printable, printable_lines
 from curation.wording import plural
@@ -198,25 +202,65 @@ def command_demo(args: argparse.Namespace) -> int:
 
 def command_set_published(args: argparse.Namespace, value: bool) -> int:
     verb = "publish" if value else "unpublish"
+    return _write_command(
+        args, verb, f"{verb}ed", lambda frame: frame["published"] != value,
+        lambda doc_id, **options: set_published(args.docs, doc_id, value, **options),
+    )  # fmt: skip
+
+
+def command_set(args: argparse.Namespace) -> int:
+    *args.ids, assignment = args.targets
+    field, equals, value = assignment.partition("=")
+    if not equals or field not in TEXT_FIELDS:
+        raise UsageError(
+            f"end with FIELD=VALUE, where FIELD is one of {', '.join(TEXT_FIELDS)} (topics: curation topics)"
+        )
+    try:
+        value = check_value(field, value)
+    except InvalidValueError as error:
+        raise UsageError(f"{field}={value!r}: {error.message}; nothing was written") from None
+    return _write_command(
+        args, f"set {field}", f"set {field}", lambda frame: frame[field] != value,
+        lambda doc_id, **options: set_field(args.docs, doc_id, field, value, **options),
+    )  # fmt: skip
+
+
+def command_topics(args: argparse.Namespace) -> int:
+    if not (args.add or args.remove):
+        raise UsageError("say what to change: --add TOPIC and/or --remove TOPIC")
+    try:
+        added, removed = check_value("topics", args.add), set(check_value("topics", args.remove))
+    except InvalidValueError as error:
+        raise UsageError(f"{error.message}; nothing was written") from None
+
+    def differs(frame):
+        return frame["topics"].map(lambda topics: [t for t in topics if t not in removed] + added != topics)
+
+    return _write_command(
+        args, "change topics of", "topics changed", differs,
+        lambda doc_id, **options: change_topics(args.docs, doc_id, add=added, remove=removed, **options),
+    )  # fmt: skip
+
+
+def _write_command(args: argparse.Namespace, verb: str, done: str, differs, write) -> int:
+    """Ids, or --all-matching filters (a dry run without --yes): one outcome per id, exit 1 on any failure."""
     if args.all_matching == bool(args.ids):
-        raise UsageError(f"give document ids, or --all-matching with filters: curation {verb} ID... ")
+        raise UsageError(f"give document ids, or --all-matching with filters: curation {args.command} ID...")
     if args.expect_sha and len(args.ids) != 1:
         raise UsageError("--expect-sha goes with exactly one document id")
     if args.all_matching:
         frame = filters_from_arguments(args).apply(_load(args).frame)
-        to_change = frame[frame["published"] != value]
+        to_change = frame[differs(frame)]
         if not args.yes:
             for doc_id in to_change.index:
                 say(f"would {verb} {doc_id}")
-            say(f"{plural(len(to_change), 'document')} would change; add --yes to {verb} them", error=True)
+            say(f"{plural(len(to_change), 'document')} would change; add --yes to write them", error=True)
             return EXIT_OK
         ids, expected = list(to_change.index), dict(to_change["sha256"])
     else:
         ids, expected = args.ids, ({args.ids[0]: args.expect_sha} if args.expect_sha else None)
-    outcomes = set_published_many(
-        args.docs, ids, value, expected_shas=expected, editor=args.editor, audit_log=args.audit_log
-    )
-    return _report(outcomes, f"{verb}ed")
+    outcomes = write_many(ids, write, expected_shas=expected, editor=args.editor, audit_log=args.audit_log)
+    return _report(outcomes, done)
 
 
 def _report(outcomes: list[Outcome], verb: str) -> int:
@@ -303,14 +347,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(run=command_demo)
 
-    for name, value in (("publish", True), ("unpublish", False)):
-        sub = commands.add_parser(name, parents=[common, writer], help=f"{name} documents by id or by filter")
-        sub.add_argument("ids", nargs="*", metavar="ID", help="document ids (paths relative to the docs folder)")
+    def write_command(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, parents=[common, writer], help=help_text)
         sub.add_argument("--expect-sha", metavar="SHA", help="refuse if the file's sha256 is no longer this")
         sub.add_argument("--all-matching", action="store_true", help="every document the filters match")
         sub.add_argument("--yes", action="store_true", help="with --all-matching: really write")
         add_filter_arguments(sub)
+        return sub
+
+    ids_help = "document ids (paths relative to the docs folder)"
+    for name, value in (("publish", True), ("unpublish", False)):
+        sub = write_command(name, f"{name} documents by id or by filter")
+        sub.add_argument("ids", nargs="*", metavar="ID", help=ids_help)
         sub.set_defaults(run=lambda args, value=value: command_set_published(args, value))
+    edit = write_command("set", f"set a field ({', '.join(TEXT_FIELDS)}) of documents by id or by filter")
+    edit.add_argument("targets", nargs="+", metavar="ID... FIELD=VALUE", help=ids_help + ", then FIELD=VALUE")
+    edit.set_defaults(run=command_set)
+    topics = write_command("topics", "add or remove topics of documents by id or by filter")
+    topics.add_argument("ids", nargs="*", metavar="ID", help=ids_help)
+    topics.add_argument("--add", action="append", default=[], metavar="TOPIC", help="repeatable; added last")
+    topics.add_argument("--remove", action="append", default=[], metavar="TOPIC", help="repeatable")
+    topics.set_defaults(run=command_topics)
 
     history = commands.add_parser("history", parents=[common, writer], help="show the audit log, newest first")
     history.add_argument("--json", action="store_true")
