@@ -1,11 +1,29 @@
-"""Document text is data, never markup: what may become a link or an image."""
+"""Document text is data, never markup: what may become a link or an image.
+
+Streamlit renders st.markdown, captions, toasts, alerts and widget labels with
+react-markdown, remark-gfm and plugins of its own. Backslash escapes stop the
+markdown parser, but several of those plugins run afterwards, on the parsed
+text where the backslashes are gone: GFM autolink literals (`www.x.y`,
+`https://…`, `a@b.c`), emoji shortcodes (`:smile:`), Material icons
+(`:material/home:`) and the `:streamlit:` logo. So `escape_markdown` also puts
+an invisible WORD JOINER (U+2060) after every `:` and `@` and between `www`
+and its dot: none of those patterns accepts it there, and the text reads the
+same. (Checked against the patterns in Streamlit 1.67's static JavaScript.)
+"""
 
 from __future__ import annotations
 
 import re
 from urllib.parse import urlsplit
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+WORD_JOINER = "\u2060"
+# Every ASCII character that markdown, GFM or Streamlit's directives give a meaning; `&` starts
+# a character reference (`&#58;` would become a `:` after the escaping below).
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
+_LINE_BREAK = re.compile(r"\r\n?|\n")
+# After escaping: `\:` (shortcodes, icons, directives, `https://`), `@` (e-mail autolinks) and
+# `www\.` (www autolinks) get the word joiner.
+_DECORATION = re.compile(r"(\\:|@)|(?i:(www)(?=\\\.))")
 
 
 def http_url(value: object) -> str | None:
@@ -23,8 +41,9 @@ def http_url(value: object) -> str | None:
 
 
 def escape_markdown(text: str) -> str:
-    """Text that Streamlit's markdown shows literally (no links, emphasis or HTML)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+    """Text that Streamlit's markdown shows literally: no links, emphasis, HTML, icons or emoji."""
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", _LINE_BREAK.sub(" ", text))
+    return _DECORATION.sub(lambda match: match.group() + WORD_JOINER, escaped)
 
 
 def markdown_link(text: str, url: object) -> str:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from curation.collection import load_collection
 from curation.filters import Filters
@@ -17,7 +20,7 @@ from curation.presentation import (
     problem_report,
 )
 from curation.safety import escape_markdown, http_url, markdown_link
-from tests.conftest import SEED_ID, write_document
+from tests.conftest import REPO, SEED_ID, write_document
 
 
 @pytest.mark.parametrize(
@@ -94,3 +97,131 @@ def test_problem_report_is_plain_text(tmp_path):
     report = problem_report(tmp_path, collection.problems, collection.warnings)
     assert "  bad.txt:3: `heat` must be a whole number from 0 to 100, not 101" in report
     assert "Likely duplicates (1):\n  b.txt: likely a duplicate of a.txt" in report
+
+
+WJ = "\u2060"  # WORD JOINER: invisible, and not a character any Streamlit link or icon pattern accepts
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("www.evil.example", f"www{WJ}\\.evil\\.example"),
+        ("WWW.Evil.example", f"WWW{WJ}\\.Evil\\.example"),
+        ("see https://evil.example/x", f"see https\\:{WJ}//evil\\.example/x"),
+        ("ann@evil.example", f"ann@{WJ}evil\\.example"),
+        (":material/warning:", f"\\:{WJ}material/warning\\:{WJ}"),
+        (":smile: :+1:", f"\\:{WJ}smile\\:{WJ} \\:{WJ}\\+1\\:{WJ}"),
+        (":streamlit:", f"\\:{WJ}streamlit\\:{WJ}"),
+        (":red[alarm]", f"\\:{WJ}red\\[alarm\\]"),
+        ("[x](https:/evil.example)", f"\\[x\\]\\(https\\:{WJ}/evil\\.example\\)"),
+        ("&#58;smile&#58; &amp;", "\\&\\#58;smile\\&\\#58; \\&amp;"),
+        ("one\r\ntwo\rthree\nfour", "one two three four"),
+        ("$x$ ~~y~~ <b>", "\\$x\\$ \\~\\~y\\~\\~ \\<b\\>"),
+        ("Plain title, 2024", "Plain title, 2024"),
+    ],
+)
+def test_escape_markdown_output_is_pinned(text, escaped):
+    assert escape_markdown(text) == escaped
+
+
+_ASCII_PUNCTUATION_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def streamlit_would_decorate(markdown: str) -> list[str]:
+    """What Streamlit 1.67's markdown would turn into a link, an icon or an emoji (a model of its renderer).
+
+    Backslash escapes stop the markdown parser, but remark-gfm's autolink literals, remark-emoji and
+    Streamlit's icon plugins run afterwards on the unescaped text; their patterns are copied from
+    streamlit/static (StreamlitMarkdown, remark-emoji).
+    """
+    found = []
+    if re.search(r"(?<!\\)\[[^\]]*(?<!\\)\]\(", markdown):
+        found.append("link")
+    if re.search(r"(?<!\\):[a-z][a-z0-9-]*\[", markdown):
+        found.append("directive")
+    # Streamlit rewrites `:material/` in the source; then character references (an unescaped `&`) and
+    # backslash escapes are resolved into the text the plugins see.
+    text = markdown.replace(":material/", ":material_")
+    text = re.sub(r"(?<!\\)&#(\d+);", lambda match: chr(int(match.group(1))), text)
+    text = _ASCII_PUNCTUATION_ESCAPE.sub(r"\1", text)
+    patterns = {
+        "autolink": r"(?i)(https?://|www(?=\.))[-.\w]+",
+        "email": r"[-.\w+]+@[-\w]+(?:\.[-\w]+)+",
+        "icon": r":material_\w+:",
+        "logo": r":streamlit:",
+        "emoji": r":\+1:|:-1:|:[\w-]+:",
+    }
+    found += [name for name, pattern in patterns.items() if re.search(pattern, text, re.ASCII)]
+    return found
+
+
+HOSTILE_TEXTS = [
+    "www.evil.example",
+    "read https://evil.example/x now",
+    "mail ann@evil.example",
+    ":material/warning: and :smile:",
+    ":streamlit:",
+    ":red[alarm]",
+    "[x](https:/evil.example)",
+    "http&#58;//evil.example &#58;smile&#58;",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXTS)
+def test_escaped_text_renders_as_text(text):
+    """Each sample would become a link, icon or emoji raw (the model is not vacuous), and none does escaped."""
+    assert streamlit_would_decorate(text)
+    assert streamlit_would_decorate(escape_markdown(text)) == []
+
+
+def test_markdown_link_links_only_the_given_url():
+    link = markdown_link("www.evil.example :smile:", "https://news.example/a")
+    assert link == f"[www{WJ}\\.evil\\.example \\:{WJ}smile\\:{WJ}](https://news.example/a)"
+    assert streamlit_would_decorate(link.replace("(https://news.example/a)", "")) == []
+
+
+HOSTILE_TITLE = (
+    "Read www.evil.example or https://evil.example :material/warning: ann@evil.example [x](https:/evil.example)"
+)
+
+
+@pytest.fixture
+def hostile_gallery(docs, monkeypatch):
+    write_document(
+        docs,
+        "hostile.txt",
+        f'---\ntitle: {json.dumps(HOSTILE_TITLE)}\nwebUrl: "https://news.example/real"\n'
+        'provider:\n  name: ":material/verified: www.evil.example"\ntopics: [":smile:", "bob@evil.example"]\n---\n',
+    )
+    monkeypatch.setenv("CURATION_DOCS", str(docs))
+    monkeypatch.delenv("CURATION_READ_ONLY", raising=False)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    at.query_params["search"] = "evil"
+    at.run()
+    return at.switch_page("curation/views/gallery.py").run()
+
+
+def test_the_gallery_links_only_the_articles_own_url(hostile_gallery):
+    """A hostile title, provider and topics show as text; the title links to the article's URL and nowhere else."""
+    at = hostile_gallery
+    assert not at.exception
+    (card_title,) = [element.value for element in at.markdown if "material" in element.value]
+    assert card_title == (
+        f"**[Read www{WJ}\\.evil\\.example or https\\:{WJ}//evil\\.example \\:{WJ}material/warning\\:{WJ} "
+        f"ann@{WJ}evil\\.example \\[x\\]\\(https\\:{WJ}/evil\\.example\\)](https://news.example/real)**"
+    )
+    assert streamlit_would_decorate(card_title.replace("](https://news.example/real)", "]")) == []
+    captions = [element.value for element in at.caption if "evil" in element.value or "smile" in element.value]
+    assert len(captions) == 2
+    assert all(streamlit_would_decorate(caption) == [] for caption in captions)
+
+
+def test_the_header_shows_a_hostile_search_as_text(docs, monkeypatch):
+    """A shared link's search text is shown in every page's header, never as a link."""
+    monkeypatch.setenv("CURATION_DOCS", str(docs))
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    at.query_params["search"] = "[x](https://evil.example) :material/home:"
+    at.run()
+    header = at.markdown[0].value
+    assert header.endswith(f'— matching "\\[x\\]\\(https\\:{WJ}//evil\\.example\\) \\:{WJ}material/home\\:{WJ}"')
+    assert streamlit_would_decorate(header) == []

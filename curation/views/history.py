@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from curation.publish import load_history, undo_change, undo_last
+from curation.safety import escape_markdown
 from curation.views.session import dashboard, flash, flash_outcomes, may_write
 from curation.views.shell import render_header
 
@@ -41,7 +42,7 @@ board = dashboard()
 render_header(board, "History")
 history, log_problems = load_history(board.folder)
 for problem in log_problems:
-    st.warning(str(problem))
+    st.warning(escape_markdown(str(problem)))  # names the log and a line that anyone may have written
 titles = board.collection.frame["title"]
 if not history.entries:
     st.info("No changes yet. Every publish, unpublish and undo will be listed here.")

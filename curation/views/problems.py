@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from curation.presentation import problem_report, problems_by_kind
+from curation.safety import escape_markdown
 from curation.views.session import dashboard
 from curation.views.shell import render_header
 
@@ -22,7 +23,7 @@ collection = board.collection
 if not collection.problems:
     st.success("Every document file in the folder loaded.")
 for kind, problems in problems_by_kind(collection.problems).items():
-    st.subheader(f"{kind} ({len(problems)})")
+    st.subheader(f"{escape_markdown(kind)} ({len(problems)})")
     st.dataframe(problem_table(problems), hide_index=True, key=f"problems_{kind}")
 if collection.warnings:
     st.subheader(f"Likely duplicates ({len(collection.warnings)})")

@@ -7,6 +7,7 @@ import math
 import pandas as pd
 import streamlit as st
 
+from curation.safety import escape_markdown
 from curation.views.session import Dashboard, show_flashes
 from curation.wording import plural
 
@@ -18,7 +19,8 @@ def render_header(dashboard: Dashboard, title: str) -> None:
     counts = (
         f"{plural(len(collection.frame), 'article')} · {dashboard.shown_count:,} shown · {plural(problems, 'problem')}"
     )
-    st.markdown(f"**{counts}** — {dashboard.filters.describe()}")
+    # The sentence carries search text and facet values from the URL and the documents: text, never markup.
+    st.markdown(f"**{counts}** — {escape_markdown(dashboard.filters.describe())}")
     show_flashes()
 
 
