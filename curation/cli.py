@@ -18,6 +18,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from curation.audit import AuditEntry
 from curation.collection import Collection, check_docs_folder, load_collection
 from curation.demo import DemoFolderError, write_demo_collection
 from curation.errors import CurationError, DocsFolderError, InvalidValueError
@@ -286,15 +287,29 @@ def command_history(args: argparse.Namespace) -> int:
     for entry, completed in newest:
         undo = f"  (undoes {entry.undoes})" if entry.undoes else ""
         incomplete = "  (did not complete)" if not completed else ""
-        change = f"{_flag(entry.old)} -> {_flag(entry.new)}"
-        say(f"{entry.time}  {entry.change}  {entry.editor}  {entry.id}  {change}{undo}{incomplete}")
+        say(f"{entry.time}  {entry.change}  {entry.editor}  {entry.id}  {_describe(entry)}{undo}{incomplete}")
     if not history.entries:
         say("no changes logged yet", error=True)
     return EXIT_OK
 
 
+def _describe(entry: AuditEntry) -> str:
+    """`published -> unpublished`, or `title: "Old" -> "New"` for the other fields."""
+    if entry.field == "published":
+        return f"{_flag(entry.old)} -> {_flag(entry.new)}"
+    return f"{entry.field}: {_value(entry.old)} -> {_value(entry.new)}"
+
+
 def _flag(value: object) -> str:
     return "published" if value else "unpublished"
+
+
+def _value(value: object) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, list):
+        return "[" + ", ".join(f'"{item}"' for item in value) + "]"
+    return f'"{value}"'
 
 
 def command_undo(args: argparse.Namespace) -> int:

@@ -127,3 +127,14 @@ def test_refusal_messages_escape_control_characters(capsys, seed_only):
     code, _, err = run(capsys, "publish", "../\x1b[31mred.txt", "--docs", str(seed_only))
     assert code == 1 and "refused: ../\\x1b[31mred.txt: not a document id" in err
     assert "\x1b" not in err
+
+
+def test_history_describes_edits_of_other_fields(capsys, seed_only):
+    """A title edit is listed as a title edit, not as a publish."""
+    code, _, _ = run(capsys, "set", SEED_ID, "title=A new title", "--docs", str(seed_only), "--editor", "Ann")
+    assert code == 0
+    code, out, _ = run(capsys, "history", "--docs", str(seed_only))
+    (line,) = out.splitlines()
+    assert line.endswith(
+        f'Ann  {SEED_ID}  title: "Stream It Or Skip It: ‘Jung_E’ on Netflix, a Sci-Fi Fable About AI and Brain-Cloning" -> "A new title"'
+    )
