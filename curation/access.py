@@ -114,7 +114,7 @@ class PasswordThrottle:
     Per session: after n wrong passwords in a row, the next attempt is refused until
     min(0.5 s * 2**(n-1), 30 s) have passed. A refused attempt is not checked at all, so
     the right password during the wait is refused too (otherwise the wait would limit
-    nothing). Per client (an IP address, else one session): 10 wrong passwords within
+    nothing). Per client (the caller names it, e.g. by IP address): 10 wrong passwords within
     15 minutes lock it out for 15 minutes, whatever session it uses. Every wrong password
     is logged with the client, never with what was typed.
     """

@@ -333,3 +333,17 @@ def test_the_password_gate_locks_a_client_out(throttled_app):
     clock.advance(14 * 60)
     try_password(app, "correct horse")
     assert not any(write_controls(app).values())
+
+
+def test_a_new_tab_does_not_escape_the_lockout(throttled_app, docs):
+    """Ten wrong passwords lock the client out; a second session from the same (local) client is locked too."""
+    app, clock = throttled_app
+    for _ in range(10):
+        try_password(app, "wrong")
+        clock.advance(30)
+    second = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    second.query_params["search"] = "Jung_E"
+    second.run()
+    try_password(second, "correct horse")
+    assert sidebar_errors(second) == ["Too many wrong passwords: editing is locked for 15 min."]
+    assert all(write_controls(second).values())

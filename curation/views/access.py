@@ -92,14 +92,23 @@ def _session_token() -> str:
     return st.session_state.setdefault(SESSION_TOKEN_KEY, secrets.token_hex(8))
 
 
+NO_ADDRESS_CLIENT = "no-address"
+
+
 def _client_id() -> str:
-    """The client's IP address; without one (localhost, tests) the session stands for the client."""
+    """The client's IP address, or one shared id for every session without one.
+
+    Streamlit gives no address for connections from localhost, which is every
+    connection behind a reverse proxy on the same machine. Were each such
+    session its own client, a new tab would escape the lockout; so they share
+    one (fail closed: a lockout there locks every address-less session).
+    """
     try:
         address = st.context.ip_address
-    except Exception:  # no client context in this run: fall back below
+    except Exception:  # no client context in this run
         address = None
     # Only a real address string counts (AppTest's stand-in runtime answers with a mock).
-    return address if isinstance(address, str) and address else f"session:{_session_token()}"
+    return address if isinstance(address, str) and address else NO_ADDRESS_CLIENT
 
 
 def _unlock(policy: AccessPolicy, throttle: PasswordThrottle) -> None:
