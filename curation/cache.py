@@ -5,7 +5,9 @@ are what they were when it was parsed. Entries whose times are within
 RACY_NS of the moment the cache was written are never stored: a file changed
 again in the same clock tick would otherwise look unchanged (git's "racily
 clean" problem). A cache that is missing, of another version, truncated or
-unreadable in any way is ignored and rebuilt, never trusted.
+unreadable in any way is ignored and rebuilt, never trusted. The cache is
+input like any file in the folder: its schema, dtypes, ids (unique, in id
+order) and value ranges are checked before a row of it is used.
 
 The cache lives in `.curation/cache/` inside the docs folder, or under
 $CURATION_CACHE_DIR (one subfolder per docs folder) for a read-only folder.
@@ -20,15 +22,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from curation.atomic_files import STATE_DIR, replace_atomically
+from curation.parsing import PROBLEM_TYPES, ROW_TYPES, STAT_FIELDS, TEXT_FIELDS
 
 CACHE_VERSION = "3"
 CACHE_DIR_ENV = "CURATION_CACHE_DIR"
 RACY_NS = 2_000_000_000
-STAT_COLUMNS = ("size", "mtime_ns", "ctime_ns")
-PROBLEM_COLUMNS = ("path", "line", "message", "kind", *STAT_COLUMNS)
+STAT_COLUMNS = STAT_FIELDS
+PROBLEM_COLUMNS = tuple(PROBLEM_TYPES)
 
 
 @dataclass
@@ -57,17 +61,67 @@ def read_cache(folder: Path, columns: tuple[str, ...]) -> CachedParse | None:
     rows_path, problems_path = _paths(folder)
     try:
         table = pq.read_table(rows_path)
+        if not _topics_are_lists_of_text(table.column("topics")):
+            return None
         rows = table.drop_columns(["topics"]).to_pandas()
         # to_pylist gives real lists; pandas would hand back numpy arrays.
-        rows.insert(list(columns).index("topics"), "topics", table.column("topics").to_pylist())
+        topics = pd.Series(table.column("topics").to_pylist(), index=rows.index, dtype=object)
+        rows.insert(list(columns).index("topics"), "topics", topics)
         problems = pd.read_parquet(problems_path)
+        if not (_trusted_rows(rows, [*columns, "ctime_ns"]) and _trusted_problems(problems, rows.index)):
+            return None
     except Exception:
-        return None
-    if list(rows.columns) != [*columns, "ctime_ns"] or rows.index.name != "id":
-        return None
-    if list(problems.columns) != list(PROBLEM_COLUMNS):
-        return None
-    return CachedParse(rows, problems)
+        return None  # whatever the files hold, a cache that cannot be read is rebuilt
+    # A problem that was a bug of ours is not kept: the file is parsed again, maybe by a fixed version.
+    return CachedParse(rows, problems[problems["kind"] != "internal"])
+
+
+def _topics_are_lists_of_text(topics: pa.ChunkedArray) -> bool:
+    kind = topics.type
+    if pa.types.is_null(kind):
+        return len(topics) == 0  # how Arrow stores a column of no rows
+    if not (pa.types.is_list(kind) or pa.types.is_large_list(kind)):
+        return False
+    # list<null> is how Arrow stores lists that are all empty.
+    items = kind.value_type
+    if not (pa.types.is_string(items) or pa.types.is_large_string(items) or pa.types.is_null(items)):
+        return False
+    return topics.null_count == 0 and all(chunk.flatten().null_count == 0 for chunk in topics.chunks)
+
+
+def _has_dtypes(frame: pd.DataFrame, types: dict[str, str]) -> bool:
+    return all(frame[column].dtype == pd.api.types.pandas_dtype(dtype) for column, dtype in types.items())
+
+
+def _trusted_rows(rows: pd.DataFrame, columns: list[str]) -> bool:
+    """Whether cached rows look exactly like rows the loader builds (topics are checked in Arrow)."""
+    if list(rows.columns) != columns or rows.index.name != "id" or set(columns) != set(ROW_TYPES):
+        return False
+    if not _has_dtypes(rows, {column: dtype for column, dtype in ROW_TYPES.items() if column != "topics"}):
+        return False
+    index = rows.index
+    if len(index) == 0:
+        return True  # an empty frame's ids are float64, as a cold load of no documents gives them
+    # The merge of changed rows finds slots by binary search over the ids: order matters, not only uniqueness.
+    if index.dtype != pd.api.types.pandas_dtype("str") or not (index.is_unique and index.is_monotonic_increasing):
+        return False
+    if index.hasnans or rows[list(TEXT_FIELDS)].isna().to_numpy().any():
+        return False
+    scores = rows[["quality", "heat"]]
+    if ((scores < 0) | (scores > 100)).any().any():  # NA (no score) counts as neither
+        return False
+    return not (rows[["images", "related", *STAT_COLUMNS]] < 0).to_numpy().any()
+
+
+def _trusted_problems(problems: pd.DataFrame, row_ids: pd.Index) -> bool:
+    """Whether cached problems look like the loader's: one per file, never a file that is also a row."""
+    if list(problems.columns) != list(PROBLEM_COLUMNS) or not _has_dtypes(problems, PROBLEM_TYPES):
+        return False
+    if problems[["path", "message", "kind"]].isna().to_numpy().any() or not problems["path"].is_unique:
+        return False
+    if (problems["line"] < 1).any() or (problems[list(STAT_COLUMNS)] < 0).to_numpy().any():
+        return False
+    return not (row_ids.get_indexer(problems["path"]) >= 0).any()
 
 
 def write_cache(folder: Path, rows: pd.DataFrame, problems: pd.DataFrame) -> bool:

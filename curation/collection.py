@@ -27,19 +27,20 @@ from curation.atomic_files import TEMP_NAME, sweep_orphan_temp_files
 from curation.cache import STAT_COLUMNS, CachedParse, read_cache, write_cache
 from curation.documents import DOCUMENT_SUFFIXES
 from curation.errors import DocsFolderError
-from curation.parsing import ROW_FIELDS, Columns, DocumentFile, ProgressCallback, empty_columns, parse_in_parallel
+from curation.parsing import (
+    PROBLEM_TYPES,
+    ROW_FIELDS,
+    ROW_TYPES,
+    Columns,
+    DocumentFile,
+    ProgressCallback,
+    empty_columns,
+    parse_in_parallel,
+)
 from curation.problems import Problem
 
-TEXT_COLUMNS = (
-    "title", "excerpt", "category", "type", "provider", "domain", "image",
-    "webUrl", "originalUrl", "ampWebUrl", "cdnAmpWebUrl", "sha256",
-)  # fmt: skip
 COLUMNS = ROW_FIELDS[1:-1]  # every field but the id (the index) and ctime_ns (the cache's)
-COLUMN_TYPES = {
-    **{column: "str" for column in TEXT_COLUMNS},
-    "publishedDateTime": "datetime64[us, UTC]", "quality": "Int64", "heat": "Int64", "published": "bool",
-    "images": "int64", "related": "int64", "mtime_ns": "int64", "size": "int64", "topics": "object",
-}  # fmt: skip
+COLUMN_TYPES = {column: ROW_TYPES[column] for column in COLUMNS}  # in parsing: the cache checks them too
 REWRITE_CACHE_FROM = 200  # rewrite the cache once this many files were parsed or dropped again
 
 NOT_FOLLOWED = "is a symbolic link; links are never followed, copy the file in instead"
@@ -183,9 +184,7 @@ def _merge_in_id_order(cached: pd.DataFrame, valid: np.ndarray, new: pd.DataFram
 
 def _problem_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(records, columns=["path", "line", "message", "kind", *STAT_COLUMNS])
-    return frame.astype(
-        {"path": "str", "line": "Int64", "message": "str", "kind": "str", **dict.fromkeys(STAT_COLUMNS, "int64")}
-    )
+    return frame.astype(PROBLEM_TYPES)
 
 
 def find_duplicates(frame: pd.DataFrame) -> list[Problem]:

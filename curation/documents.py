@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from curation.errors import DocumentError
+from curation.problems import one_line
 
 try:  # libyaml is ~10x faster; the pure-Python loader is only a fallback.
     SafeYamlLoader: type = yaml.CSafeLoader
@@ -28,6 +29,16 @@ MAX_DOCUMENT_BYTES = 1024 * 1024
 UTF8_BOM = b"\xef\xbb\xbf"
 
 _CLOSING_LINE = re.compile(r"^---[ \t]*\r?$", re.MULTILINE)
+# YAML reads these as line breaks, but an editor's screen, our line numbers and
+# the one-line publish edit do not: `# note<U+2028>published: true` is a live key.
+_YAML_ONLY_LINE_BREAKS = {
+    "\x85": "U+0085 NEXT LINE (NEL)",
+    "\u2028": "U+2028 LINE SEPARATOR",
+    "\u2029": "U+2029 PARAGRAPH SEPARATOR",
+}
+_LONE_CR = re.compile(r"\r(?!\n)")
+# What YAML refuses to read at all (PyYAML's Reader.NON_PRINTABLE); only used to explain a refusal.
+_NOT_YAML_TEXT = re.compile("[^\t\n\r -~\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # Anchors and aliases can only start after white space or a flow indicator;
 # text without such a spot needs no event scan (most documents).
 _MAYBE_ANCHOR_OR_ALIAS = re.compile(r"(?:^|[\s\[{,])[&*][^\s\[\]{},]")
@@ -68,6 +79,17 @@ def decode_document(raw: bytes, path: str) -> str:
         )
     if raw.startswith(UTF8_BOM):
         raw = raw[len(UTF8_BOM) :]
+    nul = raw.find(b"\0")
+    if nul >= 0:
+        # Checked before decoding: UTF-16 text without a BOM is valid UTF-8 full of NULs.
+        line = raw.count(b"\n", 0, nul) + 1
+        raise DocumentError(
+            path,
+            f"contains a NUL byte (0x00) at line {line}; this is not a text file, or it was saved "
+            "as UTF-16: re-save it as UTF-8 text",
+            line,
+            kind="encoding",
+        )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -91,9 +113,18 @@ def parse_front_matter(raw: bytes, path: str, summarized: tuple[str, ...] = ()) 
     first_line_end = text.find("\n")
     first_line = text if first_line_end < 0 else text[:first_line_end]
     if first_line.rstrip("\r \t") != "---":
+        if "\r" in first_line.rstrip("\r"):
+            raise DocumentError(
+                path,
+                "the file uses old Mac line endings (a carriage return, CR, with no line feed); "
+                "re-save it with LF (Unix) line endings",
+                1,
+                kind="line-break",
+            )
         raise DocumentError(path, "no front matter: the first line must be `---`", 1, kind="front-matter")
     yaml_start = first_line_end + 1 if first_line_end >= 0 else len(text)
     yaml_end = _closing_line_start(text, yaml_start)
+    _refuse_hidden_line_breaks(text, yaml_start, len(text) if yaml_end is None else yaml_end, path)
     if yaml_end is None:
         raise DocumentError(
             path,
@@ -104,6 +135,30 @@ def parse_front_matter(raw: bytes, path: str, summarized: tuple[str, ...] = ()) 
     yaml_text = text[yaml_start:yaml_end]
     data, key_lines, single_line_keys = _load_mapping(yaml_text, path, summarized)
     return FrontMatter(data, text, yaml_start, yaml_end, key_lines, single_line_keys)
+
+
+def _refuse_hidden_line_breaks(text: str, start: int, end: int, path: str) -> None:
+    """A DocumentError for the first character in text[start:end] that YAML alone reads as a line break."""
+    found = [at for at in (text.find(char, start, end) for char in _YAML_ONLY_LINE_BREAKS) if at >= 0]
+    if text.find("\r", start, end) >= 0:  # CRLF files have a CR on every line: only a lone one counts
+        lone_cr = _LONE_CR.search(text, start, end)
+        if lone_cr is not None:
+            found.append(lone_cr.start())
+    if not found:
+        return
+    at = min(found)
+    line = text.count("\n", 0, at) + 1
+    if text[at] == "\r":
+        message = (
+            f"line {line} ends with a lone carriage return (CR, an old Mac line ending), which YAML reads "
+            "as a line break; re-save the file with LF (Unix) line endings"
+        )
+    else:
+        message = (
+            f"line {line} contains {_YAML_ONLY_LINE_BREAKS[text[at]]}, an invisible character that YAML "
+            "reads as a line break; replace it with a space"
+        )
+    raise DocumentError(path, message, line, kind="line-break")
 
 
 def _closing_line_start(text: str, start: int) -> int | None:
@@ -142,18 +197,36 @@ def _load_mapping(
             data = _construct_mapping(loader, node, path, line_offset, summarized)
         finally:
             loader.dispose()
+    except yaml.reader.ReaderError as error:
+        raise _unreadable_character(yaml_text, path, line_offset, error) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + line_offset if mark is not None else None
         reason = error.problem or str(error)
         if "nesting depth" in reason:
             raise DocumentError(path, "front matter is nested too deeply to read", line, kind="too-deep") from None
-        raise DocumentError(path, f"YAML syntax error: {reason}", line, kind="yaml-syntax") from None
+        raise DocumentError(path, f"YAML syntax error: {one_line(reason)}", line, kind="yaml-syntax") from None
     except yaml.YAMLError as error:
-        raise DocumentError(path, f"YAML error: {error}", kind="yaml-syntax") from None
+        raise DocumentError(path, f"YAML error: {one_line(str(error))}", kind="yaml-syntax") from None
     except RecursionError:
         raise DocumentError(path, "front matter is nested too deeply to read", kind="too-deep") from None
     return data, key_lines, single_line_keys
+
+
+def _unreadable_character(yaml_text: str, path: str, line_offset: int, error: Exception) -> DocumentError:
+    """The problem for a character YAML refuses to read, naming it and its line."""
+    # Found again here rather than taken from the error: libyaml and PyYAML count positions differently.
+    found = _NOT_YAML_TEXT.search(yaml_text)
+    if found is None:
+        return DocumentError(path, f"YAML error: {one_line(str(error))}", kind="yaml-syntax")
+    line = yaml_text.count("\n", 0, found.start()) + line_offset
+    return DocumentError(
+        path,
+        f"line {line} contains the character U+{ord(found.group()):04X}, which YAML does not allow "
+        "(a control or non-character); delete it",
+        line,
+        kind="yaml-syntax",
+    )
 
 
 @dataclass(frozen=True)
@@ -192,7 +265,12 @@ def _construct_mapping(
         except (ValueError, TypeError, OverflowError) as error:
             # e.g. a timestamp such as 2023-02-30 that matches YAML's pattern
             line = key_node.start_mark.line + line_offset
-            raise DocumentError(path, f"unreadable value: {error}", line, kind="yaml-syntax") from None
+            raise DocumentError(path, f"unreadable value: {one_line(str(error))}", line, kind="yaml-syntax") from None
+        except (AttributeError, KeyError, IndexError):
+            # PyYAML's constructors fail this way on text an explicit tag does not fit, e.g. `!!timestamp 'soon'`
+            line = key_node.start_mark.line + line_offset
+            message = "unreadable value: it does not have the form its YAML tag (like `!!timestamp`) asks for"
+            raise DocumentError(path, message, line, kind="yaml-syntax") from None
     return data
 
 
@@ -216,7 +294,7 @@ def _top_level_keys(node: yaml.MappingNode, path: str, line_offset: int) -> tupl
         if key in key_lines:
             raise DocumentError(
                 path,
-                f"key `{key}` appears twice (also on line {key_lines[key]}); keep one",
+                f"key `{_escaped(key)}` appears twice (also on line {key_lines[key]}); keep one",
                 line,
                 kind="duplicate-key",
             )
@@ -226,8 +304,18 @@ def _top_level_keys(node: yaml.MappingNode, path: str, line_offset: int) -> tupl
     return key_lines, frozenset(single_line)
 
 
+def _escaped(text: str) -> str:
+    """Text with line breaks and other control characters written as escapes, for a one-line message."""
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+
+
 def _shown(value: Any) -> str:
-    return "an empty value" if value is None else repr(value)
+    if value is None:
+        return "an empty value"
+    try:
+        return repr(value)
+    except ValueError:  # an int over Python's 4,300-digit limit for turning numbers into text
+        return "a number too long to show"
 
 
 def article_fields(front_matter: FrontMatter, path: str) -> dict[str, Any]:
@@ -244,7 +332,10 @@ def article_fields(front_matter: FrontMatter, path: str) -> dict[str, Any]:
             return ""
         if isinstance(value, bool) or not isinstance(value, (str, int, float, dt.date)):
             raise problem(key, f"`{key}` must be text; put the value in quotes")
-        return value.isoformat() if isinstance(value, dt.date) else str(value)
+        try:
+            return value.isoformat() if isinstance(value, dt.date) else str(value)
+        except ValueError:  # an int over Python's 4,300-digit limit for turning numbers into text
+            raise problem(key, f"`{key}` must be text; put the value in quotes") from None
 
     title = text("title").strip()
     if not title:
@@ -272,7 +363,27 @@ def article_fields(front_matter: FrontMatter, path: str) -> dict[str, Any]:
         fields["image"], fields["images"] = _first_image_url(images), len(images)
     related = _list_of(data.get("related"), "related", problem)
     fields["related"] = related.length if isinstance(related, ListSummary) else len(related)
+    _refuse_surrogates(fields, problem)
     return fields
+
+
+# Which key of the front matter each text field of a row comes from.
+_SOURCE_KEYS = {"domain": "provider", "image": "images", "topics": "topics"}
+
+
+def _refuse_surrogates(fields: dict[str, Any], problem) -> None:
+    """A problem for text no file can hold: a YAML escape like "\\ud800" gives half a UTF-16 pair."""
+    for field, value in fields.items():
+        for text in value if isinstance(value, list) else (value,):
+            if isinstance(text, str) and not text.isascii():
+                try:
+                    text.encode("utf-8")
+                except UnicodeEncodeError:
+                    key = _SOURCE_KEYS.get(field, field)
+                    message = (
+                        f"`{key}` holds half a UTF-16 pair (an escape \\ud800-\\udfff); write the character itself"
+                    )
+                    raise problem(key, message) from None
 
 
 def _date_time(value: Any, problem) -> dt.datetime | None:
@@ -290,7 +401,14 @@ def _date_time(value: Any, problem) -> dt.datetime | None:
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
-        return value.astimezone(dt.UTC)
+        try:
+            return value.astimezone(dt.UTC)
+        except OverflowError:
+            # e.g. 0001-01-01T00:00:00+05:00 is in the year 0 in UTC, which no date type holds
+            raise problem(
+                "publishedDateTime",
+                f"`publishedDateTime` {value.isoformat()} is outside the years 1-9999 in UTC; check the date",
+            ) from None
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
     raise problem("publishedDateTime", f"`publishedDateTime` is not a date-time: {value!r}")

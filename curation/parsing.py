@@ -27,6 +27,20 @@ ROW_FIELDS = (
     "published", "provider", "domain", "topics", "image", "images", "related",
     "webUrl", "originalUrl", "ampWebUrl", "cdnAmpWebUrl", "sha256", "mtime_ns", "size", "ctime_ns",
 )  # fmt: skip
+TEXT_FIELDS = (
+    "title", "excerpt", "category", "type", "provider", "domain", "image",
+    "webUrl", "originalUrl", "ampWebUrl", "cdnAmpWebUrl", "sha256",
+)  # fmt: skip
+# The pandas dtype of every field but the id in the collection's frame, and so
+# in the parse cache, which is checked against this before it is trusted.
+ROW_TYPES = {
+    **dict.fromkeys(TEXT_FIELDS, "str"),
+    "publishedDateTime": "datetime64[us, UTC]", "quality": "Int64", "heat": "Int64", "published": "bool",
+    "images": "int64", "related": "int64", "mtime_ns": "int64", "size": "int64", "topics": "object",
+    "ctime_ns": "int64",
+}  # fmt: skip
+STAT_FIELDS = ("size", "mtime_ns", "ctime_ns")
+PROBLEM_TYPES = {"path": "str", "line": "Int64", "message": "str", "kind": "str", **dict.fromkeys(STAT_FIELDS, "int64")}
 # Parsed rows travel as columns, one list per field: cheaper to pickle from a
 # worker and to turn into a DataFrame than one dict per document.
 Columns = dict[str, list[Any]]
@@ -48,7 +62,7 @@ class DocumentFile:
 
 
 def read_document_file(document: DocumentFile) -> dict[str, Any]:
-    """Parse one scanned file into a row; raises DocumentError."""
+    """Parse one scanned file into a row; raises DocumentError (or, on a bug, anything)."""
     if document.size > MAX_DOCUMENT_BYTES:
         raise DocumentError(
             document.id,
@@ -70,6 +84,20 @@ def read_document_file(document: DocumentFile) -> dict[str, Any]:
     return row
 
 
+def problem_for(document: DocumentFile, error: Exception) -> Problem:
+    """The problem an exception while reading one file stands for; unexpected ones are named."""
+    if isinstance(error, DocumentError):
+        return Problem.from_error(error)
+    if isinstance(error, OSError):
+        return Problem(document.id, None, f"cannot read file: {error.strerror or error}", "unreadable")
+    # A bug of ours, not of the file; naming the exception lets an editor report it.
+    message = (
+        f"could not be loaded because of an unexpected {type(error).__name__}: {error}; "
+        "the other files are fine, please report this file to the developers"
+    )
+    return Problem(document.id, None, message, "internal")
+
+
 def parse_files(documents: Iterable[DocumentFile]) -> tuple[Columns, list[dict[str, Any]]]:
     """Read and parse files in order; each becomes a row or a problem record (with its stat)."""
     columns = empty_columns()
@@ -77,9 +105,9 @@ def parse_files(documents: Iterable[DocumentFile]) -> tuple[Columns, list[dict[s
     for document in documents:
         try:
             row = read_document_file(document)
-        except DocumentError as error:
+        except Exception as error:  # one file must never stop a load; KeyboardInterrupt still does
             stats = {"size": document.size, "mtime_ns": document.mtime_ns, "ctime_ns": document.ctime_ns}
-            problems.append({**Problem.from_error(error).to_dict(), **stats})
+            problems.append({**problem_for(document, error).to_dict(), **stats})
             continue
         for name, values in columns.items():
             values.append(row[name])

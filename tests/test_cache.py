@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 
 import pandas as pd
@@ -10,6 +11,7 @@ import pytest
 from curation import cache, collection, parsing
 from curation.collection import load_collection
 from curation.demo import write_demo_collection
+from curation.filters import Filters
 from tests.conftest import write_document
 
 
@@ -171,3 +173,122 @@ def test_parallel_parsing_gives_the_serial_result(tmp_path, monkeypatch):
     pd.testing.assert_frame_equal(parallel.frame, serial.frame)
     assert parallel.problems == serial.problems and len(parallel.problems) == 1
     assert seen[-1] == (61, 61) and len(seen) == 9
+
+
+def _forge(docs, change_rows=None, change_problems=None):
+    """Rewrite the real cache files with a changed copy of what they hold, as anyone with write access could."""
+    cache_dir = docs / ".curation" / "cache"
+    rows_file, problems_file = next(cache_dir.glob("rows-*.parquet")), next(cache_dir.glob("problems-*.parquet"))
+    rows, problems = pd.read_parquet(rows_file), pd.read_parquet(problems_file)
+    rows["topics"] = [list(topics) for topics in rows["topics"]]
+    if change_rows is not None:
+        change_rows(rows).to_parquet(rows_file)
+    if change_problems is not None:
+        change_problems(problems, rows).to_parquet(problems_file)
+
+
+def _retyped(rows, **columns):
+    rows = rows.copy()
+    for column, value in columns.items():
+        rows[column] = value
+    return rows
+
+
+FORGED_ROWS = {
+    "a repeated id": lambda rows: pd.concat([rows, rows.iloc[[3]]]).sort_index(),
+    "ids out of order": lambda rows: rows.iloc[::-1],
+    "quality as text and published as yes": lambda rows: _retyped(
+        rows, quality=rows["quality"].astype(str), published="yes", title="forged"
+    ),
+    "a score over 100": lambda rows: _retyped(rows, quality=pd.array([500] * len(rows), dtype="Int64")),
+    "a negative size": lambda rows: _retyped(rows, size=-rows["size"]),
+    "a missing title": lambda rows: _retyped(rows, title=pd.Series([None] * len(rows), index=rows.index, dtype="str")),
+    "dates in nanoseconds": lambda rows: _retyped(
+        rows, publishedDateTime=rows["publishedDateTime"].astype("datetime64[ns, UTC]")
+    ),
+    "naive dates": lambda rows: _retyped(rows, publishedDateTime=rows["publishedDateTime"].dt.tz_localize(None)),
+    "topics as text": lambda rows: _retyped(rows, topics="AI"),
+    "a missing topics list": lambda rows: _retyped(rows, topics=[None] * len(rows)),
+    "a null topic": lambda rows: _retyped(rows, topics=[[None]] * len(rows)),
+    "numbers as floats": lambda rows: _retyped(rows, images=rows["images"].astype(float)),
+    "an extra column": lambda rows: _retyped(rows, secured="x"),
+    "ids that are numbers": lambda rows: rows.set_axis(pd.RangeIndex(len(rows), name="id")),
+}
+
+
+@pytest.mark.parametrize("forgery", FORGED_ROWS.values(), ids=FORGED_ROWS.keys())
+def test_a_forged_cache_of_rows_is_rebuilt(folder, forgery):
+    """Whoever wrote the cache, a load shows what the documents say, and the filters work on it."""
+    _forge(folder, change_rows=forgery)
+    warm = assert_same_as_cold(folder)
+    assert warm.parsed == 40
+    assert "forged" not in set(warm.frame["title"])
+    assert warm.frame.dtypes.to_dict() == load_collection(folder, use_cache=False).frame.dtypes.to_dict()
+    kept = Filters(min_quality=50, published="unpublished").apply(warm.frame)
+    assert (kept["quality"] >= 50).all() and not kept["published"].any()
+    assert assert_same_as_cold(folder).parsed == 0  # and the rebuilt cache is trusted again
+
+
+@pytest.fixture
+def folder_with_a_problem(folder):
+    write_document(folder, "bad.txt", "---\ntitle: t\nheat: hot\n---\n")
+    assert load_collection(folder).parsed == 1
+    return folder
+
+
+FORGED_PROBLEMS = {
+    "a repeated path": lambda problems, rows: pd.concat([problems, problems]),
+    "a path that is also a row": lambda problems, rows: pd.concat(
+        [
+            problems,
+            problems.assign(
+                path=rows.index[0],
+                size=rows["size"].iloc[0],
+                mtime_ns=rows["mtime_ns"].iloc[0],
+                ctime_ns=rows["ctime_ns"].iloc[0],
+            ),
+        ]
+    ),
+    "a line as text": lambda problems, rows: problems.assign(line="3"),
+    "a line 0": lambda problems, rows: problems.assign(line=pd.array([0] * len(problems), dtype="Int64")),
+    "a missing message": lambda problems, rows: problems.assign(message=pd.Series([None] * len(problems), dtype="str")),
+    "a negative mtime": lambda problems, rows: problems.assign(mtime_ns=-1),
+    "a column missing": lambda problems, rows: problems.drop(columns="kind"),
+}
+
+
+@pytest.mark.parametrize("forgery", FORGED_PROBLEMS.values(), ids=FORGED_PROBLEMS.keys())
+def test_a_forged_cache_of_problems_is_rebuilt(folder_with_a_problem, forgery):
+    _forge(folder_with_a_problem, change_problems=forgery)
+    warm = assert_same_as_cold(folder_with_a_problem)
+    assert warm.parsed == 41
+    assert [(p.path, p.line, p.kind) for p in warm.problems] == [("bad.txt", 3, "invalid-field")]
+
+
+def test_a_problem_from_a_bug_is_not_kept_in_the_cache(folder_with_a_problem):
+    """An `internal` problem is a bug of ours, not of the file: the next load tries the file again."""
+    _forge(folder_with_a_problem, change_problems=lambda problems, rows: problems.assign(kind="internal"))
+    warm = assert_same_as_cold(folder_with_a_problem)
+    assert warm.parsed == 1 and [p.kind for p in warm.problems] == ["invalid-field"]
+
+
+def test_the_extreme_dates_survive_the_cache(folder):
+    """Year 1 and year 9999 in UTC load, are cached and come back from the cache unchanged."""
+    write_document(folder, "first.txt", "---\ntitle: first\npublishedDateTime: 0001-01-01T00:00:00Z\n---\n")
+    write_document(folder, "last.txt", "---\ntitle: last\npublishedDateTime: 9999-12-31T23:59:59.999999Z\n---\n")
+    assert load_collection(folder).parsed == 2
+    warm = assert_same_as_cold(folder)
+    assert warm.parsed == 0
+    dates = warm.frame.loc[["first.txt", "last.txt"], "publishedDateTime"]
+    assert list(dates) == [pd.Timestamp("0001-01-01T00:00:00Z"), pd.Timestamp("9999-12-31T23:59:59.999999Z")]
+    assert list(Filters(since=dt.date(9999, 1, 1)).apply(warm.frame).index) == ["last.txt"]
+
+
+def test_a_cache_of_documents_without_topics_is_trusted(tmp_path, monkeypatch):
+    """Arrow stores a column of empty lists without an item type; that is still a valid cache."""
+    monkeypatch.setattr(cache, "RACY_NS", 0)
+    for number in range(3):
+        write_document(tmp_path, f"{number}.txt", f"---\ntitle: t{number}\n---\n")
+    assert load_collection(tmp_path).parsed == 3
+    warm = assert_same_as_cold(tmp_path)
+    assert warm.parsed == 0 and list(warm.frame["topics"]) == [[], [], []]

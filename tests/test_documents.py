@@ -13,6 +13,9 @@ import yaml
 from curation import documents
 from curation.collection import load_collection
 from curation.documents import MAX_DOCUMENT_BYTES
+from curation.errors import PublishRefusedError
+from curation.problems import Problem
+from curation.publish import set_published
 from tests.conftest import FIXTURES, SEED_ID, write_document
 
 GOLDEN = FIXTURES / "documents"
@@ -26,7 +29,7 @@ def golden_collection(golden_copy):
 
 def _plain(value):
     if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return value.isoformat().replace("+00:00", "Z")  # strftime writes the year 1 as "1"
     if value is pd.NA:
         return None
     if hasattr(value, "item"):
@@ -47,6 +50,8 @@ def test_golden_document(golden_collection, name):
         assert problem.kind == expected["problem"]["kind"]
         assert problem.line == expected["problem"].get("line")
         assert problem.message  # says what to do, not just that it failed
+        assert "\n" not in problem.message and "\r" not in problem.message
+        assert expected["problem"].get("message_contains", "") in problem.message
     else:
         assert problems == []
         row = golden_collection.frame.loc[doc_id]
@@ -167,3 +172,70 @@ def test_the_loader_writes_only_its_hidden_cache(tmp_path):
     after = {p: p.read_bytes() for p in (tmp_path / "docs").iterdir() if p.is_file()}
     assert after == before
     assert {p.name for p in (tmp_path / "docs").iterdir() if p.is_dir()} == {".curation"}
+
+
+@pytest.mark.parametrize(
+    ("character", "name"),
+    [("\u2028", "U+2028 LINE SEPARATOR"), ("\u2029", "U+2029 PARAGRAPH SEPARATOR"), ("\x85", "U+0085 NEXT LINE")],
+)
+def test_a_yaml_only_line_break_names_itself_at_load_and_at_publish(tmp_path, character, name):
+    """An editor who pasted an invisible line separator learns which line and which character, and the file is kept."""
+    text = f'---\ntitle: "Pasted{character}from a web page"\ncategory: news\nheat: 4\n---\n'
+    path = write_document(tmp_path, "pasted.txt", text)
+    [problem] = load_collection(tmp_path).problems
+    assert (problem.kind, problem.line) == ("line-break", 2)
+    assert name in problem.message and "replace it with a space" in problem.message
+    with pytest.raises(PublishRefusedError) as refused:
+        set_published(tmp_path, "pasted.txt", True, audit_log=tmp_path / "audit.jsonl")
+    assert refused.value.line == 2 and name in refused.value.message
+    assert path.read_text(encoding="utf-8") == text
+
+
+def test_a_separator_inside_a_comment_cannot_hide_a_key(tmp_path):
+    """YAML would read `published: true` after U+2028 in a comment; the file is a problem instead of published."""
+    write_document(tmp_path, "hidden.txt", "---\ntitle: t\n# note\u2028published: true\n---\n")
+    collection = load_collection(tmp_path)
+    assert collection.frame.empty
+    assert [(p.kind, p.line) for p in collection.problems] == [("line-break", 3)]
+
+
+def test_crlf_files_are_not_mistaken_for_lone_carriage_returns(tmp_path):
+    write_document(tmp_path, "crlf.txt", b"---\r\ntitle: Windows\r\nquality: 5\r\n---\r\nbody\rwith a lone CR\r\n")
+    collection = load_collection(tmp_path)
+    assert collection.problems == []
+    assert collection.frame.loc["crlf.txt", "quality"] == 5
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["YAML error: unacceptable character\n  in <unicode string>, position 8", "one\r\ntwo", "a\u2028b", "trailing\n"],
+)
+def test_a_problem_message_is_always_one_line(message):
+    """Reports print one problem per line, whatever a parser or a cache file said."""
+    problem = Problem("a.txt", 3, message, "yaml-syntax")
+    assert len(problem.message.splitlines()) == 1 and problem.message == problem.message.strip()
+    assert len(str(problem).splitlines()) == 1
+
+
+def test_a_duplicate_key_with_a_line_break_is_reported_on_one_line(tmp_path):
+    write_document(tmp_path, "keys.txt", '---\ntitle: t\n"a\\nb": 1\n"a\\nb": 2\n---\n')
+    [problem] = load_collection(tmp_path).problems
+    assert problem.kind == "duplicate-key" and problem.line == 4
+    assert "a\\nb" in problem.message and "\n" not in problem.message
+
+
+@pytest.mark.parametrize(
+    ("written", "loaded"),
+    [
+        ("0001-01-01T00:00:00Z", "0001-01-01T00:00:00Z"),
+        ("0001-01-01 05:00:00+05:00", "0001-01-01T00:00:00Z"),
+        ("'9999-12-31T23:59:59.999999+00:00'", "9999-12-31T23:59:59.999999Z"),
+        ("9999-12-31", "9999-12-31T00:00:00Z"),
+    ],
+)
+def test_the_first_and_last_instants_in_utc_load(tmp_path, written, loaded):
+    """Every date the row builder accepts fits the frame's datetime64[us, UTC] column."""
+    write_document(tmp_path, "edge.txt", f"---\ntitle: edge\npublishedDateTime: {written}\n---\n")
+    collection = load_collection(tmp_path)
+    assert collection.problems == []
+    assert collection.frame.loc["edge.txt", "publishedDateTime"] == pd.Timestamp(loaded)
