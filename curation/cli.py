@@ -2,7 +2,8 @@
 
 Exit codes: 0 when everything asked is done (or already so), 1 when a
 document has a problem or a write was refused or conflicted, 2 on a usage
-error or a missing docs folder.
+error or a missing docs folder (or a bucket that is missing, denied or
+unreachable).
 
 Everything printed as text goes through `printable`: file names, editor
 names and messages come from other people, and must never reach a terminal
@@ -21,7 +22,7 @@ from pathlib import Path
 from curation.audit import AuditEntry
 from curation.collection import Collection, check_docs_folder, load_collection
 from curation.demo import DemoFolderError, write_demo_collection
-from curation.errors import CurationError, DocsFolderError, InvalidValueError
+from curation.errors import CurationError, DocsFolderError, InvalidValueError, StoreError
 from curation.export import EXPORT_COLUMNS, ExportError, check_columns, frame_to_csv, frame_to_json, write_export
 from curation.field_edits import TEXT_FIELDS, check_value
 from curation.filters import SORT_COLUMNS, FilterError, Filters
@@ -35,6 +36,7 @@ from curation.publish import (
     undo_last,
     write_many,
 )
+from curation.s3_store import S3Location, S3Store, is_s3_location
 from curation.terminal import json_text, printable, printable_lines
 from curation.wording import plural
 
@@ -58,8 +60,27 @@ def say(text: object, *, error: bool = False) -> None:
     print(printable(text), file=sys.stderr if error else sys.stdout)
 
 
-def default_docs_folder() -> Path:
-    return Path(os.environ.get(DOCS_ENV) or "seeds")
+def docs_location(text: str) -> Path | str:
+    """A docs folder, or an `s3://bucket/prefix` location (kept as text: a Path would fold its `//`)."""
+    if is_s3_location(text):
+        try:
+            S3Location.parse(text)
+        except StoreError as error:
+            raise argparse.ArgumentTypeError(error.message) from None
+        return text
+    return Path(text)
+
+
+def default_docs_folder() -> Path | str:
+    return docs_location(os.environ.get(DOCS_ENV) or "seeds")
+
+
+def check_docs_location(location: Path | str) -> None:
+    """DocsFolderError for a missing folder; StoreError for a bucket that is missing, denied or unreachable."""
+    if is_s3_location(location):
+        S3Store(location).check()
+    else:
+        check_docs_folder(location)
 
 
 def _date(text: str) -> dt.date:
@@ -322,9 +343,43 @@ def command_undo(args: argparse.Namespace) -> int:
     return _report(outcomes, "reverted")
 
 
+def command_index(args: argparse.Namespace) -> int:
+    from curation.index_build import build_index, scheduler_address
+
+    scheduler = scheduler_address(args.scheduler)
+    if scheduler and not is_s3_location(args.docs):
+        raise UsageError("--scheduler needs an s3:// location: Dask workers cannot read this machine's folder")
+    progress = _progress_printer() if sys.stderr.isatty() else None
+    report = build_index(args.docs, scheduler=scheduler, progress=progress)
+    if progress is not None:
+        print(file=sys.stderr)
+    if args.json:
+        print(json_text(report.to_json()))
+        return EXIT_OK
+    say(
+        f"{plural(report.documents, 'document')}, {plural(report.problems, 'problem')}: "
+        f"parsed {report.parsed:,} ({report.parsed_on}), the rest from the {report.reused_from} cache, "
+        f"in {report.seconds:.1f} s"
+    )
+    for label, where in (("this host's cache", report.local_cache), ("shared cache", report.shared_cache)):
+        if where:
+            say(f"wrote the {label}: {where}")
+    return EXIT_OK
+
+
 def command_bench(args: argparse.Namespace) -> int:
     from curation.bench import dump, format_report, run_benchmark
 
+    if args.docs is not None:
+        if not is_s3_location(args.docs):
+            raise UsageError("--docs takes an s3:// prefix here; the folder benchmark makes its own temp folder")
+        from curation.bench_s3 import format_s3_report, run_s3_benchmark
+
+        report = run_s3_benchmark(
+            args.docs, args.n, args.runs, args.seed, scheduler=args.scheduler, log=lambda line: say(line, error=True)
+        )
+        print(dump(report) if args.json else printable_lines(format_s3_report(report)))
+        return EXIT_OK
     report = run_benchmark(args.n, args.runs, args.seed, log=lambda line: say(line, error=True))
     print(dump(report) if args.json else printable_lines(format_report(report)))
     return EXIT_OK
@@ -335,8 +390,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = Parser(add_help=False)
     common.add_argument(
-        "--docs", type=Path, default=default_docs_folder(), metavar="DIR",
-        help=f"the docs folder (default: ${DOCS_ENV}, else ./seeds)",
+        "--docs", type=docs_location, default=default_docs_folder(), metavar="DIR|s3://BUCKET/PREFIX",
+        help=f"the docs folder, or an S3 prefix (default: ${DOCS_ENV}, else ./seeds)",
     )  # fmt: skip
     writer = Parser(add_help=False)
     writer.add_argument("--editor", default="cli", metavar="NAME", help="who is changing (default: cli)")
@@ -402,7 +457,20 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--runs", type=positive_int, default=3, metavar="R", help="runs per step; medians are reported")
     bench.add_argument("--seed", type=int, default=0, metavar="S")
     bench.add_argument("--json", action="store_true")
+    bench.add_argument(
+        "--docs", type=docs_location, metavar="s3://BUCKET/PREFIX",
+        help="measure S3 instead: documents are put under a new prefix below this one, and deleted afterwards",
+    )  # fmt: skip
+    bench.add_argument("--scheduler", metavar="ADDRESS", help="with --docs: a Dask scheduler (else a LocalCluster)")
     bench.set_defaults(run=command_bench)
+
+    index = commands.add_parser("index", parents=[common], help="parse new and changed documents into the cache")
+    index.add_argument(
+        "--scheduler", metavar="ADDRESS",
+        help="parse on this Dask cluster, e.g. tcp://host:8786 (default: $DASK_SCHEDULER_ADDRESS, else here)",
+    )  # fmt: skip
+    index.add_argument("--json", action="store_true")
+    index.set_defaults(run=command_index)
     return parser
 
 
@@ -410,8 +478,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if hasattr(args, "docs"):
-            check_docs_folder(args.docs)
+        if getattr(args, "docs", None) is not None:
+            try:
+                check_docs_location(args.docs)
+            except StoreError as error:  # like a missing folder: nothing can be done until it is fixed
+                say(f"curation {args.command}: {error}", error=True)
+                return EXIT_USAGE
         return args.run(args)
     except (UsageError, FilterError, ExportError) as error:
         parser.exit(EXIT_USAGE, f"curation {args.command}: error: {printable(error)}\n")

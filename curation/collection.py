@@ -38,6 +38,7 @@ from curation.parsing import (
     parse_in_parallel,
 )
 from curation.problems import Problem
+from curation.s3_store import is_s3_location
 
 COLUMNS = ROW_FIELDS[1:-1]  # every field but the id (the index) and ctime_ns (the cache's)
 COLUMN_TYPES = {column: ROW_TYPES[column] for column in COLUMNS}  # in parsing: the cache checks them too
@@ -49,9 +50,9 @@ NOT_REGULAR = "is not a regular file; replace it with a plain text file"
 
 @dataclass
 class Collection:
-    """Everything the loader found in one docs folder."""
+    """Everything the loader found in one docs folder (or S3 prefix)."""
 
-    folder: Path
+    folder: Path | str  # a folder, or an `s3://bucket/prefix` location
     frame: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
@@ -302,6 +303,10 @@ def load_collection(
     folder: Path | str, progress: ProgressCallback | None = None, *, use_cache: bool = True
 ) -> Collection:
     """Load every document below the folder: cached rows for unchanged files, parsing the rest."""
+    if is_s3_location(folder):  # `s3://bucket/prefix`: the same frame, from object storage
+        from curation.object_loading import load_objects
+
+        return load_objects(folder, progress, use_cache=use_cache)
     folder = check_docs_folder(Path(folder))
     with ThreadPoolExecutor(1) as reader:
         # Reading the cache (Arrow, outside the GIL) overlaps the stat calls of the scan.

@@ -10,7 +10,8 @@ which file to open:
     ├── PublishRefusedError        a document the line edit cannot change with certainty
     ├── ConflictError              the file changed since the editor saw it
     ├── ReadOnlyError              writing is switched off for this folder
-    └── InvalidValueError          a value an editor asked for that a field cannot take (path: the field)
+    ├── InvalidValueError          a value an editor asked for that a field cannot take (path: the field)
+    └── StoreError                 object storage refused or could not be reached (path: s3://bucket/key)
 """
 
 from __future__ import annotations
@@ -60,3 +61,7 @@ class ReadOnlyError(CurationError):
 
 class InvalidValueError(CurationError):
     """A new value that the field cannot take: too long, two lines, a control character."""
+
+
+class StoreError(CurationError):
+    """Object storage failed: a missing bucket, denied access, an unreachable endpoint, throttling."""

@@ -1,15 +1,18 @@
-"""Set an article's published flag by rewriting one line of its file, safely.
+"""Set an article's published flag (or another field) by rewriting one line of its file, safely.
 
-Every write goes through `_write_change`:
-1. the id must be a relative document path; the docs folder is opened once
-   and every component below it is opened from a descriptor, never through
-   a link (curation.docs_folder);
-2. under the document's lock, the file is read and its sha256 compared with
-   the one the editor saw (a ConflictError if it changed);
+Every write goes through `_write_change`, in a folder or a bucket alike
+(curation.stores):
+1. the id must be a relative document path; in a folder, the docs folder is
+   opened once and every component below it is opened from a descriptor,
+   never through a link (curation.docs_folder);
+2. the document is read (in a folder under its lock; in a bucket with its
+   ETag) and its sha256 compared with the one the editor saw (a
+   ConflictError if it changed);
 3. only the top-level `published:` line is rewritten (or one line inserted),
    and the result is parsed again to prove nothing else moved;
-4. the audit entry is appended first, then the new bytes replace the old
-   atomically (curation.audit explains why that order is safe).
+4. the audit entry is written first, then the new bytes replace the old
+   atomically (curation.audit explains why that order is safe); in a bucket
+   the PUT is conditional on the ETag read (curation.s3_store).
 Requests set a value; they never flip one. An undo restores the exact bytes
 of the line the change rewrote, or removes the line it inserted.
 """
@@ -18,7 +21,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +48,8 @@ from curation.errors import (
 )
 from curation.field_edits import Edit, check_value, edit_field
 from curation.problems import Problem
+from curation.s3_store import ObjectListing
+from curation.stores import Store, VersionChanged, open_store
 
 # PyYAML (YAML 1.1) reads all of these as booleans.
 YAML_BOOLEANS = {
@@ -52,6 +58,7 @@ YAML_BOOLEANS = {
     for base in words
     for word in (base, base.capitalize(), base.upper())
 }
+WRITE_ATTEMPTS = 3  # in a bucket, without an expected sha: tries on a version another host wrote meanwhile
 _PUBLISHED_LINE = re.compile(r"published(?P<separator>[ \t]*:[ \t]+)(?P<value>\S+?)(?P<rest>(?:[ \t]+#.*)?[ \t]*)")
 
 
@@ -234,22 +241,45 @@ def _write_change(
     undoes: str | None = None,
     batch: str | None = None,
 ) -> Change:
-    """Lock, read, check the sha, edit, log, replace: the one way a document is written."""
+    """Read, check the sha, edit, log, replace if unchanged: the one way a document is written, in any store.
+
+    In a bucket, another host may write between our read and our PUT: without
+    an expected sha the request is tried again on the new version (it sets a
+    value, so that is what the lock gives on disk); with one, it is a conflict.
+    """
     if is_read_only():
         raise ReadOnlyError(doc_id, f"writing is switched off ({READ_ONLY_ENV} is set)")
     check_document_id(doc_id)
+    store = open_store(folder)
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            return _write_once(store, doc_id, make_edit, expected_sha, editor, audit_log, undoes, batch)
+        except VersionChanged:
+            if expected_sha is not None or attempt == WRITE_ATTEMPTS:
+                raise ConflictError(doc_id, _changed_message(store)) from None
+    raise AssertionError("unreachable")
+
+
+def _changed_message(store: Store) -> str:
+    return f"changed {store.changed_where} since you loaded it; nothing was written, reload to see the new version"
+
+
+def _write_once(
+    store: Store,
+    doc_id: str,
+    make_edit: Callable[[bytes], Edit],
+    expected_sha: str | None,
+    editor: str,
+    audit_log: Path | str | None,
+    undoes: str | None,
+    batch: str | None,
+) -> Change:
     try:
-        with (
-            DocsFolder(folder) as docs,
-            document_lock(docs, doc_id),
-            docs.document_folder(doc_id) as (folder_fd, name),
-        ):
-            raw, info = _read_for_writing(folder_fd, name, doc_id)
+        with store.writer(doc_id, audit_log) as document:
+            raw = document.read()
             sha_before = sha256_of(raw)
             if expected_sha is not None and expected_sha != sha_before:
-                raise ConflictError(
-                    doc_id, "changed on disk since you loaded it; nothing was written, reload to see the new version"
-                )
+                raise ConflictError(doc_id, _changed_message(store))
             try:
                 edit = make_edit(raw)
             except DocumentError as error:
@@ -257,55 +287,101 @@ def _write_change(
                     doc_id, f"cannot be published until fixed: {error.message}", error.line
                 ) from None
             if edit.raw == raw:
-                return Change(doc_id, edit.old, edit.new, sha_before, sha_before, None, info.st_size, info.st_mtime_ns)
+                return Change(doc_id, edit.old, edit.new, sha_before, sha_before, None, document.size,
+                              document.mtime_ns)  # fmt: skip
             entry = new_entry(
                 editor=editor, id=doc_id, field=edit.field, old=edit.old, new=edit.new, sha_before=sha_before,
                 sha_after=sha256_of(edit.raw), line=edit.line, before=edit.before, after=edit.after,
                 undoes=undoes, batch=batch,
             )  # fmt: skip
-            written = _log_then_replace(docs, folder_fd, name, edit.raw, entry, audit_log)
-            return Change(doc_id, entry.old, entry.new, sha_before, entry.sha_after, entry, written.st_size,
-                          written.st_mtime_ns)  # fmt: skip
+            document.log(entry)  # first: a change is never left without its entry
+            size, mtime_ns = document.replace(edit.raw)
+            return Change(doc_id, entry.old, entry.new, sha_before, entry.sha_after, entry, size, mtime_ns)
     except OSError as error:  # a lock folder we may not write, a name too long, ...
-        raise PublishRefusedError(doc_id, f"nothing was written: {_os_reason(error)}") from None
+        raise PublishRefusedError(doc_id, f"nothing was written: {os_reason(error)}") from None
 
 
-def _read_for_writing(folder_fd: int, name: str, doc_id: str) -> tuple[bytes, os.stat_result]:
-    with closing(open_document_at(folder_fd, name, doc_id)) as fd:
-        return read_file(fd, MAX_DOCUMENT_BYTES), os.fstat(fd)
+class LocalStore:
+    """The store of a docs folder on this machine (curation.stores): paths from descriptors, writes under a lock."""
+
+    changed_where = "on disk"
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.name = str(folder)
+
+    def list_documents(self) -> ObjectListing:
+        """Every document file, with (mtime_ns:ctime_ns) as its version tag."""
+        from curation.collection import scan_folder  # pandas is needed here only
+
+        scan = scan_folder(self.folder)
+        versions = [f"{mtime}:{ctime}" for mtime, ctime in zip(scan.mtimes, scan.ctimes, strict=True)]
+        return ObjectListing(scan.ids, scan.sizes, versions, scan.mtimes, scan.problems)
+
+    def read(self, doc_id: str) -> bytes:
+        return read_document(self.folder, doc_id)
+
+    @contextmanager
+    def writer(self, doc_id: str, audit_log: Path | str | None = None) -> Iterator[LocalDocument]:
+        """The document under its lock, reached without links (curation.docs_folder)."""
+        with (
+            DocsFolder(self.folder) as docs,
+            document_lock(docs, doc_id),
+            docs.document_folder(doc_id) as (folder_fd, name),
+        ):
+            yield LocalDocument(docs, folder_fd, name, doc_id, audit_log)
+
+    def read_audit(self, audit_log: Path | str | None = None) -> tuple[list[AuditEntry], list[Problem]]:
+        return read_folder_log(self.folder, audit_log)
 
 
-def _os_reason(error: OSError) -> str:
+class LocalDocument:
+    """One document file, locked: read it, append the audit line, replace it atomically."""
+
+    def __init__(self, docs: DocsFolder, folder_fd: int, name: str, doc_id: str, audit_log: Path | str | None):
+        self.docs, self.folder_fd, self.name, self.doc_id, self.audit_log = docs, folder_fd, name, doc_id, audit_log
+        self.size = self.mtime_ns = 0
+
+    def read(self) -> bytes:
+        with closing(open_document_at(self.folder_fd, self.name, self.doc_id)) as fd:
+            raw, info = read_file(fd, MAX_DOCUMENT_BYTES), os.fstat(fd)
+        self.size, self.mtime_ns = info.st_size, info.st_mtime_ns
+        return raw
+
+    def log(self, entry: AuditEntry) -> None:
+        """Append the entry (fsynced) before the file changes: a change is never left without its line."""
+        doc_id = self.doc_id
+        try:
+            with audit_appender(self.docs, self.audit_log) as append:
+                try:
+                    append(entry)
+                except OSError as error:
+                    raise PublishRefusedError(
+                        doc_id, f"could not write the audit log ({os_reason(error)}); nothing was written"
+                    ) from None
+        except CurationError as error:
+            if isinstance(error, PublishRefusedError):
+                raise
+            raise PublishRefusedError(doc_id, f"cannot open the audit log: {error}; nothing was written") from None
+        except OSError as error:
+            raise PublishRefusedError(
+                doc_id, f"cannot open the audit log ({os_reason(error)}); nothing was written"
+            ) from None
+
+    def replace(self, raw: bytes) -> tuple[int, int]:
+        try:
+            written = replace_atomically(self.folder_fd, self.name, raw)
+        except OSError as error:
+            # The entry stays in the log; the file still has sha_before, so history shows it did not complete.
+            raise PublishRefusedError(
+                self.doc_id, f"could not write the file ({os_reason(error)}); it is unchanged"
+            ) from None
+        return written.st_size, written.st_mtime_ns
+
+
+def os_reason(error: OSError) -> str:
     where = f" ({error.filename})" if error.filename else ""
     return f"{error.strerror or error}{where}"
-
-
-def _log_then_replace(
-    docs: DocsFolder, folder_fd: int, name: str, new_raw: bytes, entry: AuditEntry, audit_log: Path | str | None
-) -> os.stat_result:
-    """Append the entry, then replace the file: a change is never left without its line."""
-    doc_id = entry.id
-    try:
-        with audit_appender(docs, audit_log) as append:
-            try:
-                append(entry)
-            except OSError as error:
-                raise PublishRefusedError(
-                    doc_id, f"could not write the audit log ({_os_reason(error)}); nothing was written"
-                ) from None
-    except CurationError as error:
-        if isinstance(error, PublishRefusedError):
-            raise
-        raise PublishRefusedError(doc_id, f"cannot open the audit log: {error}; nothing was written") from None
-    except OSError as error:
-        raise PublishRefusedError(
-            doc_id, f"cannot open the audit log ({_os_reason(error)}); nothing was written"
-        ) from None
-    try:
-        return replace_atomically(folder_fd, name, new_raw)
-    except OSError as error:
-        # The entry stays in the log; the file still has sha_before, so history shows it did not complete.
-        raise PublishRefusedError(doc_id, f"could not write the file ({_os_reason(error)}); it is unchanged") from None
 
 
 def set_published_many(
@@ -355,21 +431,22 @@ def _outcome(doc_id: str, write: Callable[[], Change]) -> Outcome:
     except CurationError as error:
         return Outcome(doc_id, "refused", str(error))
     except OSError as error:
-        return Outcome(doc_id, "refused", f"{doc_id}: {_os_reason(error)}")
+        return Outcome(doc_id, "refused", f"{doc_id}: {os_reason(error)}")
     return Outcome(doc_id, "changed" if change.changed else "unchanged", change=change)
 
 
 def current_sha(folder: Path | str, doc_id: str) -> str | None:
     """A document's sha256 now, or None when it cannot be read."""
     try:
-        return sha256_of(read_document(folder, doc_id))
+        return sha256_of(open_store(folder).read(doc_id))
     except (CurationError, OSError):
         return None
 
 
 def load_history(folder: Path | str, audit_log: Path | str | None = None) -> tuple[AuditHistory, list[Problem]]:
-    """The folder's audit log with what took effect, and a warning for each unreadable line."""
-    entries, problems = read_folder_log(folder, audit_log)
+    """The audit log of a folder or bucket with what took effect, and a warning for each unreadable entry."""
+    store = open_store(folder)
+    entries, problems = store.read_audit(audit_log)
     return AuditHistory(entries, lambda doc_id: current_sha(folder, doc_id)), problems
 
 

@@ -55,3 +55,149 @@ def seeds_copy(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("seeds") / "docs"
     shutil.copytree(SEEDS, folder)
     return folder
+
+
+# --- S3: a real moto server over HTTP, and the same documents in a bucket ------------------------
+
+BUCKET = "newsroom"
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 (moto's server cannot be asked for port 0)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> str:
+    """moto's S3 server in a thread of this process, on a free loopback port; boto3 reaches it over HTTP."""
+    import logging
+
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError:
+        pytest.skip("moto[server] is not installed: pip install -e '.[test]'")
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+def aws_settings(endpoint: str, tmp_path: Path) -> dict[str, str]:
+    """The standard AWS settings a process needs to use the moto server, and nothing of the user's."""
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-aws-credentials"),
+    }
+
+
+@pytest.fixture
+def s3_env(moto_endpoint: str, monkeypatch, tmp_path: Path) -> str:
+    """AWS_* pointing at the moto server (the bucket made), and a private CURATION_CACHE_DIR."""
+    import os
+
+    import boto3
+
+    for name in [name for name in os.environ if name.startswith("AWS_")]:
+        monkeypatch.delenv(name)
+    for name, value in aws_settings(moto_endpoint, tmp_path).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("CURATION_CACHE_DIR", str(tmp_path / "host-cache"))
+    client = boto3.client("s3")
+    if BUCKET not in {bucket["Name"] for bucket in client.list_buckets().get("Buckets", [])}:
+        client.create_bucket(Bucket=BUCKET)
+    return moto_endpoint
+
+
+def upload_folder(folder: Path, location: str) -> int:
+    """Put every file below `folder` (hidden ones too) under the location's prefix, many at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import boto3
+
+    bucket, _, prefix = location.removeprefix("s3://").partition("/")
+    client = boto3.client("s3")
+    files = [path for path in folder.rglob("*") if path.is_file()]
+
+    def put(path: Path) -> None:
+        key = f"{prefix}/{path.relative_to(folder).as_posix()}" if prefix else path.relative_to(folder).as_posix()
+        client.put_object(Bucket=bucket, Key=key, Body=path.read_bytes())
+
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(put, files))
+    return len(files)
+
+
+def new_prefix(name: str = "docs") -> str:
+    import secrets
+
+    return f"s3://{BUCKET}/{name}-{secrets.token_hex(4)}"
+
+
+@pytest.fixture
+def s3_docs(s3_env: str) -> str:
+    """A fresh prefix holding the same documents as seeds/ (the `docs` fixture, in a bucket)."""
+    location = new_prefix()
+    upload_folder(SEEDS, location)
+    return location
+
+
+@pytest.fixture
+def s3_seed_only(s3_env: str) -> str:
+    """A fresh prefix holding just the real seed document."""
+    location = new_prefix("seed")
+    put_document(location, SEED_ID, (SEEDS / SEED_ID).read_bytes())
+    return location
+
+
+@pytest.fixture(params=["folder", "s3"])
+def location(request) -> Path | str:
+    """The seeds/ documents in a temp folder, then the same in an S3 prefix: one test, both stores."""
+    return request.getfixturevalue("docs" if request.param == "folder" else "s3_docs")
+
+
+@pytest.fixture(params=["folder", "s3"])
+def seed_location(request) -> Path | str:
+    """Just the real seed document, in a folder, then in an S3 prefix."""
+    return request.getfixturevalue("seed_only" if request.param == "folder" else "s3_seed_only")
+
+
+def put_document(location: Path | str, name: str, text: str | bytes) -> None:
+    """Write one document's exact bytes into a folder or an S3 prefix."""
+    if isinstance(location, Path):
+        write_document(location, name, text)
+        return
+    import boto3
+
+    bucket, _, prefix = location.removeprefix("s3://").partition("/")
+    body = text.encode("utf-8") if isinstance(text, str) else text
+    boto3.client("s3").put_object(Bucket=bucket, Key=f"{prefix}/{name}" if prefix else name, Body=body)
+
+
+def get_document(location: Path | str, name: str) -> bytes:
+    """One document's bytes, straight from the folder or the bucket (not through curation)."""
+    if isinstance(location, Path):
+        return (location / name).read_bytes()
+    import boto3
+
+    bucket, _, prefix = location.removeprefix("s3://").partition("/")
+    return boto3.client("s3").get_object(Bucket=bucket, Key=f"{prefix}/{name}" if prefix else name)["Body"].read()
+
+
+def object_keys(location: str, under: str = "") -> list[str]:
+    """Every key below the prefix (relative to it), in listing order."""
+    import boto3
+
+    bucket, _, prefix = location.removeprefix("s3://").partition("/")
+    base = f"{prefix}/" if prefix else ""
+    pages = boto3.client("s3").get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=base + under)
+    return [item["Key"][len(base) :] for page in pages for item in page.get("Contents", ())]

@@ -1,0 +1,291 @@
+"""`curation bench --docs s3://bucket/prefix`: measure listing, loads, the index build and a toggle on S3.
+
+The documents are generated (the demo generator), put under a new prefix
+below the one given (`…/curation-bench-<hex>/`), measured, and deleted
+afterwards; this host's cache goes to a temp folder. Times are medians.
+Nothing here asserts: it reports. `python -m curation.bench_s3 --moto`
+runs it against a moto server started for the purpose (`make bench-s3`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from curation.bench import Measurement, _timed, dump, machine_line
+from curation.cache import CACHE_DIR_ENV
+from curation.demo import write_demo_collection
+from curation.documents import sha256_of
+from curation.index_build import build_index
+from curation.object_loading import (
+    PROBLEMS_NAME,
+    ROWS_NAME,
+    build_collection,
+    cache_bytes,
+    local_cache_folder,
+)
+from curation.publish import set_published
+from curation.s3_store import CONCURRENCY, STATE_DIR, S3Location, S3Store
+
+
+def run_s3_benchmark(
+    location: str,
+    count: int,
+    runs: int,
+    seed: int = 0,
+    *,
+    scheduler: str | None = None,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Put `count` generated documents under a new prefix below `location`, measure every step, delete them."""
+    base = S3Location.parse(location)
+    run = S3Store(f"{base.url()}/curation-bench-{secrets.token_hex(4)}")
+    run.check()
+    workdir = Path(tempfile.mkdtemp(prefix="curation-bench-s3-"))
+    previous_cache = os.environ.get(CACHE_DIR_ENV)
+    os.environ[CACHE_DIR_ENV] = str(workdir / "host-cache")
+    results: list[Measurement] = []
+    facts: dict[str, Any] = {"location": run.name}
+    try:
+        log(f"generating {count:,} documents and putting them under {run.name}…")
+        write_demo_collection(workdir / "docs", count, seed)
+        files = sorted((workdir / "docs").glob("*.txt"))
+        start = time.perf_counter()
+        _put_all(run, files)
+        results.append(
+            Measurement("setup: PUT every object", [time.perf_counter() - start], note=f"{CONCURRENCY} at a time")
+        )
+        local = local_cache_folder(run)
+
+        log("listing")
+        listing = run.list_documents()
+        facts["list_requests"] = listing.requests
+        results.append(
+            Measurement(
+                "list the prefix", _timed(run.list_documents, max(runs, 5)), note=f"{listing.requests} LIST requests"
+            )
+        )
+
+        log("cold load, local processes")
+        cold = _timed(lambda: _check_load(run, fetched=count), runs, lambda _: shutil.rmtree(local, ignore_errors=True))
+        results.append(
+            Measurement("cold load, local processes", cold, note=f"{os.cpu_count()} processes × {CONCURRENCY} GETs")
+        )
+        facts["local_cache_bytes"] = cache_bytes(local)
+
+        log("warm load")
+        results.append(
+            Measurement("warm load (nothing changed)", _timed(lambda: _check_load(run, fetched=0), max(runs, 5)))
+        )
+        ids = [path.name for path in files]
+
+        def change_one(number: int) -> None:
+            raw = (
+                workdir / "docs" / ids[number * 7]
+            ).read_bytes() + f"\nA line added to the body ({number}).\n".encode()
+            run.client.put_object(Bucket=run.location.bucket, Key=run.location.key(ids[number * 7]), Body=raw)
+
+        log("load after one changed object")
+        results.append(
+            Measurement(
+                "load after one changed object", _timed(lambda: _check_load(run, fetched=1), max(runs, 5), change_one)
+            )
+        )
+
+        log("one toggle")
+        toggles = [_toggle_once(run, ids[number * 11]) for number in range(21)]
+        results.append(
+            Measurement("one toggle", toggles, note="GET, sha check, edit, audit PUT (If-None-Match), PUT (If-Match)")
+        )
+
+        results.extend(_dask_steps(run, count, runs, scheduler, local, log, facts))
+    finally:
+        log("deleting the benchmark's objects")
+        _delete_prefix(run)
+        shutil.rmtree(workdir, ignore_errors=True)
+        if previous_cache is None:
+            os.environ.pop(CACHE_DIR_ENV, None)
+        else:
+            os.environ[CACHE_DIR_ENV] = previous_cache
+    return {
+        "documents": count,
+        "runs": runs,
+        "seed": seed,
+        "machine": machine_line(),
+        "endpoint": os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or "AWS S3",
+        **facts,
+        "results": [
+            {"step": m.name, "median": m.median, "unit": m.unit, "runs": m.runs, "note": m.note} for m in results
+        ],
+    }
+
+
+def _check_load(store: S3Store, *, fetched: int, **options: Any) -> None:
+    load = build_collection(store.name, **options)
+    if load.fetched != fetched:
+        raise RuntimeError(f"expected to fetch {fetched} objects, fetched {load.fetched}")
+
+
+def _toggle_once(store: S3Store, doc_id: str) -> float:
+    raw = store.read(doc_id)
+    value = b"\npublished: true" not in raw
+    start = time.perf_counter()
+    set_published(store.name, doc_id, value, expected_sha=sha256_of(raw), editor="bench")
+    return time.perf_counter() - start
+
+
+def _dask_steps(
+    run: S3Store, count: int, runs: int, scheduler: str | None, local: Path, log: Callable[[str], None], facts: dict
+) -> list[Measurement]:
+    """The index build on Dask (a LocalCluster of 2 worker processes unless a scheduler is given)."""
+    try:
+        from distributed import LocalCluster
+    except ImportError:
+        return [Measurement("cold index build, Dask", note="Dask is not installed: pip install -e '.[dask]'")]
+    results = []
+    cluster = None
+    if scheduler is None:
+        log("starting a Dask LocalCluster (2 worker processes)")
+        start = time.perf_counter()
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+        results.append(
+            Measurement("setup: start a LocalCluster", [time.perf_counter() - start], note="2 worker processes")
+        )
+        scheduler = cluster.scheduler_address
+    try:
+
+        def cold_state(_: int) -> None:
+            shutil.rmtree(local, ignore_errors=True)
+            for name in (ROWS_NAME, PROBLEMS_NAME):
+                run.client.delete_object(
+                    Bucket=run.location.bucket, Key=run.location.base + f"{STATE_DIR}/cache/{name}"
+                )
+
+        log("cold index build on Dask")
+        where = "LocalCluster, 2 worker processes" if cluster else scheduler
+
+        def build() -> None:
+            report = build_index(run.name, scheduler=scheduler)
+            if report.parsed != count:
+                raise RuntimeError(f"expected to parse {count}, parsed {report.parsed}")
+
+        results.append(
+            Measurement("cold index build, Dask", _timed(build, runs, cold_state), note=f"{where}; writes both caches")
+        )
+    finally:
+        if cluster is not None:
+            cluster.close()
+    shared = run.get_state("cache/" + ROWS_NAME) or b""
+    facts["shared_cache_bytes"] = len(shared) + len(run.get_state("cache/" + PROBLEMS_NAME) or b"")
+    log("a new host starting from the shared cache")
+    results.append(
+        Measurement(
+            "new host, from the shared cache",
+            _timed(lambda: _check_load(run, fetched=0), runs, lambda _: shutil.rmtree(local, ignore_errors=True)),
+            note="list, GET the cache, check every ETag",
+        )
+    )
+    return results
+
+
+def _put_all(store: S3Store, files: list[Path]) -> None:
+    def put(path: Path) -> None:
+        store.client.put_object(Bucket=store.location.bucket, Key=store.location.key(path.name), Body=path.read_bytes())
+
+    with ThreadPoolExecutor(CONCURRENCY) as pool:
+        list(pool.map(put, files))
+
+
+def _delete_prefix(store: S3Store) -> None:
+    client, bucket = store.client, store.location.bucket
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=store.location.base):
+        keys = [{"Key": item["Key"]} for item in page.get("Contents", ())]
+        if keys:
+            client.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+
+
+def format_s3_report(report: dict[str, Any]) -> str:
+    """The report as a Markdown table."""
+    lines = [
+        f"{report['documents']:,} objects (demo generator, seed {report['seed']}) at {report['endpoint']}, "
+        f"medians of {report['runs']}+ runs",
+        f"machine: {report['machine']}",
+        f"listing: {report.get('list_requests', '?')} LIST requests; "
+        f"this host's cache {report.get('local_cache_bytes', 0) / 1e6:.1f} MB, "
+        f"shared cache {report.get('shared_cache_bytes', 0) / 1e6:.1f} MB",
+        "",
+        "| step | median | note |",
+        "| --- | ---: | --- |",
+    ]
+    for row in report["results"]:
+        median = row["median"]
+        shown = "—" if median is None else f"{median * 1000:,.1f} ms" if median < 1 else f"{median:,.2f} s"
+        lines.append(f"| {row['step']} | {shown} | {row['note']} |")
+    return "\n".join(lines)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m curation.bench_s3 --moto [--n N]`: the S3 benchmark against a moto server of its own."""
+    parser = argparse.ArgumentParser(prog="python -m curation.bench_s3")
+    parser.add_argument("--moto", action="store_true", help="start a moto S3 server on 127.0.0.1 for the run")
+    parser.add_argument("--docs", default="s3://bench/run", metavar="s3://BUCKET/PREFIX")
+    parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--scheduler", metavar="ADDRESS")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    server = None
+    if args.moto:
+        port = _free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        endpoint = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(endpoint, timeout=1).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit("the moto server did not start") from None
+                time.sleep(0.2)
+        os.environ.update(
+            AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
+            AWS_DEFAULT_REGION="us-east-1",
+        )  # fmt: skip
+        S3Store(args.docs).client.create_bucket(Bucket=S3Location.parse(args.docs).bucket)
+    try:
+        report = run_s3_benchmark(
+            args.docs, args.n, args.runs, scheduler=args.scheduler, log=lambda line: print(line, file=sys.stderr)
+        )
+        print(dump(report) if args.json else format_s3_report(report))
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=10)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

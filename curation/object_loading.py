@@ -1,0 +1,427 @@
+"""An S3 prefix -> the same Collection a folder gives, through a parse cache keyed by ETag and size.
+
+A load:
+1. lists the prefix (paginated, 1,000 keys a request; `.curation/` is skipped);
+2. reuses every cached row or problem whose object still has the ETag and
+   size it was parsed at;
+3. fetches the rest many at a time (object storage wants concurrency, not
+   cores) and parses them with the folder's own parser (curation.documents);
+4. writes this host's cache when anything changed.
+
+Partitions of keys go in and columns come out (`fetch_and_parse`), so the
+same function runs in this process, in local worker processes (5,000 or
+more objects to fetch), or on Dask workers (curation.index_build).
+
+Caches, both Parquet and both checked before a row of them is used:
+- this host's, under $CURATION_CACHE_DIR (default `~/.cache/curation`), one
+  folder per endpoint and location;
+- the shared one in the bucket, `<prefix>/.curation/cache/`, written by
+  `curation index`; a host whose own cache is missing or far behind reads it
+  instead of parsing, and still checks every ETag against the listing.
+Problems that may pass (an object that could not be read) are never cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from curation import cache
+from curation.access import is_read_only
+from curation.atomic_files import replace_atomically
+from curation.collection import COLUMNS, Collection, find_duplicates, frame_from_columns
+from curation.docs_folder import closing
+from curation.documents import MAX_DOCUMENT_BYTES, read_article
+from curation.errors import StoreError
+from curation.parsing import (
+    PARALLEL_FROM,
+    ROW_FIELDS,
+    ROW_TYPES,
+    TEXT_FIELDS,
+    Columns,
+    DocumentFile,
+    ProgressCallback,
+    problem_for,
+)
+from curation.problems import Problem
+from curation.s3_store import ObjectListing, S3Store, StoredObject
+
+# Tied to the folder cache's version: a parser change that invalidates one invalidates both.
+CACHE_VERSION = f"1-{cache.CACHE_VERSION}"
+ROWS_NAME = f"s3-rows-v{CACHE_VERSION}.parquet"
+PROBLEMS_NAME = f"s3-problems-v{CACHE_VERSION}.parquet"
+ROW_COLUMNS = (*COLUMNS, "etag")
+ROW_COLUMN_TYPES = {**{column: ROW_TYPES[column] for column in COLUMNS}, "etag": "str"}
+PROBLEM_COLUMN_TYPES = {"path": "str", "line": "Int64", "message": "str", "kind": "str", "size": "int64", "etag": "str"}
+TRANSIENT_KINDS = ("unreadable", "internal")  # the next load tries these objects again
+PARTITION_SIZE = 500
+SHARED_CACHE_FROM = 200  # read the bucket's cache when this host's would leave this many objects to fetch
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectRef:
+    """One listed object to fetch and parse (small and picklable: it travels to worker processes)."""
+
+    id: str
+    size: int
+    etag: str
+    mtime_ns: int
+
+
+Partition = list[ObjectRef]
+Parsed = tuple[Columns, list[dict[str, Any]]]  # columns (with `etag`) and problem records (with size and etag)
+PartitionParser = Callable[[str, list[Partition], ProgressCallback | None], list[Parsed]]
+
+
+@dataclass
+class CachedObjects:
+    """What a cache held: rows (index id, with etag) and problem records (with size and etag)."""
+
+    rows: pd.DataFrame
+    problems: pd.DataFrame
+
+
+@dataclass
+class ObjectLoad:
+    """One load of a prefix, and what it cost."""
+
+    collection: Collection
+    listed: int  # document objects listed
+    list_requests: int
+    fetched: int  # objects fetched and parsed (the rest came from a cache)
+    cache_source: str  # "local", "shared" or "none": where the reused rows came from
+    local_cache: Path | None = None  # written by this load
+    shared_cache: str | None = None  # written by this load (curation index)
+
+
+def fetch_and_parse(location: str, partition: Partition) -> Parsed:
+    """GET one partition's objects many at a time and parse each into a row or a problem record."""
+    store = S3Store(location)
+    columns: Columns = {**{name: [] for name in ROW_FIELDS}, "etag": []}
+    problems: list[dict[str, Any]] = []
+
+    def problem(ref: ObjectRef, found: Problem, size: int, etag: str) -> None:
+        problems.append({**found.to_dict(), "size": size, "etag": etag})
+
+    wanted = []
+    for ref in partition:
+        if ref.size > MAX_DOCUMENT_BYTES:  # not fetched at all
+            message = f"object is {ref.size:,} bytes, over the 1 MiB limit for a document"
+            problem(ref, Problem(ref.id, None, message, "too-large"), ref.size, ref.etag)
+        else:
+            wanted.append(ref)
+    for ref, (_, got) in zip(wanted, store.get_many(ref.id for ref in wanted), strict=True):
+        if got is None:
+            continue  # deleted since the listing: not a document any more
+        if not isinstance(got, StoredObject):
+            problem(ref, Problem(ref.id, None, f"cannot read the object: {got}", "unreadable"), ref.size, ref.etag)
+            continue
+        try:
+            row = read_article(got.raw, ref.id)
+        except Exception as error:  # one object must never stop a load; KeyboardInterrupt still does
+            document = DocumentFile(ref.id, store.location.url(store.location.key(ref.id)), got.size, got.mtime_ns, 0)
+            problem(ref, problem_for(document, error), got.size, got.etag)
+            continue
+        row.update(id=ref.id, mtime_ns=got.mtime_ns, size=got.size, ctime_ns=0, etag=got.etag)
+        for name, values in columns.items():
+            values.append(row[name])
+    return columns, problems
+
+
+def parse_partitions_locally(
+    location: str, partitions: list[Partition], progress: ProgressCallback | None
+) -> list[Parsed]:
+    """`fetch_and_parse` over the partitions: in worker processes when there are many objects, else here."""
+    total = sum(len(partition) for partition in partitions)
+    if total >= PARALLEL_FROM and (os.cpu_count() or 1) >= 2:
+        try:
+            return _in_worker_processes(location, partitions, progress, total)
+        except (BrokenProcessPool, OSError):
+            pass  # e.g. a parent whose __main__ spawn cannot re-import: do it here
+    results, done = [], 0
+    for partition in partitions:
+        results.append(fetch_and_parse(location, partition))
+        done += len(partition)
+        if progress is not None:
+            progress(done, total)
+    return results
+
+
+def _in_worker_processes(
+    location: str, partitions: list[Partition], progress: ProgressCallback | None, total: int
+) -> list[Parsed]:
+    # spawn, not fork: the dashboard runs this from a thread of a threaded server.
+    with ProcessPoolExecutor(os.cpu_count() or 1, mp_context=get_context("spawn")) as pool:
+        futures = {
+            pool.submit(fetch_and_parse, location, partition): number for number, partition in enumerate(partitions)
+        }
+        done: dict[int, Parsed] = {}
+        fetched = 0
+        for future in as_completed(futures):
+            number = futures[future]
+            done[number] = future.result()
+            fetched += len(partitions[number])
+            if progress is not None:
+                progress(fetched, total)
+    return [done[number] for number in range(len(partitions))]
+
+
+def load_objects(location: str, progress: ProgressCallback | None = None, *, use_cache: bool = True) -> Collection:
+    """Every document under an S3 prefix, as the Collection a folder gives (ids relative to the prefix)."""
+    return build_collection(location, progress, use_cache=use_cache).collection
+
+
+def build_collection(
+    location: str,
+    progress: ProgressCallback | None = None,
+    *,
+    use_cache: bool = True,
+    parser: PartitionParser = parse_partitions_locally,
+    write_shared: bool = False,
+) -> ObjectLoad:
+    """List, reuse what the caches hold for unchanged objects, fetch and parse the rest, write the caches."""
+    store = S3Store(location)
+    local_folder = local_cache_folder(store)
+    with ThreadPoolExecutor(1) as reader:
+        # Reading the cache (Arrow, outside the GIL) overlaps the listing's round trips.
+        pending = reader.submit(read_cache_files, local_folder) if use_cache else None
+        listing = store.list_documents()
+        cached = pending.result() if pending else None
+    listed = _listed_frame(listing)
+    source = "local" if cached is not None else "none"
+    reuse = _reusable(listed, cached)
+    if use_cache and (cached is None or reuse.to_fetch >= SHARED_CACHE_FROM):
+        shared = read_shared_cache(store)
+        if shared is not None:
+            shared_reuse = _reusable(listed, shared)
+            if shared_reuse.to_fetch < reuse.to_fetch:
+                cached, reuse, source = shared, shared_reuse, "shared"
+    stale = listed[~reuse.fresh]
+    refs = [
+        ObjectRef(doc_id, int(size), etag, int(mtime))
+        for doc_id, size, etag, mtime in zip(stale.index, stale["size"], stale["etag"], stale["mtime_ns"], strict=True)
+    ]
+    partitions = [refs[start : start + PARTITION_SIZE] for start in range(0, len(refs), PARTITION_SIZE)]
+    results = parser(location, partitions, progress) if partitions else []
+    rows, problem_records = _merged(cached, reuse, results)
+    frame = rows.drop(columns="etag")
+    problems = sorted(listing.problems + _problems_from_records(problem_records), key=lambda problem: problem.path)
+    collection = Collection(location, frame, problems, find_duplicates(frame), parsed=len(refs))  # type: ignore[arg-type]
+    load = ObjectLoad(collection, len(listed), listing.requests, len(refs), source)
+    writable = use_cache and not is_read_only()
+    lasting = problem_records[~problem_records["kind"].isin(TRANSIENT_KINDS)].reset_index(drop=True)
+    if writable and (refs or source != "local" or reuse.dropped):
+        load.local_cache = write_cache_files(local_folder, rows, lasting)
+    if writable and write_shared:
+        load.shared_cache = write_shared_cache(store, rows, lasting)
+    return load
+
+
+def _listed_frame(listing: ObjectListing) -> pd.DataFrame:
+    index = pd.Index(listing.ids, name="id", dtype="str")
+    return pd.DataFrame(
+        {
+            "size": np.array(listing.sizes, dtype=np.int64),
+            "etag": pd.array(listing.etags, dtype="str"),
+            "mtime_ns": np.array(listing.mtimes, dtype=np.int64),
+        },
+        index=index,
+    )
+
+
+@dataclass
+class _Reuse:
+    rows: np.ndarray  # positions of still-valid cached rows, ascending
+    problems: np.ndarray  # positions of still-valid cached problem records
+    fresh: np.ndarray  # per listed object: its cached row or problem is still valid
+    dropped: int  # cached entries not valid any more (changed or deleted objects)
+
+    @property
+    def to_fetch(self) -> int:
+        return int((~self.fresh).sum())
+
+
+def _still_valid(listed: pd.DataFrame, cached: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Positions in `cached` whose ETag and size equal the listing's, and which listed objects they are."""
+    positions = cached.index.get_indexer(listed.index)
+    present = positions >= 0
+    same = np.zeros(len(listed), dtype=bool)
+    at = positions[present]
+    same[present] = (listed["etag"].to_numpy()[present] == cached["etag"].to_numpy()[at]) & (
+        listed["size"].to_numpy()[present] == cached["size"].to_numpy()[at]
+    )
+    return np.sort(positions[same]), same
+
+
+def _reusable(listed: pd.DataFrame, cached: CachedObjects | None) -> _Reuse:
+    if cached is None:
+        return _Reuse(np.arange(0), np.arange(0), np.zeros(len(listed), dtype=bool), 0)
+    rows, fresh_rows = _still_valid(listed, cached.rows)
+    problems, fresh_problems = _still_valid(listed, cached.problems.set_index("path", drop=False))
+    fresh = fresh_rows | fresh_problems
+    dropped = len(cached.rows) + len(cached.problems) - len(rows) - len(problems)
+    return _Reuse(rows, problems, fresh, dropped)
+
+
+def _empty_rows() -> pd.DataFrame:
+    rows = frame_from_columns({name: [] for name in ROW_FIELDS}).drop(columns="ctime_ns")
+    rows["etag"] = pd.array([], dtype="str")
+    return rows
+
+
+def _merged(cached: CachedObjects | None, reuse: _Reuse, results: list[Parsed]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The reused and the new rows in id order, and the reused and new problem records."""
+    parts, records = [], []
+    if cached is not None:
+        parts.append(cached.rows.take(reuse.rows))
+        records.append(cached.problems.take(reuse.problems))
+    for columns, problems in results:
+        if columns["id"]:
+            new = frame_from_columns({name: columns[name] for name in ROW_FIELDS}).drop(columns="ctime_ns")
+            new["etag"] = pd.array(columns["etag"], dtype="str")
+            parts.append(new)
+        if problems:
+            records.append(pd.DataFrame.from_records(problems, columns=list(PROBLEM_COLUMN_TYPES)))
+    if cached is not None and len(parts) == 1 and len(reuse.rows) == len(cached.rows):
+        rows = cached.rows  # no row changed: no copy
+    else:
+        parts = [part for part in parts if len(part)]
+        rows = pd.concat(parts).sort_index().astype(ROW_COLUMN_TYPES) if parts else _empty_rows()
+    records = [part for part in records if len(part)]
+    problems = pd.concat(records, ignore_index=True) if records else pd.DataFrame(columns=list(PROBLEM_COLUMN_TYPES))
+    return rows, problems.astype(PROBLEM_COLUMN_TYPES)
+
+
+def _problems_from_records(records: pd.DataFrame) -> list[Problem]:
+    return [
+        Problem(record.path, None if pd.isna(record.line) else int(record.line), record.message, record.kind)
+        for record in records.itertuples(index=False)
+    ]
+
+
+# -- the caches ---------------------------------------------------------------------------------
+
+
+def local_cache_folder(store: S3Store) -> Path:
+    """This host's cache of one location: $CURATION_CACHE_DIR (else ~/.cache/curation)/s3-<digest>."""
+    configured = os.environ.get(cache.CACHE_DIR_ENV)
+    base = (
+        Path(configured)
+        if configured
+        else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "curation"
+    )
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or ""
+    digest = hashlib.sha256(f"{endpoint}\0{store.name}".encode()).hexdigest()[:16]
+    return base / f"s3-{digest}"
+
+
+def _to_parquet(frame: pd.DataFrame) -> bytes:
+    return frame.to_parquet(compression="zstd")
+
+
+def _rows_from_parquet(source: Any) -> pd.DataFrame | None:
+    """Cached rows, exactly as a load builds them, or None when the data is not that."""
+    table = pq.read_table(source)
+    topics = table.column("topics")
+    if not _lists_of_text(topics):
+        return None
+    rows = table.drop_columns(["topics"]).to_pandas()
+    # to_pylist gives real lists; pandas would hand back numpy arrays.
+    rows.insert(ROW_COLUMNS.index("topics"), "topics", pd.Series(topics.to_pylist(), index=rows.index, dtype=object))
+    if list(rows.columns) != list(ROW_COLUMNS) or rows.index.name != "id" or not _typed(rows, ROW_COLUMN_TYPES):
+        return None
+    if (len(rows) and not (rows.index.is_unique and rows.index.is_monotonic_increasing)) or rows.index.hasnans:
+        return None
+    if rows[[*TEXT_FIELDS, "etag"]].isna().to_numpy().any() or (rows[["size", "mtime_ns"]] < 0).to_numpy().any():
+        return None
+    return rows
+
+
+def _problems_from_parquet(source: Any) -> pd.DataFrame | None:
+    problems = pd.read_parquet(source)
+    if list(problems.columns) != list(PROBLEM_COLUMN_TYPES) or not _typed(problems, PROBLEM_COLUMN_TYPES):
+        return None
+    if problems[["path", "message", "kind", "etag"]].isna().to_numpy().any() or not problems["path"].is_unique:
+        return None
+    return problems[~problems["kind"].isin(TRANSIENT_KINDS)].reset_index(drop=True)
+
+
+def _typed(frame: pd.DataFrame, types: dict[str, str]) -> bool:
+    return all(frame[column].dtype == pd.api.types.pandas_dtype(dtype) for column, dtype in types.items())
+
+
+def _lists_of_text(topics: pa.ChunkedArray) -> bool:
+    kind = topics.type
+    if pa.types.is_null(kind):
+        return len(topics) == 0  # how Arrow stores a column of no rows
+    if not (pa.types.is_list(kind) or pa.types.is_large_list(kind)):
+        return False
+    items = kind.value_type  # list<null>: every list is empty
+    if not (pa.types.is_string(items) or pa.types.is_large_string(items) or pa.types.is_null(items)):
+        return False
+    return topics.null_count == 0 and all(chunk.flatten().null_count == 0 for chunk in topics.chunks)
+
+
+def _cache_from(rows_source: Any, problems_source: Any) -> CachedObjects | None:
+    try:
+        rows = _rows_from_parquet(rows_source)
+        problems = _problems_from_parquet(problems_source) if rows is not None else None
+    except Exception:
+        return None  # whatever the files hold, a cache that cannot be read is rebuilt, never trusted
+    return None if rows is None or problems is None else CachedObjects(rows, problems)
+
+
+def read_cache_files(folder: Path) -> CachedObjects | None:
+    """This host's cache of a location, or None when there is none that can be trusted."""
+    rows_path, problems_path = folder / ROWS_NAME, folder / PROBLEMS_NAME
+    if not (rows_path.is_file() and problems_path.is_file()):
+        return None
+    return _cache_from(rows_path, problems_path)
+
+
+def write_cache_files(folder: Path, rows: pd.DataFrame, problems: pd.DataFrame) -> Path | None:
+    """Replace this host's cache (each file atomically); None when the folder cannot take it."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)  # the operator's folder: theirs to place
+        with closing(os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)) as fd:
+            replace_atomically(fd, ROWS_NAME, _to_parquet(rows), mode=0o644)
+            replace_atomically(fd, PROBLEMS_NAME, _to_parquet(problems), mode=0o644)
+    except OSError:
+        return None  # loading still works, only every load is a cold one
+    return folder
+
+
+def read_shared_cache(store: S3Store) -> CachedObjects | None:
+    """The cache `curation index` left in the bucket, or None (missing, unreadable or untrusted)."""
+    try:
+        rows = store.get_state("cache/" + ROWS_NAME)
+        problems = store.get_state("cache/" + PROBLEMS_NAME) if rows is not None else None
+    except StoreError:
+        return None  # e.g. a reader that may not see .curation/: it parses instead
+    if rows is None or problems is None:
+        return None
+    return _cache_from(io.BytesIO(rows), io.BytesIO(problems))
+
+
+def write_shared_cache(store: S3Store, rows: pd.DataFrame, problems: pd.DataFrame) -> str:
+    """Put the cache into `<prefix>/.curation/cache/` for every host; returns where the rows went."""
+    store.put_state("cache/" + PROBLEMS_NAME, _to_parquet(problems))
+    return store.put_state("cache/" + ROWS_NAME, _to_parquet(rows))
+
+
+def cache_bytes(folder: Path) -> int:
+    """The size of this host's cache files of a location."""
+    return sum((folder / name).stat().st_size for name in (ROWS_NAME, PROBLEMS_NAME) if (folder / name).exists())

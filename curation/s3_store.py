@@ -1,0 +1,504 @@
+"""Documents in S3-compatible object storage: list, read, compare-and-swap write, audit objects.
+
+A location is `s3://bucket/prefix`; a document's id is its key relative to
+the prefix, with the same rules as in a folder (no hidden parts, a document
+suffix). The endpoint, region and credentials come only from the standard
+AWS settings (AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_S3, the credential chain,
+AWS_PROFILE, AWS_MAX_ATTEMPTS / AWS_RETRY_MODE); there are none of our own.
+boto3 is imported on first use, so a folder never needs it.
+
+A write is a compare-and-swap, with no lock anywhere:
+1. GET the object and its ETag; check the sha the editor saw;
+2. the same one-field edit and re-parse proof as on disk (curation.publish);
+3. the audit entry is created first, as its own object under
+   `<prefix>/.curation/audit/<20-digit time_ns>-<change>.json` with
+   `If-None-Match: *` (never overwritten; listing returns them in time order);
+4. PUT the document with `If-Match: <ETag>`. A 412 means another writer got
+   there first: this writer deletes its own entry, then reports a conflict,
+   and nothing was written.
+
+`AuditHistory.took_effect` judges an entry from the log and the current
+object, as on disk. The loser of a race deletes its entry because a leftover
+one would be judged wrongly: it starts from the same sha as the winner's.
+The remaining edge case: a host killed (or cut off) after creating its
+entry and before deleting it following a lost PUT leaves such an entry; it
+shows as a change that took effect although it did not, until the next
+change to that document (whose entry starts from the winner's sha) or an
+operator deleting the entry object. A PUT whose answer never arrived (a
+timeout) leaves its entry on purpose: the object then says which way it went.
+
+The order of entries is the order of the writing hosts' clocks: keep them in
+sync (NTP). Skew can only reorder the history; it cannot lose a write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from curation.audit import AuditEntry
+from curation.docs_folder import STATE_DIR, check_document_id, is_document_name
+from curation.documents import MAX_DOCUMENT_BYTES
+from curation.errors import CurationError, PublishRefusedError, StoreError, UnsafePathError
+from curation.problems import Problem
+
+S3_SCHEME = "s3://"
+CONCURRENCY = 32  # GETs in flight per process: object storage wants concurrency, not cores
+LIST_PAGE_SIZE = 1000  # keys per LIST request (S3's maximum)
+AUDIT_FOLDER = f"{STATE_DIR}/audit/"
+CACHE_FOLDER = f"{STATE_DIR}/cache/"
+# Metadata a PUT would otherwise drop: a replaced object keeps how the ingest pipeline described it.
+KEPT_HEADERS = ("ContentType", "CacheControl", "ContentDisposition", "ContentEncoding", "ContentLanguage", "Metadata")
+THROTTLED = {
+    "SlowDown",
+    "Throttling",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "TooManyRequestsException",
+    "RequestThrottled",
+    "ServiceUnavailable",
+    "503",
+}
+DENIED = {
+    "AccessDenied",
+    "403",
+    "Forbidden",
+    "AllAccessDisabled",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "InvalidToken",
+    "AccountProblem",
+}
+
+
+class VersionChanged(Exception):
+    """The object changed (or went away) between our GET and our conditional PUT; our entry is deleted."""
+
+
+def is_s3_location(location: object) -> bool:
+    """Whether a docs location names an S3 prefix rather than a folder."""
+    return isinstance(location, str) and location.startswith(S3_SCHEME)
+
+
+@dataclass(frozen=True)
+class S3Location:
+    """`s3://bucket/prefix`, split; the prefix has no slash at either end and may be empty."""
+
+    bucket: str
+    prefix: str
+
+    @classmethod
+    def parse(cls, text: str) -> S3Location:
+        if not is_s3_location(text):
+            raise StoreError(text, "not an S3 location: write s3://bucket/prefix")
+        bucket, _, prefix = text[len(S3_SCHEME) :].partition("/")
+        if not bucket or "\x00" in text:
+            raise StoreError(text, "names no bucket: write s3://bucket/prefix")
+        return cls(bucket, prefix.strip("/"))
+
+    @property
+    def base(self) -> str:
+        """The key prefix every document key starts with ("" or "prefix/")."""
+        return f"{self.prefix}/" if self.prefix else ""
+
+    def key(self, doc_id: str) -> str:
+        return self.base + doc_id
+
+    def url(self, key: str | None = None) -> str:
+        return f"{S3_SCHEME}{self.bucket}/{self.prefix if key is None else key}".rstrip("/")
+
+    def __str__(self) -> str:
+        return self.url()
+
+
+_clients: dict[tuple, Any] = {}
+_clients_lock = threading.Lock()
+
+
+def s3_client(where: str = "s3") -> Any:
+    """A boto3 S3 client configured from the standard AWS settings, one per process and setting."""
+    # The settings are read when a client is made, so a changed AWS_* variable gets a new client.
+    settings = (os.getpid(), *sorted((name, value) for name, value in os.environ.items() if name.startswith("AWS_")))
+    with _clients_lock:
+        client = _clients.get(settings)
+        if client is None:
+            try:
+                import boto3
+                from botocore.config import Config
+            except ImportError:
+                raise StoreError(where, "S3 locations need boto3: pip install -e '.[s3]'") from None
+            config = Config(max_pool_connections=CONCURRENCY, user_agent_appid="curation")
+            client = _clients[settings] = boto3.session.Session().client("s3", config=config)
+        return client
+
+
+def store_error(error: Exception, location: S3Location, key: str | None, doing: str) -> StoreError:
+    """A clear StoreError naming the bucket and key for what boto3 raised."""
+    from botocore import exceptions as aws
+
+    url = location.url(key) if key is not None else f"{S3_SCHEME}{location.bucket}"
+    endpoint = _endpoint()
+    if isinstance(error, aws.ClientError):
+        details = error.response.get("Error", {})
+        code = str(details.get("Code", ""))
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if code == "NoSuchBucket" or (key is None and code in ("404", "NotFound")):
+            advice = "create it, or fix the location or AWS_ENDPOINT_URL"
+            return StoreError(url, f"bucket `{location.bucket}` does not exist at {endpoint}; {advice}")
+        if code in DENIED or status == 403:
+            advice = "check the credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID) and the bucket's policy"
+            return StoreError(url, f"access denied while {doing} ({code}); {advice}")
+        if code in THROTTLED or status in (429, 503):
+            advice = "try again later, or raise AWS_MAX_ATTEMPTS or set AWS_RETRY_MODE=adaptive"
+            return StoreError(url, f"S3 is throttling requests ({code}) while {doing}, even after retries; {advice}")
+        message = details.get("Message") or ""
+        return StoreError(url, f"S3 answered {code or status} while {doing}" + (f": {message}" if message else ""))
+    if isinstance(error, aws.NoCredentialsError | aws.PartialCredentialsError):
+        advice = "set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where a role applies"
+        return StoreError(url, f"no AWS credentials found; {advice}")
+    if isinstance(error, aws.ConnectionError | aws.HTTPClientError):
+        advice = "check AWS_ENDPOINT_URL and the network"
+        return StoreError(url, f"cannot reach the S3 endpoint {endpoint} while {doing} ({error}); {advice}")
+    return StoreError(url, f"S3 failed while {doing}: {error}")
+
+
+def _endpoint() -> str:
+    return os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or "AWS S3"
+
+
+def _boto_errors() -> tuple[type[Exception], ...]:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return (BotoCoreError, ClientError)
+
+
+def _code(error: Exception) -> str:
+    response = getattr(error, "response", None) or {}
+    return str(response.get("Error", {}).get("Code", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class StoredObject:
+    """One object's bytes (at most one byte over the document limit) and the version they are."""
+
+    raw: bytes
+    etag: str
+    size: int
+    mtime_ns: int
+    headers: dict[str, Any] = field(default_factory=dict)  # what a PUT must carry over
+
+
+@dataclass
+class ObjectListing:
+    """What one listing of the prefix found, as columns (one entry per document object)."""
+
+    ids: list[str] = field(default_factory=list)
+    sizes: list[int] = field(default_factory=list)
+    etags: list[str] = field(default_factory=list)
+    mtimes: list[int] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    requests: int = 0  # LIST requests made
+
+
+def _ns(when: dt.datetime) -> int:
+    return int(when.timestamp()) * 1_000_000_000 + when.microsecond * 1000
+
+
+class S3Store:
+    """A docs location in a bucket: one small interface, the same as the folder's (curation.stores)."""
+
+    changed_where = "in the bucket"
+
+    def __init__(self, location: str) -> None:
+        self.location = S3Location.parse(location)
+        self.name = self.location.url()
+
+    @property
+    def client(self) -> Any:
+        return s3_client(self.name)
+
+    def _fail(self, error: Exception, key: str | None, doing: str) -> StoreError:
+        return store_error(error, self.location, key, doing)
+
+    # -- the bucket --------------------------------------------------------------------------
+
+    def check(self) -> None:
+        """StoreError when the bucket is missing, denied or unreachable (one HEAD request)."""
+        try:
+            self.client.head_bucket(Bucket=self.location.bucket)
+        except _boto_errors() as error:
+            raise self._fail(error, None, "opening the bucket") from None
+
+    def list_documents(self) -> ObjectListing:
+        """Every document object under the prefix, in key order, paginated; `.curation/` is skipped, not listed."""
+        listing = ObjectListing()
+        base = self.location.base
+        state = base + STATE_DIR + "/"
+        try:
+            # Everything under `.curation/` (audit entries pile up) sorts before `.curation0`:
+            # the first pass stops there and the second starts after it.
+            if self._list_into(listing, Prefix=base, stop_at=state):
+                self._list_into(listing, Prefix=base, StartAfter=base + STATE_DIR + "0")
+        except _boto_errors() as error:
+            raise self._fail(error, base or None, "listing the documents") from None
+        return listing
+
+    def _list_into(self, listing: ObjectListing, *, stop_at: str | None = None, **query: str) -> bool:
+        """Add one pass of keys; True when it stopped at `stop_at`."""
+        base = self.location.base
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.location.bucket, PaginationConfig={"PageSize": LIST_PAGE_SIZE}, **query
+        )
+        for page in pages:
+            listing.requests += 1
+            for item in page.get("Contents", ()):
+                key = item["Key"]
+                if stop_at is not None and key.startswith(stop_at):
+                    return True
+                doc_id = key[len(base) :]
+                parts = doc_id.split("/")
+                if doc_id.endswith("/") or any(part.startswith(".") for part in parts):
+                    continue  # a folder marker, or hidden
+                if not is_document_name(parts[-1]):
+                    continue
+                try:
+                    check_document_id(doc_id)
+                except UnsafePathError:
+                    listing.problems.append(
+                        Problem(
+                            doc_id,
+                            None,
+                            "has a key that is not a document id (an empty part or a backslash); rename the object",
+                            "not-a-file",
+                        )
+                    )
+                    continue
+                listing.ids.append(doc_id)
+                listing.sizes.append(int(item["Size"]))
+                listing.etags.append(item["ETag"])
+                listing.mtimes.append(_ns(item["LastModified"]))
+        return False
+
+    # -- documents ---------------------------------------------------------------------------
+
+    def get(self, doc_id: str) -> StoredObject:
+        """One document's bytes and version; UnsafePathError when there is no such object."""
+        check_document_id(doc_id)
+        key = self.location.key(doc_id)
+        try:
+            response = self.client.get_object(Bucket=self.location.bucket, Key=key)
+            raw = response["Body"].read(MAX_DOCUMENT_BYTES + 1)
+            response["Body"].close()
+        except _boto_errors() as error:
+            if _code(error) in ("NoSuchKey", "404"):
+                raise UnsafePathError(doc_id, f"no such document in {self.name}") from None
+            raise self._fail(error, key, "reading the document") from None
+        headers = {name: response[name] for name in KEPT_HEADERS if response.get(name)}
+        return StoredObject(
+            raw, response["ETag"], int(response["ContentLength"]), _ns(response["LastModified"]), headers
+        )
+
+    def read(self, doc_id: str) -> bytes:
+        """One document's bytes."""
+        return self.get(doc_id).raw
+
+    def get_many(self, doc_ids: Iterable[str]) -> Iterator[tuple[str, StoredObject | Exception | None]]:
+        """(id, object, or the error reading it, or None when it is gone), in the order given, many at a time."""
+
+        def one(doc_id: str) -> tuple[str, StoredObject | Exception | None]:
+            try:
+                return doc_id, self.get(doc_id)
+            except UnsafePathError:
+                return doc_id, None  # deleted since the listing: not a document any more
+            except CurationError as error:
+                return doc_id, error
+
+        with ThreadPoolExecutor(CONCURRENCY) as pool:
+            yield from pool.map(one, doc_ids)
+
+    @contextmanager
+    def writer(self, doc_id: str, audit_log: object = None) -> Iterator[S3Document]:
+        """One document, to read, log a change for, and replace only if nobody changed it meanwhile."""
+        if audit_log is not None:
+            where = self.location.url(self.location.base + AUDIT_FOLDER)
+            raise PublishRefusedError(
+                doc_id, f"an S3 location keeps its audit log in {where}; a separate log is for folders"
+            )
+        yield S3Document(self, doc_id)
+
+    # -- the audit log -----------------------------------------------------------------------
+
+    def audit_key(self, entry: AuditEntry) -> str:
+        return f"{self.location.base}{AUDIT_FOLDER}{time.time_ns():020d}-{entry.change}.json"
+
+    def append_audit(self, entry: AuditEntry) -> str:
+        """Create the entry's own object (never overwriting one); returns its key."""
+        key = self.audit_key(entry)
+        body = (json.dumps(entry.to_json(), ensure_ascii=False) + "\n").encode("utf-8")
+        try:
+            self.client.put_object(
+                Bucket=self.location.bucket, Key=key, Body=body, IfNoneMatch="*", ContentType="application/json"
+            )
+        except _boto_errors() as error:
+            raise self._fail(error, key, "writing the audit entry") from None
+        return key
+
+    def delete_object(self, key: str) -> None:
+        try:
+            self.client.delete_object(Bucket=self.location.bucket, Key=key)
+        except _boto_errors() as error:
+            raise self._fail(error, key, "deleting an object") from None
+
+    def read_audit(self, audit_log: object = None) -> tuple[list[AuditEntry], list[Problem]]:
+        """Every audit entry, oldest first, and a warning for each object that is not one."""
+        if audit_log is not None:
+            raise StoreError(self.name, "an S3 location keeps its audit log in the bucket; --audit-log is for folders")
+        prefix = self.location.base + AUDIT_FOLDER
+        try:
+            items = [
+                (item["Key"], item["ETag"])
+                for page in self.client.get_paginator("list_objects_v2").paginate(
+                    Bucket=self.location.bucket, Prefix=prefix
+                )
+                for item in page.get("Contents", ())
+            ]
+        except _boto_errors() as error:
+            raise self._fail(error, prefix, "listing the audit log") from None
+        entries: list[AuditEntry] = []
+        problems: list[Problem] = []
+        with ThreadPoolExecutor(CONCURRENCY) as pool:
+            for (key, _), result in zip(items, pool.map(self._audit_entry, items), strict=True):
+                if isinstance(result, AuditEntry):
+                    entries.append(result)
+                elif result is not None:
+                    problems.append(Problem(self.location.url(key), None, result, "audit"))
+        return entries, problems
+
+    def _audit_entry(self, item: tuple[str, str]) -> AuditEntry | str | None:
+        """The entry an audit object holds, a message saying why it is not one, or None when it is gone."""
+        cache_key = (self.location.bucket, *item)
+        known = _audit_cache.get(cache_key)  # entries are never rewritten: the key and ETag pin the content
+        if known is not None:
+            return known
+        key = item[0]
+        try:
+            response = self.client.get_object(Bucket=self.location.bucket, Key=key)
+            raw = response["Body"].read(MAX_DOCUMENT_BYTES + 1)
+        except _boto_errors() as error:
+            if _code(error) in ("NoSuchKey", "404"):
+                return None  # a losing writer's entry, deleted while we listed
+            return f"unreadable audit entry: {self._fail(error, key, 'reading the audit entry').message}; skipped"
+        try:
+            entry = AuditEntry.from_json(json.loads(raw))
+        except ValueError as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            return f"unreadable audit entry: {error}; the object was skipped"
+        _audit_cache[cache_key] = entry
+        return entry
+
+    # -- other state (the shared parse cache) ------------------------------------------------
+
+    def get_state(self, name: str) -> bytes | None:
+        """An object under `<prefix>/.curation/`, or None when there is none."""
+        key = self.location.base + f"{STATE_DIR}/{name}"
+        try:
+            response = self.client.get_object(Bucket=self.location.bucket, Key=key)
+            return response["Body"].read()
+        except _boto_errors() as error:
+            if _code(error) in ("NoSuchKey", "404"):
+                return None
+            raise self._fail(error, key, "reading the shared cache") from None
+
+    def put_state(self, name: str, data: bytes) -> str:
+        """Replace an object under `<prefix>/.curation/` (one PUT: readers see the old or the new one)."""
+        key = self.location.base + f"{STATE_DIR}/{name}"
+        try:
+            self.client.put_object(Bucket=self.location.bucket, Key=key, Body=data)
+        except _boto_errors() as error:
+            raise self._fail(error, key, "writing the shared cache") from None
+        return self.location.url(key)
+
+
+_audit_cache: dict[tuple[str, str, str], AuditEntry] = {}
+
+
+class S3Document:
+    """One write to one object: GET with its ETag, create the audit entry, PUT with If-Match."""
+
+    def __init__(self, store: S3Store, doc_id: str) -> None:
+        self.store, self.doc_id = store, doc_id
+        self.key = store.location.key(doc_id)
+        self.current: StoredObject | None = None
+        self.intent: str | None = None  # our audit entry's key, once created
+
+    @property
+    def size(self) -> int:
+        assert self.current is not None
+        return self.current.size
+
+    @property
+    def mtime_ns(self) -> int:
+        assert self.current is not None
+        return self.current.mtime_ns
+
+    def read(self) -> bytes:
+        self.current = self.store.get(self.doc_id)
+        return self.current.raw
+
+    def log(self, entry: AuditEntry) -> None:
+        """Create the entry before the document changes: a writer that cannot log must not write."""
+        try:
+            self.intent = self.store.append_audit(entry)
+        except StoreError as error:
+            raise PublishRefusedError(
+                self.doc_id, f"could not write the audit entry ({error}); nothing was written"
+            ) from None
+
+    def replace(self, raw: bytes) -> tuple[int, int]:
+        """PUT the new bytes if the object is still the version read; (size, mtime_ns) of what was written.
+
+        Raises VersionChanged (after deleting our entry) when another writer won.
+        """
+        assert self.current is not None
+        store = self.store
+        try:
+            store.client.put_object(
+                Bucket=store.location.bucket, Key=self.key, Body=raw, IfMatch=self.current.etag, **self.current.headers
+            )
+        except _boto_errors() as error:
+            code = _code(error)
+            if not code:  # no answer (a timeout, a dropped connection): the PUT may have happened
+                raise PublishRefusedError(
+                    self.doc_id,
+                    f"{store._fail(error, self.key, 'writing the document').message}; the write may or "
+                    "may not have happened: `curation history` tells, from the object itself",
+                ) from None
+            self._withdraw_intent()
+            if code in ("PreconditionFailed", "412", "NoSuchKey", "ConditionalRequestConflict"):
+                raise VersionChanged(self.doc_id) from None
+            raise PublishRefusedError(
+                self.doc_id, f"{store._fail(error, self.key, 'writing the document').message}; it is unchanged"
+            ) from None
+        return len(raw), time.time_ns()
+
+    def _withdraw_intent(self) -> None:
+        """Delete our entry for a PUT that certainly did not happen (see the module's docstring)."""
+        if self.intent is None:
+            return
+        try:
+            self.store.delete_object(self.intent)
+        except StoreError as error:
+            raise PublishRefusedError(
+                self.doc_id,
+                f"nothing was written, but its audit entry could not be withdrawn ({error}); "
+                f"delete {self.store.location.url(self.intent)} by hand, or history shows it as done",
+            ) from None
+        self.intent = None
