@@ -90,10 +90,10 @@ def problem_for(document: DocumentFile, error: Exception) -> Problem:
         return Problem.from_error(error)
     if isinstance(error, OSError):
         return Problem(document.id, None, f"cannot read file: {error.strerror or error}", "unreadable")
-    # A bug of ours, not of the file; naming the exception lets an editor report it.
+    # Most likely a bug of ours, not of the file; naming the exception lets an editor report it.
     message = (
         f"could not be loaded because of an unexpected {type(error).__name__}: {error}; "
-        "the other files are fine, please report this file to the developers"
+        "this is a bug in curation, not necessarily in the file: please report it with the file"
     )
     return Problem(document.id, None, message, "internal")
 
