@@ -18,6 +18,8 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from curation.atomic_files import STATE_DIR, replace_atomically
+from curation.docs_folder import DocsFolder, closing, open_subfolder
 from curation.parsing import PROBLEM_TYPES, ROW_TYPES, STAT_FIELDS, TEXT_FIELDS
 
 CACHE_VERSION = "3"
@@ -125,17 +128,34 @@ def _trusted_problems(problems: pd.DataFrame, row_ids: pd.Index) -> bool:
 
 
 def write_cache(folder: Path, rows: pd.DataFrame, problems: pd.DataFrame) -> bool:
-    """Store the parse, leaving out racily-clean entries; False when the folder cannot take it."""
+    """Store the parse, leaving out racily-clean entries; False when the folder cannot take it.
+
+    Raises UnsafePathError when a link or a file of the wrong type stands where
+    the cache belongs: the cache is never written through a link.
+    """
     racy_after = time.time_ns() - RACY_NS
     settled_rows = rows[(rows["mtime_ns"] < racy_after) & (rows["ctime_ns"] < racy_after)]
     settled_problems = problems[(problems["mtime_ns"] < racy_after) & (problems["ctime_ns"] < racy_after)]
     rows_path, problems_path = _paths(folder)
     try:
-        rows_path.parent.mkdir(parents=True, exist_ok=True)
-        for path, frame in ((rows_path, settled_rows), (problems_path, settled_problems)):
-            if not path.exists():
-                path.touch()
-            replace_atomically(path, frame.to_parquet(compression="zstd"))
+        with _cache_folder_fd(folder) as cache_fd:
+            for path, frame in ((rows_path, settled_rows), (problems_path, settled_problems)):
+                replace_atomically(cache_fd, path.name, frame.to_parquet(compression="zstd"), mode=0o644)
     except OSError:
         return False  # e.g. a read-only docs folder: loading still works, only slower
     return True
+
+
+@contextmanager
+def _cache_folder_fd(folder: Path) -> Iterator[int]:
+    """The cache folder's descriptor, made if missing, reached without following a link."""
+    configured = os.environ.get(CACHE_DIR_ENV)
+    if not configured:
+        with DocsFolder(folder) as docs, docs.state_folder("cache", create=True) as fd:
+            yield fd
+        return
+    Path(configured).mkdir(parents=True, exist_ok=True)  # the operator's folder: theirs to place
+    with closing(os.open(configured, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)) as base:
+        name = cache_folder(folder).name
+        with closing(open_subfolder(base, name, f"{configured}/{name}", create=True)) as fd:
+            yield fd
