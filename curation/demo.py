@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import os
 import random
+import re
 import secrets
 import stat
 from contextlib import suppress
@@ -57,13 +58,40 @@ OBJECTS = (
     "heat pumps", "open-source tools", "live sport", "old-school radio", "vertical farms",
     "quantum sensors", "the ‘creator economy’", "rail travel", "lab-grown coffee ☕", "tariffs",
 )  # fmt: skip
+PLACES = (
+    "Berlin", "São Paulo", "Lagos", "Osaka", "the Midwest", "rural Wales", "Marseille", "Nairobi",
+    "Jakarta", "Toronto", "the Alps", "Kraków", "Seville", "Melbourne", "Reykjavík", "Austin",
+)  # fmt: skip
+# Sentences an excerpt is made of; a real excerpt (the seed's) runs to about 250 characters.
+SENTENCES = (
+    "{subject} {verb} {object}, and the people who follow it closely say the change has been a long time coming.",
+    "Critics argue the numbers do not add up yet, while supporters point to early results from pilots in {place}.",
+    "In {place}, a handful of early adopters have already rebuilt their plans around {object}.",
+    "The shift raises hard questions about cost, fairness and who gets left behind when {object} become the norm.",
+    "Analysts expect the next twelve months to decide whether this is a passing trend or something more lasting.",
+    "“We did not expect it to move this fast,” one organiser in {place} said, asking not to be named.",
+    "Regulators have so far stayed on the sidelines, but that could change before the end of the year.",
+    "It is a story about money, but also about habits: what people in {place} are willing to give up, and why.",
+    "Some of the most interesting experiments are happening far from the headlines, in small towns near {place}.",
+    "Here is what we know so far, what remains unclear, and what to watch for over the coming weeks.",
+)  # fmt: skip
 START = dt.datetime(2021, 1, 1, tzinfo=dt.UTC)
 SPAN_SECONDS = int((dt.datetime(2024, 12, 31, tzinfo=dt.UTC) - START).total_seconds())
+# Counts of related items and images, weighted so the documents average the seed's size (3,555 bytes).
+RELATED_COUNTS = (0, 1, 2, 2, 2, 2, 3, 3, 3)
+IMAGE_COUNTS = (0, 1, 1, 1, 1, 1, 1, 2, 2, 3)
+_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9 .-]*[A-Za-z0-9]")
+_NOT_PLAIN = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
 
 
 def _quoted(text: str) -> str:
     # A JSON string is a valid YAML double-quoted scalar.
     return json.dumps(text, ensure_ascii=False)
+
+
+def _scalar(text: str) -> str:
+    """Plain where YAML reads the text back as the same string (as in the seed: `name: Decider`), else quoted."""
+    return text if _PLAIN.fullmatch(text) and text.lower() not in _NOT_PLAIN else _quoted(text)
 
 
 def _when(rng: random.Random) -> str:
@@ -76,20 +104,25 @@ def _slug(text: str) -> str:
 
 
 def _headline(rng: random.Random) -> str:
-    return f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)}"
+    headline = f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)}"
+    if rng.random() < 0.5:  # real headlines run from 40 to 110 characters
+        headline += f", and {rng.choice(PLACES)} {rng.choice(('is watching', 'wants in', 'pays the price'))}"
+    return headline
 
 
-def _excerpt(rng: random.Random, title: str) -> str:
-    trend = rng.choice(OBJECTS).capitalize()
-    return f"{title}. {trend} are changing how people live and work, and not everyone is happy about it."
+def _excerpt(rng: random.Random, sentences: int) -> str:
+    chosen = rng.sample(SENTENCES, sentences)
+    words = {"subject": rng.choice(SUBJECTS), "verb": rng.choice(VERBS), "object": rng.choice(OBJECTS)}
+    return " ".join(sentence.format(place=rng.choice(PLACES), **words) for sentence in chosen)
 
 
-def _image_lines(rng: random.Random, domain: str, indent: str) -> list[str]:
+def _image_lines(rng: random.Random, slug: str, count: int, indent: str) -> list[str]:
     lines = [f"{indent}images:"]
-    for _ in range(rng.randint(1, 3)):
+    for number in range(count):
         width, height = rng.choice(((1200, 800), (1920, 1080), (800, 600), (2000, 1000)))
+        url = f"https://picsum.photos/seed/{slug}-{number}-{rng.randrange(10**6)}/{width // 4}/{height // 4}"
         lines += [
-            f'{indent}  - url: "https://picsum.photos/seed/{rng.randrange(10**9)}/{width // 4}/{height // 4}"',
+            f'{indent}  - url: "{url}"',
             f"{indent}    width: {width}",
             f"{indent}    height: {height}",
             f"{indent}    isCached: {rng.choice(('true', 'false'))}",
@@ -97,56 +130,77 @@ def _image_lines(rng: random.Random, domain: str, indent: str) -> list[str]:
     return lines
 
 
+def _urls(rng: random.Random, domain: str, slug: str, when: str) -> tuple[str, str, str]:
+    """An article's web URL, its AMP URL and the AMP cache's URL."""
+    url = f"https://{domain}/{when[:10].replace('-', '/')}/{slug}-{rng.randrange(10**6)}/"
+    cdn = f"https://{domain.replace('.', '-')}.cdn.ampproject.org/c/s/{url[8:]}amp/"
+    return url, f"{url}amp/", cdn
+
+
+def _related_lines(rng: random.Random) -> list[str]:
+    name, domain = rng.choice(PROVIDERS)
+    title = _headline(rng)
+    slug = _slug(title)
+    when = _when(rng)
+    url, amp, cdn = _urls(rng, domain, slug, when)
+    lines = [
+        f"  - title: {_quoted(title)}",
+        f"    excerpt: {_quoted(_excerpt(rng, rng.randint(1, 2)))}",
+        f"    publishedDateTime: {when}",
+        f'    webUrl: "{url}"',
+    ]
+    if rng.random() < 0.6:  # as in the seed, some related items carry their AMP URLs too
+        lines += [f'    ampWebUrl: "{amp}"', f'    cdnAmpWebUrl: "{cdn}"']
+    lines += [
+        "    type: article",
+        "    provider:",
+        f"      name: {_scalar(name)}",
+        f"      domain: {domain}",
+        f"    quality: {rng.randint(0, 100)}",
+    ]
+    if rng.random() < 0.9:
+        lines += _image_lines(rng, slug, 1, "    ")
+    return lines
+
+
 def demo_document(rng: random.Random) -> str:
-    """The text of one random but realistic article document."""
+    """The text of one random but realistic article document, about the size of the seed."""
     name, domain = rng.choice(PROVIDERS)
     title = _headline(rng)
     when = _when(rng)
-    url = f"https://{domain}/{when[:10].replace('-', '/')}/{_slug(title)}-{rng.randrange(10**6)}/"
+    slug = _slug(title)
+    url, amp, cdn = _urls(rng, domain, slug, when)
     lines = [
         "---",
         f"category: {rng.choice(CATEGORIES)}",
         f"title: {_quoted(title)}",
-        f"excerpt: {_quoted(_excerpt(rng, title))}",
+        f"excerpt: {_quoted(_excerpt(rng, rng.choice((2, 3, 3))))}",
         f"publishedDateTime: {when}",
         f'originalUrl: "{url}"',
         f'webUrl: "{url}"',
-        f'ampWebUrl: "{url}amp/"',
-        f'cdnAmpWebUrl: "https://{domain.replace(".", "-")}.cdn.ampproject.org/c/s/{url[8:]}amp/"',
+        f'ampWebUrl: "{amp}"',
+        f'cdnAmpWebUrl: "{cdn}"',
         "type: article",
         f"quality: {min(100, max(0, round(rng.gauss(55, 20))))}",
         f"heat: {rng.randint(0, 100)}",
         f"published: {'true' if rng.random() < 1 / 3 else 'false'}",
         "",
         "provider:",
-        f"  name: {_quoted(name)}",
+        f"  name: {_scalar(name)}",
         f"  domain: {domain}",
         "",
         "topics:",
-        *[f"  - {_quoted(topic)}" for topic in rng.sample(TOPICS, rng.randint(1, 4))],
+        *[f"  - {_scalar(topic)}" for topic in rng.sample(TOPICS, rng.randint(1, 4))],
     ]
-    if rng.random() < 0.85:
-        lines += ["", *_image_lines(rng, domain, "")]
-    related_count = rng.randint(0, 3)
+    image_count = rng.choice(IMAGE_COUNTS)
+    if image_count:
+        lines += ["", *_image_lines(rng, slug, image_count, "")]
+    related_count = rng.choice(RELATED_COUNTS)
     if related_count:
         lines += ["", "related:"]
         for _ in range(related_count):
-            other_name, other_domain = rng.choice(PROVIDERS)
-            other_title = _headline(rng)
-            lines += [
-                f"  - title: {_quoted(other_title)}",
-                f"    excerpt: {_quoted(other_title + ' …')}",
-                f"    publishedDateTime: {_when(rng)}",
-                f'    webUrl: "https://{other_domain}/{_slug(other_title)}/"',
-                "    type: article",
-                "    provider:",
-                f"      name: {_quoted(other_name)}",
-                f"      domain: {other_domain}",
-                f"    quality: {rng.randint(0, 100)}",
-            ]
-            if rng.random() < 0.5:
-                lines += _image_lines(rng, other_domain, "    ")
-    secured = base64.b64encode(rng.randbytes(300)).decode() + ";" + base64.b64encode(rng.randbytes(16)).decode()
+            lines += _related_lines(rng)
+    secured = base64.b64encode(rng.randbytes(440)).decode() + ";" + base64.b64encode(rng.randbytes(16)).decode()
     lines += ["", f'secured: "{secured}"', "---", ""]
     return "\n".join(lines)
 
