@@ -16,7 +16,6 @@ workers cannot see this machine's disk, so `--scheduler` is for S3 only.
 
 from __future__ import annotations
 
-import itertools
 import os
 import time
 from dataclasses import asdict, dataclass
@@ -100,7 +99,7 @@ def dask_parser(address: str) -> PartitionParser:
             raise StoreError(location, f"cannot reach the Dask scheduler at {address}: {error}") from None
         with client:
             # pure=False: two partitions with the same keys are still two tasks (objects may change between builds).
-            futures = client.map(fetch_and_parse, itertools.repeat(location, len(partitions)), partitions, pure=False)
+            futures = client.map(fetch_and_parse, [location] * len(partitions), partitions, pure=False)
             number_of = {future.key: number for number, future in enumerate(futures)}
             done: dict[int, Parsed] = {}
             fetched = 0

@@ -119,14 +119,15 @@ def s3_env(moto_endpoint: str, monkeypatch, tmp_path: Path) -> str:
 
 
 def upload_folder(folder: Path, location: str) -> int:
-    """Put every file below `folder` (hidden ones too) under the location's prefix, many at a time."""
+    """Put every file below `folder` (hidden ones too, but not the folder's own `.curation/` state) under the
+    location's prefix, many at a time."""
     from concurrent.futures import ThreadPoolExecutor
 
     import boto3
 
     bucket, _, prefix = location.removeprefix("s3://").partition("/")
     client = boto3.client("s3")
-    files = [path for path in folder.rglob("*") if path.is_file()]
+    files = [path for path in folder.rglob("*") if path.is_file() and path.relative_to(folder).parts[0] != ".curation"]
 
     def put(path: Path) -> None:
         key = f"{prefix}/{path.relative_to(folder).as_posix()}" if prefix else path.relative_to(folder).as_posix()

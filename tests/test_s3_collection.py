@@ -1,0 +1,212 @@
+"""Load, validate and export give the same answers from a folder and from an S3 prefix (a real moto server)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from curation import object_loading
+from curation.cli import main
+from curation.collection import load_collection
+from curation.index_build import build_index
+from curation.object_loading import build_collection, local_cache_folder
+from curation.s3_store import S3Store
+from tests.conftest import GOLDEN_DIR, SEED_ID, SEEDS, new_prefix, object_keys, put_document, upload_folder
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_a_prefix_loads_into_the_frame_a_folder_gives(s3_docs, docs):
+    """Same ids, columns, types and values; only mtime_ns differs (an object's is its LastModified)."""
+    from_bucket = load_collection(s3_docs)
+    from_folder = load_collection(docs)
+    assert from_bucket.folder == s3_docs
+    assert list(from_bucket.frame.columns) == list(from_folder.frame.columns)
+    pd.testing.assert_frame_equal(
+        from_bucket.frame.drop(columns="mtime_ns"), from_folder.frame.drop(columns="mtime_ns")
+    )
+    assert from_bucket.problems == from_folder.problems == []
+    assert from_bucket.parsed == len(from_bucket.frame) == 301
+
+
+@pytest.fixture(scope="module")
+def golden_bucket_and_folder(tmp_path_factory, moto_endpoint):
+    """The golden documents (every kind of problem) in a folder and in a bucket prefix."""
+    import os
+
+    from tests.conftest import BUCKET, aws_settings
+
+    folder = tmp_path_factory.mktemp("golden-s3") / "documents"
+    shutil.copytree(GOLDEN_DIR, folder)
+    settings = aws_settings(moto_endpoint, folder.parent)
+    saved = {name: os.environ.get(name) for name in settings}
+    os.environ.update(settings)
+    try:
+        import boto3
+
+        client = boto3.client("s3")
+        if BUCKET not in {bucket["Name"] for bucket in client.list_buckets().get("Buckets", [])}:
+            client.create_bucket(Bucket=BUCKET)
+        location = new_prefix("golden")
+        upload_folder(folder, location)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return location, folder
+
+
+def test_every_golden_problem_is_the_same_problem_in_a_bucket(s3_env, golden_bucket_and_folder):
+    location, folder = golden_bucket_and_folder
+    from_bucket, from_folder = load_collection(location), load_collection(folder)
+    assert [p.to_dict() for p in from_bucket.problems] == [p.to_dict() for p in from_folder.problems]
+    assert len(from_bucket.problems) >= 10
+    pd.testing.assert_frame_equal(
+        from_bucket.frame.drop(columns="mtime_ns"), from_folder.frame.drop(columns="mtime_ns")
+    )
+
+
+def test_validate_reports_the_same_from_a_folder_and_a_prefix(capsys, s3_env, golden_bucket_and_folder):
+    location, folder = golden_bucket_and_folder
+    bucket = run(capsys, "validate", "--json", "--docs", location)
+    local = run(capsys, "validate", "--json", "--docs", str(folder))
+    assert bucket[0] == local[0] == 1
+    assert json.loads(bucket[1]) == json.loads(local[1])
+
+
+def test_validate_and_export_on_both_stores(capsys, location):
+    code, out, _ = run(capsys, "validate", "--docs", str(location))
+    assert (code, out) == (0, "301 documents, 0 problems\n")
+    code, out, _ = run(
+        capsys, "export", "--docs", str(location), "--unpublished", "--category", "news", "--sort", "quality:desc"
+    )
+    rows = list(csv.DictReader(io.StringIO(out.removeprefix("\ufeff"))))
+    assert code == 0 and rows
+    assert all(row["published"] == "false" and row["category"] == "news" for row in rows)
+    qualities = [int(row["quality"]) for row in rows if row["quality"]]
+    assert qualities == sorted(qualities, reverse=True)
+
+
+def test_export_is_byte_for_byte_the_same_from_a_bucket(capsys, s3_docs, docs):
+    _, from_bucket, _ = run(capsys, "export", "--docs", s3_docs, "--format", "json", "--has-image")
+    _, from_folder, _ = run(capsys, "export", "--docs", str(docs), "--format", "json", "--has-image")
+    assert from_bucket == from_folder and json.loads(from_bucket)
+
+
+def test_the_docs_location_can_come_from_the_environment(capsys, monkeypatch, s3_docs):
+    monkeypatch.setenv("CURATION_DOCS", s3_docs)
+    code, out, _ = run(capsys, "validate")
+    assert (code, out) == (0, "301 documents, 0 problems\n")
+
+
+def test_a_missing_bucket_exits_2_with_its_name(capsys, s3_env):
+    code, _, err = run(capsys, "validate", "--docs", "s3://no-such-bucket-here/x")
+    assert code == 2 and "bucket `no-such-bucket-here` does not exist" in err
+
+
+# --- the parse cache: keyed by ETag and size ---------------------------------------------------------
+
+
+@pytest.fixture
+def few(s3_env) -> str:
+    """A fresh prefix with the seed and 19 demo documents (cache tests need few objects, not many)."""
+    location = new_prefix("few")
+    for path in [SEEDS / SEED_ID, *sorted(SEEDS.glob("demo_*.txt"))[:19]]:
+        put_document(location, path.name, path.read_bytes())
+    return location
+
+
+def test_a_warm_load_fetches_nothing_and_a_changed_object_is_fetched_alone(few):
+    assert build_collection(few).fetched == 20
+    warm = build_collection(few)
+    assert (warm.fetched, warm.cache_source, warm.list_requests) == (0, "local", 1)
+    put_document(few, SEED_ID, (SEEDS / SEED_ID).read_bytes().replace(b"\npublished: true\n", b"\npublished: false\n"))
+    put_document(few, "new/extra.md", b"---\ntitle: Extra\n---\n")
+    changed = build_collection(few)
+    assert changed.fetched == 2
+    assert changed.collection.frame.loc[SEED_ID, "published"] == False  # noqa: E712 (numpy bool)
+    assert "new/extra.md" in changed.collection.frame.index
+
+
+def test_a_deleted_object_drops_out_and_a_fixed_one_stops_being_a_problem(few):
+    put_document(few, "broken.txt", b"---\ntitle: [unclosed\n---\n")
+    assert [problem.path for problem in load_collection(few).problems] == ["broken.txt"]
+    put_document(few, "broken.txt", b"---\ntitle: fixed\n---\n")
+    store = S3Store(few)
+    store.client.delete_object(Bucket=store.location.bucket, Key=store.location.key(SEED_ID))
+    collection = load_collection(few)
+    assert collection.problems == [] and collection.parsed == 1
+    assert SEED_ID not in collection.frame.index and collection.frame.loc["broken.txt", "title"] == "fixed"
+
+
+@pytest.mark.parametrize("damage", [b"", b"not parquet at all", b"PAR1" + b"\0" * 64], ids=["empty", "text", "zeros"])
+def test_a_damaged_cache_is_rebuilt_never_trusted(few, damage):
+    first = build_collection(few)
+    (first.local_cache / object_loading.ROWS_NAME).write_bytes(damage)
+    again = build_collection(few)
+    assert again.fetched == 20 and again.cache_source == "none"
+    pd.testing.assert_frame_equal(again.collection.frame, first.collection.frame)
+
+
+def test_a_cache_with_a_forged_row_type_is_not_trusted(few):
+    first = build_collection(few)
+    rows = pd.read_parquet(first.local_cache / object_loading.ROWS_NAME)
+    rows["quality"] = rows["quality"].astype("float64")
+    (first.local_cache / object_loading.ROWS_NAME).write_bytes(rows.to_parquet())
+    assert build_collection(few).fetched == 20
+
+
+def test_read_only_loads_write_no_cache(few, monkeypatch):
+    monkeypatch.setenv("CURATION_READ_ONLY", "1")
+    load = build_collection(few)
+    assert load.local_cache is None and not local_cache_folder(S3Store(few)).exists()
+
+
+def test_an_index_build_shares_its_cache_with_a_new_host(s3_docs, monkeypatch, tmp_path):
+    """`curation index` puts the cache in the bucket; a host with an empty cache reads it instead of parsing."""
+    report = build_index(s3_docs)
+    assert (report.documents, report.parsed) == (301, 301)
+    assert report.shared_cache and report.shared_cache.startswith(s3_docs + "/.curation/cache/")
+    assert sorted(object_keys(s3_docs, ".curation/cache/")) == [
+        f".curation/cache/{object_loading.PROBLEMS_NAME}", f".curation/cache/{object_loading.ROWS_NAME}",
+    ]  # fmt: skip
+    monkeypatch.setenv("CURATION_CACHE_DIR", str(tmp_path / "another-host"))
+    put_document(s3_docs, "late.txt", b"---\ntitle: Late\n---\n")
+    fresh = build_collection(s3_docs)
+    assert (fresh.cache_source, fresh.fetched) == ("shared", 1)  # every ETag still checked: only the new object
+    assert len(fresh.collection.frame) == 302
+    assert (
+        "late.txt"
+        not in pd.read_parquet(io.BytesIO(S3Store(s3_docs).get_state("cache/" + object_loading.ROWS_NAME))).index
+    )
+
+
+def test_the_index_command_reports_what_it_parsed(capsys, s3_docs):
+    code, out, _ = run(capsys, "index", "--docs", s3_docs)
+    assert code == 0 and out.startswith("301 documents, 0 problems: parsed 301 (this process)")
+    assert "wrote the shared cache: s3://" in out
+    code, out, _ = run(capsys, "index", "--docs", s3_docs, "--json")
+    report = json.loads(out)
+    assert (report["parsed"], report["reused_from"]) == (0, "local")
+
+
+def test_the_index_command_refuses_a_scheduler_for_a_folder(capsys, seed_only):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["index", "--docs", str(seed_only), "--scheduler", "tcp://127.0.0.1:1"])
+    assert exit_info.value.code == 2 and "--scheduler needs an s3:// location" in capsys.readouterr().err
+
+
+def test_the_index_command_on_a_folder_is_a_load(capsys, seed_only):
+    code, out, _ = run(capsys, "index", "--docs", str(seed_only))
+    assert code == 0 and out.startswith("1 document, 0 problems: parsed 1 (this process)")
