@@ -19,8 +19,9 @@ pages = st.navigation(
     ]
 )
 identity = resolve_identity()  # with a login configured, stops here until the user logs in
+loading = st.empty()  # drawn on every run, so a load's progress moves nothing on the page
 try:
-    collection = current_collection(docs_folder())
+    collection = current_collection(docs_folder(), loading)
 except DocsFolderError as error:
     st.error(f"{error}. Set CURATION_DOCS to a folder of article documents and restart.", icon="📂")
     st.stop()

@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from curation.audit import read_audit_log
 from curation.collection import load_collection
+from curation.publish import set_published
 from curation.safety import escape_markdown
 from tests.conftest import REPO, SEED_ID, write_document
 
@@ -35,11 +36,22 @@ def table_with(at: AppTest, column: str):
     return next(frame.value for frame in at.dataframe if frame.editing_mode == "read_only" and column in frame.value)
 
 
-def edit_table(at: AppTest, edits: dict[int, dict[str, bool]]) -> AppTest:
-    """Tick cells in the Articles table the way the browser reports it: by row position."""
-    key = at.data_editor[0].key
-    at.session_state[key] = {"edited_rows": edits, "added_rows": [], "deleted_rows": []}
-    return at.run()
+def row_ids(at: AppTest) -> list[str]:
+    """The ids of the Articles table's rows, in order (from the keys of their Published checkboxes)."""
+    return [box.key.removeprefix("published:") for box in at.checkbox if box.key.startswith("published:")]
+
+
+def published(at: AppTest, doc_id: str) -> bool:
+    return at.checkbox(key=f"published:{doc_id}").value
+
+
+def tick(at: AppTest, doc_id: str, value: bool = True) -> AppTest:
+    """Set a row's Published checkbox, as a click does."""
+    return at.checkbox(key=f"published:{doc_id}").set_value(value).run()
+
+
+def status_line(at: AppTest) -> str:
+    return next(element.value for element in at.markdown if "since this view was opened" in element.value)
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -60,9 +72,8 @@ def test_a_filter_changes_the_shown_count(app, docs):
     app.multiselect(key="category").select("news").run()
     app.segmented_control(key="published").set_value("unpublished").run()
     assert header(app) == f"**301 articles · {len(expected)} shown · 1 problem** — unpublished · category news"
-    table = app.data_editor[0].value
-    assert set(table.index) <= set(expected.index)
-    assert len(table) == min(50, len(expected))
+    expected = expected.sort_values("publishedDateTime", ascending=False, kind="stable")
+    assert row_ids(app) == list(expected.index[:25])  # the first page, in the sort
     assert app.query_params["category"] == "news"
 
 
@@ -85,50 +96,109 @@ def test_reset_filters(app):
 
 
 def test_ticking_published_writes_the_file_and_confirms(app, docs):
-    """An editor ticks Published on an unpublished article; its file says so at once."""
+    """An editor ticks Published on an unpublished article; its file says so at once, and the toast names it."""
     app.query_params["published"] = "unpublished"
     app.run()
-    doc_id = app.data_editor[0].value.index[0]
+    rows = row_ids(app)
+    doc_id = rows[0]
+    title = load_collection(docs).frame.loc[doc_id, "title"]
     before = (docs / doc_id).read_bytes()
-    edit_table(app, {0: {"published": True}})
+    tick(app, doc_id)
     assert no_exceptions(app)
     assert (docs / doc_id).read_bytes() == before.replace(b"\npublished: false\n", b"\npublished: true\n")
-    assert [toast.value for toast in app.toast] == [f"Published {doc_id}"]
-    assert doc_id not in app.data_editor[0].value.index  # no longer unpublished
-    (entry,) = read_audit_log(docs / ".curation" / "audit.jsonl")[0]
-    assert (entry["id"], entry["new"], entry["editor"]) == (doc_id, True, "anonymous")
+    assert [toast.value for toast in app.toast] == [
+        f"Published: {escape_markdown(title)} :small[{escape_markdown(doc_id)}]"
+    ]
+    entries = read_audit_log(docs / ".curation" / "audit.jsonl")[0]
+    assert [(entry.id, entry.new, entry.editor) for entry in entries] == [(doc_id, True, "anonymous")]
+
+
+def test_a_published_row_holds_still_in_the_unpublished_view_until_refresh(app, docs):
+    """Rows do not move under the editor: a published row stays, ticked and marked, until Refresh."""
+    app.query_params["published"] = "unpublished"
+    app.run()
+    rows = row_ids(app)
+    unpublished = int(header(app).split(" · ")[1].removesuffix(" shown"))
+    for doc_id in (rows[0], rows[2]):
+        tick(app, doc_id)
+    app.run()
+    assert row_ids(app) == rows
+    assert [published(app, doc_id) for doc_id in rows[:3]] == [True, False, True]
+    assert status_line(app).startswith("**2 changed since this view was opened**")
+    marks = [element.value for element in app.markdown if "changed]" in element.value]
+    assert len(marks) == 2
+    assert f"{unpublished - 2} shown" in header(app)  # the header counts what the filter matches now
+    app.button(key="articles_refresh").click().run()
+    assert row_ids(app)[:2] == [rows[1], *rows[3:4]]
+    assert status_line(app).startswith("**0 changed since this view was opened**")
+
+
+def test_changing_the_filter_takes_the_rows_again(app):
+    app.query_params["published"] = "unpublished"
+    app.run()
+    rows = row_ids(app)
+    tick(app, rows[0])
+    app.segmented_control(key="published").set_value("published").run()
+    assert rows[0] in row_ids(app) or len(row_ids(app)) == 25
+    assert set(row_ids(app)).isdisjoint(rows[1:])
+
+
+def test_the_same_row_ticked_twice_before_it_is_drawn_again_writes_twice(app, docs):
+    """Publish then unpublish at once: the second tick carries the sha from before the first, and still writes."""
+    app.query_params["published"] = "unpublished"
+    app.run()
+    doc_id = row_ids(app)[0]
+    original = (docs / doc_id).read_bytes()
+    app.checkbox(key=f"published:{doc_id}").check()
+    app.run()
+    app.checkbox(key=f"published:{doc_id}").uncheck()
+    app.run()
+    assert (docs / doc_id).read_bytes() == original
+    assert len(read_audit_log(docs / ".curation" / "audit.jsonl")[0]) == 2
+
+
+def test_another_editors_change_shows_in_the_held_row(app, docs):
+    """Rows hold still, but what is on disk still shows: another editor's publish appears on the next run."""
+    app.query_params["published"] = "unpublished"
+    app.run()
+    rows = row_ids(app)
+    set_published(docs, rows[1], True, editor="another editor (command line or another server)")
+    app.run()
+    assert row_ids(app) == rows and published(app, rows[1])
+    assert status_line(app).startswith("**1 changed since this view was opened**")
 
 
 def test_the_editor_name_is_recorded(app, docs):
     app.run()
     app.text_input(key="editor_name").input("Ann Editor").run()
-    doc_id = app.data_editor[0].value.index[0]
-    published = bool(app.data_editor[0].value["published"].iloc[0])
-    edit_table(app, {0: {"published": not published}})
+    doc_id = row_ids(app)[0]
+    tick(app, doc_id, not published(app, doc_id))
     (entry,) = read_audit_log(docs / ".curation" / "audit.jsonl")[0]
-    assert (entry["id"], entry["editor"]) == (doc_id, "Ann Editor")
+    assert (entry.id, entry.editor) == (doc_id, "Ann Editor")
 
 
 def test_a_conflict_shows_an_error_and_keeps_the_other_change(app, docs):
-    """Someone edits the file after the page loaded; the tick is refused and their edit survives."""
+    """Someone edits the file after the page loaded; the tick is refused, their edit survives, the row says so."""
     app.query_params["published"] = "unpublished"
     app.run()
-    doc_id = app.data_editor[0].value.index[0]
+    doc_id = row_ids(app)[0]
+    title = load_collection(docs).frame.loc[doc_id, "title"]
     path = docs / doc_id
-    path.write_bytes(path.read_bytes() + b"A note another editor added.\n")  # their change
+    path.write_bytes(path.read_bytes() + b"A note another editor added.\n")  # their change, written in place
     external = path.read_bytes()
-    edit_table(app, {0: {"published": True}})
+    tick(app, doc_id)
     assert path.read_bytes() == external
     errors = [error.value for error in app.error]
-    assert len(errors) == 1 and "Conflict" in errors[0] and doc_id in errors[0]
-    assert not app.data_editor[0].value.loc[doc_id, "published"]  # the table shows the disk
+    assert len(errors) == 1 and "Conflict" in errors[0] and escape_markdown(title) in errors[0]
+    assert not published(app, doc_id)  # the row shows the disk
+    assert read_audit_log(docs / ".curation" / "audit.jsonl")[0] == []
 
 
 def test_selecting_a_row_opens_its_details(app, docs):
     app.query_params["search"] = "Jung_E"
     app.run()
-    assert list(app.data_editor[0].value.index) == [SEED_ID]
-    edit_table(app, {0: {"select": True}})
+    assert row_ids(app) == [SEED_ID]
+    app.checkbox(key=f"select:{SEED_ID}").check().run()
     assert app.selectbox(key="details_id").value == SEED_ID
     page_text = " ".join(element.value for element in app.markdown)
     assert "Busan" in page_text  # the excerpt
@@ -179,17 +249,20 @@ def test_the_history_page_undoes_a_change(app, docs):
     original = path.read_bytes()
     app.query_params["search"] = "Jung_E"  # URL state is read when a session starts
     app.run()
-    assert list(app.data_editor[0].value.index) == [SEED_ID]
-    edit_table(app, {0: {"published": False}})
+    assert row_ids(app) == [SEED_ID]
+    tick(app, SEED_ID, False)
     assert path.read_bytes() != original
     app.switch_page("curation/views/history.py").run()
     history = table_with(app, "change")
     assert list(history["change"]) == ["published → unpublished"]
     app.button(key="undo_last").click().run()
     assert path.read_bytes() == original
-    assert [toast.value for toast in app.toast] == [f"Reverted {SEED_ID}"]
+    title = load_collection(docs).frame.loc[SEED_ID, "title"]
+    assert [toast.value for toast in app.toast] == [
+        f"Reverted: {escape_markdown(title)} :small[{escape_markdown(SEED_ID)}]"
+    ]
     entries, _ = read_audit_log(docs / ".curation" / "audit.jsonl")
-    assert len(entries) == 2 and entries[1]["undoes"] == entries[0]["change"]
+    assert len(entries) == 2 and entries[1].undoes == entries[0].change
 
 
 def test_the_gallery_toggle_writes_the_file(app, docs):
@@ -212,12 +285,14 @@ def test_hostile_titles_are_shown_as_text(app, docs):
     )
     app.query_params["search"] = "pwned"
     app.run()
-    table = app.data_editor[0].value
-    assert table.loc["hostile.txt", "title"].startswith("<script>")
-    assert table["link"].isna().all() and table["image"].isna().all()
+    assert row_ids(app) == ["hostile.txt"]
+    row_title = next(element.value for element in app.markdown if "script" in element.value)
+    title = "<script>window.pwned=1</script> **bold** [click](javascript:alert(1))"
+    assert row_title.startswith(escape_markdown(title))  # escaped text, not a link: the URL is javascript:
+    label = app.checkbox(key="published:hostile.txt").label
+    assert not set(label) & set("<>*[]()`_")  # labels are plain text
     app.switch_page("curation/views/gallery.py").run()
     card_title = next(element.value for element in app.markdown if "script" in element.value)
-    title = "<script>window.pwned=1</script> **bold** [click](javascript:alert(1))"
     assert card_title == f"**{escape_markdown(title)}**"  # plain text: no link, no emphasis, no tag
     assert card_title.startswith("**\\<script\\>")
     assert not app.image
@@ -228,6 +303,7 @@ def test_read_only_mode_shows_no_write_control(app, monkeypatch):
     app.run()
     buttons = {button.key: button for button in app.button}
     assert all(buttons[key].disabled for key in buttons if key.startswith("bulk_"))
+    assert row_ids(app) and all(at_box.disabled for at_box in app.checkbox if at_box.key.startswith("published:"))
     app.switch_page("curation/views/gallery.py").run()
     assert all(toggle.disabled for toggle in app.toggle if toggle.key.startswith("gallery_published_"))
 

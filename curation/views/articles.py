@@ -1,61 +1,113 @@
-"""Articles: the filtered table with publish checkboxes, details, bulk actions and export.
+"""Articles: the filtered table with publish ticks, details, bulk actions and export.
 
-Table edits are keyed by row position, so each run remembers which ids, shas
-and published values it showed; the next run maps the edits back through that
-record, writes each change with the sha the editor saw, and then draws a fresh
-table (a new key) that shows what is on disk.
+The table is built from Streamlit widgets, one row of them per article on the
+page. Each Published checkbox is keyed by its article's id, and its callback
+receives that id and the sha the row showed as arguments: a tick can only
+ever write the article in its row. Streamlit calls the callback of every
+checkbox that changed, also when ticks come faster than the reruns, so no
+tick is lost either.
+
+Each row is a fragment (keyed `row:<id>`), and a tick reruns only its row and
+the "N changed" line (`st.rerun` with fragment keys, from the callback): the
+write, a toast and about twenty elements, not the whole page.
+
+Rows hold still: the page's ids are a RowSnapshot, taken again only when the
+filter, the sort, the page or the page size changes, or the editor presses
+Refresh. Between, each row shows its article's current state (ours or another
+editor's change), marked when it changed since the view was opened. The page
+keeps the same elements in the same places, so the browser keeps the focused
+checkbox, the scroll position and the column widths.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import math
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from curation.errors import CurationError
 from curation.export import frame_to_csv, frame_to_json
-from curation.presentation import article_details, article_table, export_file_name, image_urls
+from curation.presentation import article_details, export_file_name, image_urls
 from curation.safety import escape_markdown, http_url, markdown_link
-from curation.views.session import Dashboard, dashboard, write_published
-from curation.views.shell import page_of_rows, render_header
+from curation.views.session import Dashboard, RowSnapshot, dashboard, live_collection, write_published
+from curation.views.shell import render_header
 
 PAGE_SIZES = (25, 50, 100, 200)
-SHOWN_KEY = "_articles_shown"
+PAGE_KEY = "articles_page"
+ROWS_KEY = "_articles_rows"
+REFRESHES_KEY = "_articles_refreshes"
 SELECTED_KEY = "_articles_selected"
-GENERATION_KEY = "_articles_generation"
-APPLIED_KEY = "_articles_applied"  # the table key whose edits were written already
+OWN_WRITES_KEY = "_articles_own_writes"  # id -> (sha before, sha after) of this session's last write
+ROW_ERRORS_KEY = "_articles_row_errors"  # id -> why its last tick was not written
+TICKED_KEY = "_articles_ticked"  # ids ticked since their row last ran
 BULK_KEY = "_bulk_request"
-READ_ONLY_COLUMNS = ("image", "title", "provider", "category", "publishedDateTime", "quality", "heat", "topics", "link")
 BULK_SUMMARY_KEY = "_bulk_summary"
+PENDING_TOASTS_KEY = "_articles_toasts"  # id -> (icon, markdown) its row shows as a toast when it reruns
+# Each row is few elements (every element on the page costs the browser time on every update), and the
+# columns after the title have fixed widths in pixels, so they line up and never move.
+CHECKBOX_WIDTH = 76
 
 
-def apply_table_edits(board: Dashboard) -> bool:
-    """Write the Published ticks and record the Select ticks the last table received."""
-    shown = st.session_state.get(SHOWN_KEY)
-    # An old table's state outlives st.rerun(); its edits must never be written twice.
-    if not shown or st.session_state.get(APPLIED_KEY) == shown["key"]:
-        return False
-    edits = st.session_state.get(shown["key"])
-    if not edits or not edits.get("edited_rows"):
-        return False
-    st.session_state[APPLIED_KEY] = shown["key"]
+def published_key(doc_id: str) -> str:
+    return f"published:{doc_id}"
+
+
+def select_key(doc_id: str) -> str:
+    return f"select:{doc_id}"
+
+
+def row_fragment_key(doc_id: str) -> str:
+    return f"row:{doc_id}"
+
+
+def plain_label(text: str) -> str:
+    """A widget label without any markdown character: screen readers read it as it is, nothing renders."""
+    return " ".join("".join(char if char.isalnum() or char in ",'’" else " " for char in text).split())
+
+
+def tick(doc_id: str, shown_sha: str) -> None:
+    """Published callback: write what the editor ticked to this article, with the sha its row showed;
+    Streamlit then reruns only its row (a fragment), which also updates the "N changed" line."""
+    key = published_key(doc_id)
+    value = bool(st.session_state[key])
+    own_writes: dict[str, tuple[str, str]] = st.session_state.setdefault(OWN_WRITES_KEY, {})
+    errors: dict[str, str] = st.session_state.setdefault(ROW_ERRORS_KEY, {})
+    errors.pop(doc_id, None)
+
+    def announce(kind: str, text: str) -> None:
+        if kind == "error":
+            errors[doc_id] = text  # shown in the row until its next tick
+        icon = {"success": "✅", "info": "ℹ️"}.get(kind, "⚠️")
+        st.session_state.setdefault(PENDING_TOASTS_KEY, {}).setdefault(doc_id, []).append((icon, text))
+
+    last = own_writes.get(doc_id)
+    # A second tick on the row before it was drawn again still carries the sha from before our first one.
+    expected = last[1] if last and last[0] == shown_sha else shown_sha
+    outcomes = write_published(dashboard(), [doc_id], value, {doc_id: expected}, announce)
+    outcome = outcomes[0] if outcomes else None
+    if outcome is not None and outcome.change is not None and outcome.status == "changed":
+        own_writes[doc_id] = (outcome.change.sha_before, outcome.change.sha_after)
+    if outcome is None or outcome.failed:
+        st.session_state[key] = not value  # the row shows what is on disk again
+    st.session_state.setdefault(TICKED_KEY, set()).add(doc_id)  # its row updates the "N changed" line
+
+
+def toggle_selected(doc_id: str) -> None:
+    """Select callback; the whole page reruns (the bulk buttons and the details follow the selection)."""
     selected: set[str] = st.session_state.setdefault(SELECTED_KEY, set())
-    wanted: dict[bool, list[str]] = {True: [], False: []}
-    for position, changes in edits["edited_rows"].items():
-        index = int(position)
-        doc_id = shown["ids"][index]
-        if "select" in changes:
-            (selected.add if changes["select"] else selected.discard)(doc_id)
-        if "published" in changes and bool(changes["published"]) != shown["published"][index]:
-            wanted[bool(changes["published"])].append(doc_id)
-    expected = dict(zip(shown["ids"], shown["shas"], strict=True))
-    for value, doc_ids in wanted.items():
-        if doc_ids:
-            write_published(board, doc_ids, value, expected)
-    st.session_state[GENERATION_KEY] = st.session_state.get(GENERATION_KEY, 0) + 1
-    return True
+    (selected.add if st.session_state[select_key(doc_id)] else selected.discard)(doc_id)
+    st.rerun()
+
+
+def refresh() -> None:
+    """Refresh callback: take the rows again (the filter may match other rows by now)."""
+    st.session_state[REFRESHES_KEY] = st.session_state.get(REFRESHES_KEY, 0) + 1
+    st.session_state.pop(ROW_ERRORS_KEY, None)
+    st.rerun()
 
 
 def selected_in(index: pd.Index) -> set[str]:
@@ -100,7 +152,7 @@ def confirm_bulk(board: Dashboard) -> None:
         st.session_state[BULK_SUMMARY_KEY] = {
             "verb": f"{verb}ed",
             "counts": {status: statuses.count(status) for status in ("changed", "conflict", "refused")},
-            "failures": [(o.id, o.status, o.message) for o in outcomes if o.failed],
+            "failures": [(o.id, str(o.status), o.message) for o in outcomes if o.failed],
         }
         cancel_bulk()
         st.rerun()
@@ -110,15 +162,16 @@ def confirm_bulk(board: Dashboard) -> None:
 
 
 def render_bulk_summary() -> None:
+    box = st.container(key="bulk_summary")  # drawn on every run: the table below keeps its place
     summary = st.session_state.pop(BULK_SUMMARY_KEY, None)
     if not summary:
         return
     counts = summary["counts"]
     text = f"{summary['verb']} {counts['changed']:,} · {counts['conflict']:,} conflicts · {counts['refused']:,} refused"
-    (st.warning if summary["failures"] else st.success)(text)
+    (box.warning if summary["failures"] else box.success)(text)
     if summary["failures"]:
         failures = pd.DataFrame(summary["failures"], columns=["id", "status", "message"])
-        st.dataframe(failures, hide_index=True, key="bulk_failures")
+        box.dataframe(failures, hide_index=True, key="bulk_failures")
 
 
 def render_bulk_and_export(board: Dashboard) -> None:
@@ -150,48 +203,134 @@ def render_bulk_and_export(board: Dashboard) -> None:
     )  # fmt: skip
 
 
+def page_rows(board: Dashboard, page_size: int, page: int, view: tuple[object, ...]) -> RowSnapshot:
+    """The page's rows: the ones taken when the view was opened, or taken now for a new view."""
+    rows = st.session_state.get(ROWS_KEY)
+    if isinstance(rows, RowSnapshot) and rows.view == view:
+        return rows
+    st.session_state.pop(ROW_ERRORS_KEY, None)
+    positions = board.positions[(page - 1) * page_size : page * page_size]
+    frame = board.collection.frame
+    rows = RowSnapshot(view, tuple(frame.index[positions]), tuple(frame["sha256"].to_numpy()[positions]))
+    st.session_state[ROWS_KEY] = rows
+    return rows
+
+
+def choose_page(board: Dashboard, page_size: int, base_view: tuple[object, ...]) -> int:
+    """The pagination widget; the page the editor is on stays while the rows hold, even when the
+    filter now matches fewer pages (their own ticks took rows out of it)."""
+    pages = max(1, math.ceil(board.shown_count / page_size))
+    rows = st.session_state.get(ROWS_KEY)
+    holding = isinstance(rows, RowSnapshot) and rows.view[:-1] == base_view
+    if not holding and st.session_state.get(PAGE_KEY, 1) > pages:
+        st.session_state[PAGE_KEY] = 1  # a new filter matches fewer pages than the one the editor was on
+    pages = max(pages, st.session_state.get(PAGE_KEY, 1))
+    return st.pagination(pages, key=PAGE_KEY) if pages > 1 else 1
+
+
+def _sync_widget(key: str, value: bool) -> None:
+    # Before the widget is drawn: show what is on disk (another editor's change, or a failed write).
+    if st.session_state.get(key) is not value:
+        st.session_state[key] = value
+
+
+def _text(value: object) -> str:
+    return escape_markdown(str(value)) if isinstance(value, str) and value else ""
+
+
+def _number(value: object) -> str:
+    return "–" if pd.isna(value) else str(int(value))
+
+
+def row_details(row: pd.Series) -> str:
+    """What the row shows under the title, as one line of escaped markdown."""
+    date = row["publishedDateTime"]
+    parts = [
+        _text(row["provider"]) or "–",
+        _text(row["category"]) or "–",
+        "no date" if pd.isna(date) else f"{date:%Y-%m-%d}",
+        f"quality {_number(row['quality'])}",
+        f"heat {_number(row['heat'])}",
+    ]
+    topics = escape_markdown(", ".join(row["topics"])) if len(row["topics"]) else ""
+    return " · ".join(parts) + (f" · {topics}" if topics else "")
+
+
+def render_row(folder: Path, doc_id: str, opened_sha: str, can_edit: bool, status: DeltaGenerator) -> None:
+    """One row of the table (a fragment: a tick reruns only this). Reads the current collection, so a rerun
+    of the row alone shows what is on disk now; after a tick it also writes the "N changed" line into
+    `status`, a placeholder outside the fragment (one element: each write replaces the last)."""
+    frame = live_collection(folder).current().frame
+    for icon, text in st.session_state.get(PENDING_TOASTS_KEY, {}).pop(doc_id, []):
+        st.toast(text, icon=icon)
+    key = published_key(doc_id)
+    ticked: set[str] = st.session_state.get(TICKED_KEY, set())
+    if doc_id in ticked:
+        ticked.discard(doc_id)
+        status.markdown(status_text(st.session_state[ROWS_KEY], frame))
+    else:
+        status.empty()  # a fragment may write outside itself only where it wrote in the full run
+    cells = st.container(horizontal=True, wrap=False, vertical_alignment="center", gap="small")
+    if doc_id not in frame.index:  # the file went away since the view was opened
+        cells.checkbox("Published", key=key, disabled=True, label_visibility="collapsed", width=CHECKBOX_WIDTH)
+        cells.markdown(f"*{escape_markdown(doc_id)}* :red-badge[deleted]")
+        return
+    row = frame.loc[doc_id]
+    label = plain_label(row["title"])
+    _sync_widget(key, bool(row["published"]))
+    cells.checkbox(
+        f"Published: {label}", key=key, on_change=tick, args=(doc_id, row["sha256"]), disabled=not can_edit,
+        label_visibility="collapsed", width=CHECKBOX_WIDTH,
+    )  # fmt: skip
+    _sync_widget(select_key(doc_id), doc_id in st.session_state.get(SELECTED_KEY, set()))
+    cells.checkbox(
+        f"Select: {label}", key=select_key(doc_id), on_change=toggle_selected, args=(doc_id,),
+        label_visibility="collapsed", width=CHECKBOX_WIDTH,
+    )  # fmt: skip
+    mark = " :orange-badge[changed]" if row["sha256"] != opened_sha else ""
+    cells.markdown(f"{markdown_link(row['title'], row['webUrl'])}{mark}  \n:gray[{row_details(row)}]")
+    error = st.session_state.get(ROW_ERRORS_KEY, {}).get(doc_id)
+    if error:
+        st.error(error, icon="⚠️")
+
+
+def render_header_row() -> None:
+    cells = st.container(horizontal=True, wrap=False, vertical_alignment="bottom", gap="small", key="articles_columns")
+    cells.markdown("**Published**", width=CHECKBOX_WIDTH)
+    cells.markdown("**Select**", width=CHECKBOX_WIDTH)
+    cells.markdown("**Article** · provider · category · date · quality · heat · topics")
+
+
+def status_text(snapshot: RowSnapshot, frame: pd.DataFrame) -> str:
+    changed = sum(snapshot.changed(frame))
+    return (
+        f"**{changed:,} changed since this view was opened** · rows hold still until you refresh, "
+        "change the filter or the sort, or turn the page"
+    )
+
+
 def render_table(board: Dashboard) -> None:
     size_column, page_column = st.columns([1, 5], vertical_alignment="bottom")
-    page_size = size_column.selectbox("Rows per page", PAGE_SIZES, index=1, key="page_size")
+    page_size = size_column.selectbox("Rows per page", PAGE_SIZES, index=0, key="page_size")
+    base_view = (str(board.folder), board.filters, page_size, st.session_state.get(REFRESHES_KEY, 0))
     with page_column:
-        rows, page, pages = page_of_rows(board, page_size, "articles_page")
-    selected = st.session_state.get(SELECTED_KEY, set())
-    digest = hashlib.sha1("".join(rows.index + rows["sha256"]).encode(), usedforsecurity=False).hexdigest()[:12]
-    key = f"articles_editor_{st.session_state.get(GENERATION_KEY, 0)}_{digest}"
-    st.data_editor(
-        article_table(rows, selected),
-        key=key,
-        hide_index=False,
-        disabled=[*READ_ONLY_COLUMNS, *([] if board.can_edit else ["published"])],
-        column_config={
-            "_index": st.column_config.TextColumn("id", width="small"),
-            "select": st.column_config.CheckboxColumn("Select", width="small", help="Select for details and bulk"),
-            "published": st.column_config.CheckboxColumn(
-                "Published", width="small", help="Written to the file at once"
-            ),
-            "image": st.column_config.ImageColumn("Image", width="small"),
-            "title": st.column_config.TextColumn("Title", width="medium"),
-            "provider": st.column_config.TextColumn("Provider", width="small"),
-            "category": st.column_config.TextColumn("Category", width="small"),
-            "publishedDateTime": st.column_config.DatetimeColumn("Date", format="YYYY-MM-DD HH:mm"),
-            "quality": st.column_config.ProgressColumn(
-                "Quality", min_value=0, max_value=100, format="%d", width="small"
-            ),
-            "heat": st.column_config.ProgressColumn(
-                "Heat", min_value=0, max_value=100, format="%d", color="orange", width="small"
-            ),
-            "topics": st.column_config.ListColumn("Topics"),
-            "link": st.column_config.LinkColumn("Link", display_text="open ↗"),
-        },
-        height=min(36 * (len(rows) + 1) + 3, 800),
+        page = choose_page(board, page_size, base_view)
+    snapshot = page_rows(board, page_size, page, (*base_view, page))
+    status_column, refresh_column = st.columns([5, 1], vertical_alignment="center")
+    status = status_column.empty()
+    refresh_column.button(
+        "Refresh", key="articles_refresh", on_click=refresh, icon=":material/refresh:", width="stretch",
+        help="Take the rows again: articles that no longer match the filter leave, new ones come in",
     )  # fmt: skip
-    st.session_state[SHOWN_KEY] = {
-        "key": key,
-        "ids": list(rows.index),
-        "shas": list(rows["sha256"]),
-        "published": [bool(value) for value in rows["published"]],
-    }
-    st.caption(f"Page {page} of {pages} · {len(rows):,} of {board.shown_count:,} shown articles")
+    st.session_state.pop(TICKED_KEY, None)  # this run draws every row as it is now
+    with st.container(key="articles_table"):
+        render_header_row()
+        for doc_id, opened_sha in zip(snapshot.ids, snapshot.shas, strict=True):
+            row = st.fragment(render_row, key=row_fragment_key(doc_id))
+            row(board.folder, doc_id, opened_sha, board.can_edit, status)
+    # After the rows: each row reserved its place in `status` (one element, each write replaces the last).
+    status.markdown(status_text(snapshot, board.collection.frame))
+    st.caption(f"Page {page} · {len(snapshot.ids):,} rows · {board.shown_count:,} articles match the filter now")
 
 
 def render_details(board: Dashboard) -> None:
@@ -245,15 +384,13 @@ def _field_text(value: object) -> str:
 
 
 board = dashboard()
-if apply_table_edits(board):
-    st.rerun()
 render_header(board, "Articles")
 render_bulk_summary()
-if st.session_state.get(BULK_KEY):
-    confirm_bulk(board)
 if not board.can_edit:
     st.info(f"Read-only: {board.why_not}.", icon="🔒")
 render_bulk_and_export(board)
 render_table(board)
 st.divider()
 render_details(board)
+if st.session_state.get(BULK_KEY):
+    confirm_bulk(board)  # last, so opening the dialog moves nothing above it

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -10,11 +12,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
-from curation.collection import Collection, folder_fingerprint, load_collection, quick_fingerprint
+from curation.collection import Collection, check_docs_folder
 from curation.errors import CurationError
 from curation.filters import Filters
-from curation.publish import Outcome, set_published_many
+from curation.live import LiveCollection
+from curation.publish import Outcome
+from curation.safety import escape_markdown
 
 REPO = Path(__file__).resolve().parent.parent.parent
 DASHBOARD_KEY = "_dashboard"
@@ -62,42 +67,64 @@ class Dashboard:
         return self.collection.frame.take(self.positions[start:stop])
 
 
+@dataclass(frozen=True)
+class RowSnapshot:
+    """The rows of one page of the Articles table as they were when the view was opened.
+
+    Kept in session state, so it lives here: a page script is run afresh each
+    time and a class defined in it would be a new class on every run.
+    """
+
+    view: tuple[object, ...]  # what they were taken for: folder, filters, page size, refreshes, page
+    ids: tuple[str, ...]
+    shas: tuple[str, ...]  # each row's sha then
+
+    def changed(self, frame: pd.DataFrame) -> list[bool]:
+        """Per row: whether its file changed (or went away) since the view was opened."""
+        current = frame["sha256"].reindex(list(self.ids))
+        return [not isinstance(now, str) or now != then for now, then in zip(current, self.shas, strict=True)]
+
+
 def docs_folder() -> Path:
     """$CURATION_DOCS, else the seeds/ folder beside app.py."""
     configured = os.environ.get("CURATION_DOCS")
     return Path(configured) if configured else REPO / "seeds"
 
 
-FULL_CHECK_SECONDS = 30
-
-
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _collection_for(folder: str, quick: str, full: str) -> Collection:
-    # Shared by every session and never mutated: filters return new frames.
-    bar = st.empty()
+def _live_for(folder: str) -> LiveCollection:
+    # One per folder and server process, shared by every session; it swaps in new versions itself.
+    return LiveCollection(Path(folder))
+
+
+def live_collection(folder: Path) -> LiveCollection:
+    return _live_for(str(folder))
+
+
+def current_collection(folder: Path, slot: DeltaGenerator | None = None) -> Collection:
+    """The folder's collection, reloaded only when a file in it changed (see curation.live).
+
+    Progress of a load is shown in `slot`, a placeholder the page always draws,
+    so the page's elements keep their places in runs that load and runs that do not.
+    """
+    check_docs_folder(folder)
+    area = slot if slot is not None else st.empty()
+    bar = None
 
     def show_progress(done: int, total: int) -> None:
-        bar.progress(done / total, text=f"Reading {done:,} of {total:,} new or changed documents…")
+        nonlocal bar
+        text = f"Reading {done:,} of {total:,} new or changed documents…"
+        bar = area.progress(done / total, text=text) if bar is None else bar.progress(done / total, text=text)
 
-    with st.spinner("Loading articles…"):
-        collection = load_collection(folder, progress=show_progress)
-    bar.empty()
-    return collection
+    @contextmanager
+    def loading() -> Iterator[None]:
+        area.info("Loading articles…", icon="⏳")
+        try:
+            yield
+        finally:
+            area.empty()
 
-
-@st.cache_data(ttl=FULL_CHECK_SECONDS, show_spinner=False)
-def _full_fingerprint(folder: str) -> str:
-    return folder_fingerprint(folder)
-
-
-def current_collection(folder: Path) -> Collection:
-    """The folder's collection, reloaded when a file in it changed.
-
-    Every rerun compares the folders' mtimes (cheap: adds, deletes, renames and
-    atomic saves, including ours, change them); the stat of every file, which
-    also sees an edit written in place, is compared at most every 30 seconds.
-    """
-    return _collection_for(str(folder), quick_fingerprint(folder), _full_fingerprint(str(folder)))
+    return live_collection(folder).current(show_progress, loading)
 
 
 def set_dashboard(dashboard: Dashboard) -> None:
@@ -110,49 +137,99 @@ def dashboard() -> Dashboard:
 
 
 def flash(kind: str, text: str) -> None:
-    """Keep a message to show after the next rerun (kind: success, error, warning)."""
+    """Keep a message (markdown) for the page's header to show (kind: success, info, error, warning)."""
     st.session_state.setdefault(FLASH_KEY, []).append((kind, text))
 
 
 def show_flashes() -> None:
-    """Show and forget the kept messages: successes as toasts, problems in the page."""
+    """Show and forget the kept messages: successes as toasts, problems in the page.
+
+    The problems go into one container that is drawn on every run, so the
+    elements after it keep their places (and a focused checkbox its focus).
+    """
+    box = st.container(key="flash_messages")
     for kind, text in st.session_state.pop(FLASH_KEY, []):
         if kind == "success":
             st.toast(text, icon="✅")
+        elif kind == "info":
+            st.toast(text, icon="ℹ️")
         elif kind == "error":
-            st.error(text, icon="⚠️")
+            box.error(text, icon="⚠️")
         else:
-            st.warning(text)
+            box.warning(text)
 
 
-def may_write(board: Dashboard, what: str) -> bool:
+Announce = Callable[[str, str], None]  # (kind, markdown) -> shown somewhere
+
+
+def may_write(board: Dashboard, what: str, announce: Announce | None = None) -> bool:
     """Whether this session may write; if not, say why (the controls are disabled, this guards forged requests)."""
     if not board.can_edit:
-        flash("error", f"Nothing was {what}: {board.why_not}.")
+        (announce or flash)("error", f"Nothing was {what}: {board.why_not}.")
     return board.can_edit
 
 
-def write_published(board: Dashboard, doc_ids: list[str], value: bool, expected_shas: dict[str, str]) -> list[Outcome]:
-    """Set published through the library's safe path and flash what happened."""
-    if not may_write(board, "written"):
+def write_published(
+    board: Dashboard,
+    doc_ids: list[str],
+    value: bool,
+    expected_shas: dict[str, str],
+    announce: Announce | None = None,
+) -> list[Outcome]:
+    """Set published through the library's safe path, swap the written rows into the shared collection
+    (no reload), and announce what happened (by default: flash it for the page's header)."""
+    announce = announce or flash
+    if not may_write(board, "written", announce):
         return []
     try:
-        outcomes = set_published_many(board.folder, doc_ids, value, expected_shas=expected_shas, editor=board.editor)
+        outcomes = live_collection(board.folder).write_published(
+            doc_ids, value, expected_shas=expected_shas, editor=board.editor
+        )
     except CurationError as error:  # e.g. read-only mode
-        flash("error", str(error))
+        announce("error", escape_markdown(str(error)))
         return []
-    flash_outcomes(outcomes, "Published" if value else "Unpublished")
+    for kind, text in outcome_messages(
+        outcomes, "Published" if value else "Unpublished", board.collection.frame["title"]
+    ):
+        announce(kind, text)
     return outcomes
 
 
-def flash_outcomes(outcomes: list[Outcome], verb: str) -> None:
+def article_name(doc_id: str, titles: Mapping[str, str] | pd.Series | None = None) -> str:
+    """Markdown naming an article: its title, then its id in small type (both escaped)."""
+    if titles is None:
+        board = st.session_state.get(DASHBOARD_KEY)
+        titles = board.collection.frame["title"] if board is not None else {}
+    title = titles.get(doc_id) if doc_id in titles else None
+    small_id = f":small[{escape_markdown(doc_id)}]"
+    return f"{escape_markdown(str(title))} {small_id}" if title else small_id
+
+
+def outcome_messages(
+    outcomes: list[Outcome], verb: str, titles: Mapping[str, str] | pd.Series | None = None
+) -> list[tuple[str, str]]:
+    """(kind, markdown) per message: one success for the changes, an error naming each article not written."""
+    messages = []
     changed = [outcome for outcome in outcomes if outcome.status == "changed"]
     if len(changed) == 1:
-        flash("success", f"{verb} {changed[0].id}")
+        messages.append(("success", f"{verb}: {article_name(changed[0].id, titles)}"))
     elif changed:
-        flash("success", f"{verb} {len(changed)} articles")
+        messages.append(("success", f"{verb} {len(changed)} articles"))
+    elif len(outcomes) == 1 and outcomes[0].status == "unchanged":
+        messages.append(("info", f"Already {verb.lower()}: {article_name(outcomes[0].id, titles)}"))
     for outcome in outcomes:
+        name = article_name(outcome.id, titles)
         if outcome.status == "conflict":
-            flash("error", f"Conflict, nothing written: {outcome.message}. The table now shows what is on disk.")
+            messages.append(
+                ("error", f"Conflict, nothing written: {name} changed on disk since you loaded it. "
+                 "The table now shows what is on disk.")
+            )  # fmt: skip
         elif outcome.status == "refused":
-            flash("error", f"Refused: {outcome.message}")
+            messages.append(("error", f"Refused: {name}: {escape_markdown(outcome.message)}"))
+    return messages
+
+
+def flash_outcomes(outcomes: list[Outcome], verb: str, titles: Mapping[str, str] | pd.Series | None = None) -> None:
+    """Flash the outcomes' messages for the page's header."""
+    for kind, text in outcome_messages(outcomes, verb, titles):
+        flash(kind, text)

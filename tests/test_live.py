@@ -1,0 +1,154 @@
+"""The dashboard's shared collection: own writes swap rows in without a reload; other changes still reload."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from curation.collection import load_collection
+from curation.live import LiveCollection
+from curation.publish import set_published
+from tests.conftest import write_document
+
+
+class Clock:
+    """A clock the test moves by hand (the full check runs when enough time passed)."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def live(docs: Path, clock: Clock) -> LiveCollection:
+    return LiveCollection(docs, full_check_seconds=30, clock=clock)
+
+
+def unpublished_ids(live: LiveCollection, count: int) -> list[str]:
+    frame = live.current().frame
+    return list(frame.index[~frame["published"]][:count])
+
+
+def test_with_rows_updated_builds_a_new_version_and_leaves_the_old_one(docs):
+    """Updating rows gives a new Collection; the old one, which other sessions may hold, is unchanged."""
+    old = load_collection(docs)
+    facets = old.facets
+    doc_id = old.frame.index[3]
+    before = old.frame.loc[doc_id].copy()
+    new = old.with_rows_updated({doc_id: {"published": not before["published"], "sha256": "f" * 64, "size": 1,
+                                          "mtime_ns": 2}, "gone.txt": {"published": True}})  # fmt: skip
+    assert old.frame.loc[doc_id].equals(before)
+    row = new.frame.loc[doc_id]
+    assert (row["published"], row["sha256"], row["size"], row["mtime_ns"]) == (not before["published"], "f" * 64, 1, 2)
+    assert new.frame.drop(index=doc_id).equals(old.frame.drop(index=doc_id))
+    assert new.frame.dtypes.equals(old.frame.dtypes)
+    assert new.facets is facets  # not recomputed: they do not depend on these columns
+    assert "gone.txt" not in new.frame.index
+
+
+def test_with_rows_updated_refuses_other_columns(docs):
+    collection = load_collection(docs)
+    with pytest.raises(ValueError, match="title"):
+        collection.with_rows_updated({collection.frame.index[0]: {"title": "Another title"}})
+
+
+def test_an_own_write_is_swapped_in_without_a_reload(live, docs, clock):
+    """An editor publishes; the next look shows it, from the same loaded collection, and so does a full check."""
+    (doc_id,) = unpublished_ids(live, 1)
+    before = live.current()
+    outcomes = live.write_published([doc_id], True, editor="ann")
+    assert [outcome.status for outcome in outcomes] == ["changed"]
+    after = live.current()
+    assert after is not before and live.reloads == 1
+    assert bool(after.frame.loc[doc_id, "published"]) and not bool(before.frame.loc[doc_id, "published"])
+    info = os.stat(docs / doc_id)
+    assert (after.frame.loc[doc_id, "size"], after.frame.loc[doc_id, "mtime_ns"]) == (info.st_size, info.st_mtime_ns)
+    assert after.frame.loc[doc_id, "sha256"] == load_collection(docs).frame.loc[doc_id, "sha256"]
+    clock.now += 31  # the stat of every file agrees with the rows: still no reload
+    assert live.current() is after and live.reloads == 1
+
+
+def test_two_sessions_see_each_others_writes(live):
+    """Sessions of one server share the live collection: what one writes, the other sees next."""
+    first_id, second_id = unpublished_ids(live, 2)
+    live.write_published([first_id], True, editor="ann")
+    live.write_published([second_id], True, editor="bob")
+    frame = live.current().frame
+    assert frame.loc[[first_id, second_id], "published"].all() and live.reloads == 1
+
+
+def test_another_programs_new_file_reloads(live, docs):
+    live.current()
+    write_document(docs, "zzz_new.txt", "---\ntitle: Added by another program\n---\n")
+    assert "zzz_new.txt" in live.current().frame.index and live.reloads == 2
+
+
+def test_a_change_before_our_write_is_not_taken_for_ours(live, docs):
+    """Another server adds a file, then this one writes: the folders' new state is not ours, so it reloads."""
+    (doc_id,) = unpublished_ids(live, 1)
+    write_document(docs, "zzz_new.txt", "---\ntitle: Added by another server\n---\n")
+    live.write_published([doc_id], True)
+    frame = live.current().frame
+    assert "zzz_new.txt" in frame.index and bool(frame.loc[doc_id, "published"]) and live.reloads == 2
+
+
+def test_an_edit_in_place_is_found_by_the_full_check(live, docs, clock):
+    """An edit written into a file (no folder change) shows at the next full check, not before."""
+    doc_id = live.current().frame.index[0]
+    path = docs / doc_id
+    with path.open("ab") as handle:
+        handle.write(b"\nA line another program appended.\n")
+    assert live.current().frame.loc[doc_id, "size"] != path.stat().st_size  # the quick check cannot see it
+    clock.now += 31
+    assert live.current().frame.loc[doc_id, "size"] == path.stat().st_size and live.reloads == 2
+
+
+def test_a_change_to_a_problem_document_is_found_by_the_full_check(live, docs, clock):
+    broken = write_document(docs, "broken.txt", "---\ntitle: Broken\nquality: 500\n---\n")
+    assert any(problem.path == "broken.txt" for problem in live.current().problems)
+    clock.now += 31
+    live.current()
+    reloads = live.reloads
+    with broken.open("r+b") as handle:  # fixed in place
+        handle.write(b"---\ntitle: Broken\nquality: 50\n---\n")
+    clock.now += 31
+    assert "broken.txt" in live.current().frame.index and live.reloads == reloads + 1
+
+
+def test_a_conflict_reloads_so_the_page_shows_the_disk(live, docs):
+    doc_id = unpublished_ids(live, 1)[0]
+    sha = live.current().frame.loc[doc_id, "sha256"]
+    with (docs / doc_id).open("ab") as handle:
+        handle.write(b"\nAnother editor's correction.\n")
+    (outcome,) = live.write_published([doc_id], True, expected_shas={doc_id: sha})
+    assert outcome.status == "conflict"
+    assert live.current().frame.loc[doc_id, "sha256"] != sha and live.reloads == 2
+
+
+def test_another_server_process_sees_our_write(docs):
+    """A second server process (its own live collection) sees the write as a folder change and reloads."""
+    ours, theirs = LiveCollection(docs), LiveCollection(docs)
+    (doc_id,) = unpublished_ids(ours, 1)
+    theirs.current()
+    ours.write_published([doc_id], True)
+    assert bool(theirs.current().frame.loc[doc_id, "published"]) and theirs.reloads == 2
+
+
+def test_an_external_write_of_the_same_file_after_ours_is_found(live, docs, clock):
+    """Someone rewrites a file right after our write (its stat no longer matches our row): the full check sees it."""
+    (doc_id,) = unpublished_ids(live, 1)
+    live.write_published([doc_id], True)
+    path = docs / doc_id
+    set_published(docs, doc_id, False, editor="another server")
+    clock.now += 31
+    assert not bool(live.current().frame.loc[doc_id, "published"])
+    assert path.stat().st_size == live.current().frame.loc[doc_id, "size"]
