@@ -5,7 +5,7 @@ PYTHON := $(VENV)/bin/python
 DOCS ?= seeds
 PORT ?= 8501
 
-.PHONY: setup run test quick lint bench clean
+.PHONY: setup run test quick lint bench bench-s3 clean
 
 setup: $(VENV)/.installed
 
@@ -30,6 +30,9 @@ lint: setup
 bench: setup  ## N=100000 RUNS=3 to change the size
 	$(PYTHON) -m pip install --quiet -e ".[bench]"
 	$(VENV)/bin/curation bench --n $(or $(N),10000) --runs $(or $(RUNS),3)
+
+bench-s3: setup  ## the S3 benchmark against a moto server it starts (N=10000 RUNS=3)
+	$(PYTHON) -m curation.bench_s3 --moto --n $(or $(N),10000) --runs $(or $(RUNS),3)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis test-artifacts
