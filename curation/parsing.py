@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from multiprocessing import get_context
 from typing import Any
 
 from curation.documents import MAX_DOCUMENT_BYTES, read_article
@@ -122,10 +119,16 @@ def parse_in_parallel(
     chunks = [documents[start : start + CHUNK_SIZE] for start in range(0, len(documents), CHUNK_SIZE)]
     results = None
     if workers >= 2 and len(documents) >= PARALLEL_FROM:
+        from curation.parse_workers import parse_chunks  # it imports this module
+
+        def chunk_done(finished: int) -> None:
+            if progress is not None:
+                progress(min(finished * CHUNK_SIZE, len(documents)), len(documents))
+
         try:
-            results = _parse_chunks_in_workers(chunks, workers, len(documents), progress)
-        except (BrokenProcessPool, OSError):
-            results = None  # e.g. a parent whose __main__ spawn cannot re-import: parse here
+            results = parse_chunks(chunks, workers, chunk_done)
+        except OSError:  # a WorkerError: no Python to start, or a worker that died; parse here
+            results = None
     if results is None:
         results = []
         for number, chunk in enumerate(chunks, start=1):
@@ -139,17 +142,3 @@ def parse_in_parallel(
             values.extend(chunk_columns[name])
         problems.extend(chunk_problems)
     return columns, problems
-
-
-def _parse_chunks_in_workers(
-    chunks: list[list[DocumentFile]], workers: int, total: int, progress: ProgressCallback | None
-) -> list[tuple[Columns, list]]:
-    # spawn, not fork: the dashboard runs this from a thread of a threaded server.
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-        futures = {pool.submit(parse_files, chunk): number for number, chunk in enumerate(chunks)}
-        done: dict[int, tuple[Columns, list]] = {}
-        for finished, future in enumerate(as_completed(futures), start=1):
-            done[futures[future]] = future.result()
-            if progress is not None:
-                progress(min(finished * CHUNK_SIZE, total), total)
-    return [done[number] for number in range(len(chunks))]

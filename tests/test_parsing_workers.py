@@ -1,0 +1,57 @@
+"""Cold-load workers: fresh interpreters that import only the parser, with a fallback when one fails."""
+
+from __future__ import annotations
+
+import io
+import pickle
+import subprocess
+import sys
+
+import pandas as pd
+
+from curation import parse_workers, parsing
+from curation.collection import load_collection
+from curation.demo import write_demo_collection
+from curation.parsing import DocumentFile
+from tests.conftest import write_document
+
+
+def test_a_worker_imports_neither_pandas_nor_the_parents_main():
+    """Starting a worker costs an interpreter and the parser, not the CLI's or the dashboard's imports."""
+    probe = "import sys, curation.parse_workers; print(sorted({'pandas', 'pyarrow', 'streamlit'} & set(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_a_worker_answers_each_chunk_with_its_parse(tmp_path):
+    path = write_document(tmp_path, "a.txt", "---\ntitle: A\nquality: 7\n---\n")
+    stat = path.stat()
+    chunk = [DocumentFile("a.txt", str(path), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)]
+    source, sink = io.BytesIO(pickle.dumps(chunk) * 2), io.BytesIO()
+    parse_workers.serve(source, sink)
+    sink.seek(0)
+    first, second = pickle.load(sink), pickle.load(sink)
+    assert first == second == parsing.parse_files(chunk)
+    assert first[0]["quality"] == [7]
+
+
+def test_a_worker_that_dies_leaves_the_load_to_this_process(tmp_path, monkeypatch):
+    """A worker that exits before answering costs speed, never a file."""
+    docs = tmp_path / "docs"
+    write_demo_collection(docs, 30, seed=3)
+    write_document(docs, "bad.txt", "---\ntitle: t\nheat: x\n---\n")
+    serial = load_collection(docs, use_cache=False)
+    monkeypatch.setattr(parsing, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(parsing, "CHUNK_SIZE", 4)
+    started = []
+
+    def start_a_worker_that_exits():
+        process = subprocess.Popen([sys.executable, "-c", "pass"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        started.append(process)
+        return process
+
+    monkeypatch.setattr(parse_workers, "_start", start_a_worker_that_exits)
+    fallback = load_collection(docs, use_cache=False)
+    pd.testing.assert_frame_equal(fallback.frame, serial.frame)
+    assert fallback.problems == serial.problems and len(fallback.problems) == 1
+    assert started and all(process.poll() is not None for process in started)  # none left running
