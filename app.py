@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from curation.errors import DocsFolderError
+from curation.errors import DocsFolderError, StoreError
 from curation.views.access import resolve_identity
 from curation.views.session import Dashboard, current_collection, docs_folder, set_dashboard
 from curation.views.sidebar import render_filters
@@ -22,8 +22,8 @@ identity = resolve_identity()  # with a login configured, stops here until the u
 loading = st.empty()  # drawn on every run, so a load's progress moves nothing on the page
 try:
     collection = current_collection(docs_folder(), loading)
-except DocsFolderError as error:
-    st.error(f"{error}. Set CURATION_DOCS to a folder of article documents and restart.", icon="📂")
+except (DocsFolderError, StoreError) as error:
+    st.error(f"{error}. Set CURATION_DOCS to a folder or an s3:// prefix of article documents and restart.", icon="📂")
     st.stop()
 filters = render_filters(collection)
 positions = filters.positions(collection.frame)

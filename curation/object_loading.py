@@ -57,7 +57,7 @@ from curation.parsing import (
     problem_for,
 )
 from curation.problems import Problem
-from curation.s3_store import ObjectListing, S3Store, StoredObject
+from curation.s3_store import ObjectListing, S3Store, S3Url, StoredObject
 
 # Tied to the folder cache's version: a parser change that invalidates one invalidates both.
 CACHE_VERSION = f"1-{cache.CACHE_VERSION}"
@@ -103,6 +103,7 @@ class ObjectLoad:
     list_requests: int
     fetched: int  # objects fetched and parsed (the rest came from a cache)
     cache_source: str  # "local", "shared" or "none": where the reused rows came from
+    etags: pd.Series | None = None  # the listed ETag of every document object (index id): what this load reflects
     local_cache: Path | None = None  # written by this load
     shared_cache: str | None = None  # written by this load (curation index)
 
@@ -191,14 +192,16 @@ def build_collection(
     use_cache: bool = True,
     parser: PartitionParser = parse_partitions_locally,
     write_shared: bool = False,
+    listing: ObjectListing | None = None,
 ) -> ObjectLoad:
-    """List, reuse what the caches hold for unchanged objects, fetch and parse the rest, write the caches."""
+    """List (unless a fresh `listing` is given), reuse what the caches hold for unchanged objects, fetch and
+    parse the rest, write the caches."""
     store = S3Store(location)
     local_folder = local_cache_folder(store)
     with ThreadPoolExecutor(1) as reader:
         # Reading the cache (Arrow, outside the GIL) overlaps the listing's round trips.
         pending = reader.submit(read_cache_files, local_folder) if use_cache else None
-        listing = store.list_documents()
+        listing = listing or store.list_documents()
         cached = pending.result() if pending else None
     listed = _listed_frame(listing)
     source = "local" if cached is not None else "none"
@@ -219,8 +222,8 @@ def build_collection(
     rows, problem_records = _merged(cached, reuse, results)
     frame = rows.drop(columns="etag")
     problems = sorted(listing.problems + _problems_from_records(problem_records), key=lambda problem: problem.path)
-    collection = Collection(location, frame, problems, find_duplicates(frame), parsed=len(refs))  # type: ignore[arg-type]
-    load = ObjectLoad(collection, len(listed), listing.requests, len(refs), source)
+    collection = Collection(S3Url(store.name), frame, problems, find_duplicates(frame), parsed=len(refs))
+    load = ObjectLoad(collection, len(listed), listing.requests, len(refs), source, listed["etag"])
     writable = use_cache and not is_read_only()
     lasting = problem_records[~problem_records["kind"].isin(TRANSIENT_KINDS)].reset_index(drop=True)
     if writable and (refs or source != "local" or reuse.dropped):

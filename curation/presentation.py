@@ -13,11 +13,11 @@ from typing import Any
 
 import pandas as pd
 
-from curation.docs_folder import read_document
 from curation.documents import parse_front_matter
 from curation.filters import Filters
 from curation.problems import Problem
 from curation.safety import http_url
+from curation.stores import read_document_bytes as read_document  # a folder or an s3:// prefix
 
 HIDDEN_FIELDS = ("secured",)
 TABLE_COLUMNS = (

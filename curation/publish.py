@@ -74,6 +74,7 @@ class Change:
     entry: AuditEntry | None  # the audit entry, None when nothing changed
     size: int  # the file's size and mtime now, so a caller can update its copy without a stat
     mtime_ns: int
+    version: str | None = None  # in a bucket, the ETag written: a watcher knows the change as ours
 
     @property
     def changed(self) -> bool:
@@ -296,7 +297,8 @@ def _write_once(
             )  # fmt: skip
             document.log(entry)  # first: a change is never left without its entry
             size, mtime_ns = document.replace(edit.raw)
-            return Change(doc_id, entry.old, entry.new, sha_before, entry.sha_after, entry, size, mtime_ns)
+            return Change(doc_id, entry.old, entry.new, sha_before, entry.sha_after, entry, size, mtime_ns,
+                          document.written_version)  # fmt: skip
     except OSError as error:  # a lock folder we may not write, a name too long, ...
         raise PublishRefusedError(doc_id, f"nothing was written: {os_reason(error)}") from None
 
@@ -341,6 +343,7 @@ class LocalDocument:
     def __init__(self, docs: DocsFolder, folder_fd: int, name: str, doc_id: str, audit_log: Path | str | None):
         self.docs, self.folder_fd, self.name, self.doc_id, self.audit_log = docs, folder_fd, name, doc_id, audit_log
         self.size = self.mtime_ns = 0
+        self.written_version: str | None = None
 
     def read(self) -> bytes:
         with closing(open_document_at(self.folder_fd, self.name, self.doc_id)) as fd:

@@ -89,6 +89,15 @@ def is_s3_location(location: object) -> bool:
     return isinstance(location, str) and location.startswith(S3_SCHEME)
 
 
+class S3Url(str):
+    """An `s3://` location as text that joins like a Path (`location / "a.txt"`), for code written for folders."""
+
+    __slots__ = ()
+
+    def __truediv__(self, other: str) -> S3Url:
+        return S3Url(f"{self.rstrip('/')}/{other}")
+
+
 @dataclass(frozen=True)
 class S3Location:
     """`s3://bucket/prefix`, split; the prefix has no slash at either end and may be empty."""
@@ -438,6 +447,7 @@ class S3Document:
         self.key = store.location.key(doc_id)
         self.current: StoredObject | None = None
         self.intent: str | None = None  # our audit entry's key, once created
+        self.written_version: str | None = None  # the ETag our PUT got
 
     @property
     def size(self) -> int:
@@ -470,7 +480,7 @@ class S3Document:
         assert self.current is not None
         store = self.store
         try:
-            store.client.put_object(
+            response = store.client.put_object(
                 Bucket=store.location.bucket, Key=self.key, Body=raw, IfMatch=self.current.etag, **self.current.headers
             )
         except _boto_errors() as error:
@@ -487,6 +497,7 @@ class S3Document:
             raise PublishRefusedError(
                 self.doc_id, f"{store._fail(error, self.key, 'writing the document').message}; it is unchanged"
             ) from None
+        self.written_version = response.get("ETag")
         return len(raw), time.time_ns()
 
     def _withdraw_intent(self) -> None:

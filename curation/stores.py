@@ -42,6 +42,7 @@ class DocumentWrite(Protocol):
 
     size: int  # of the version read
     mtime_ns: int
+    written_version: str | None  # after replace: the version tag written (a bucket's ETag; None in a folder)
 
     def read(self) -> bytes: ...
     def log(self, entry: AuditEntry) -> None: ...

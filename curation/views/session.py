@@ -18,7 +18,9 @@ from curation.collection import Collection, check_docs_folder
 from curation.errors import CurationError
 from curation.filters import Filters
 from curation.live import LiveCollection
+from curation.object_live import LiveObjects
 from curation.publish import Outcome
+from curation.s3_store import is_s3_location
 from curation.safety import escape_markdown
 
 REPO = Path(__file__).resolve().parent.parent.parent
@@ -85,16 +87,19 @@ class RowSnapshot:
         return [not isinstance(now, str) or now != then for now, then in zip(current, self.shas, strict=True)]
 
 
-def docs_folder() -> Path:
-    """$CURATION_DOCS, else the seeds/ folder beside app.py."""
+def docs_folder() -> Path | str:
+    """$CURATION_DOCS (a folder or an `s3://bucket/prefix`), else the seeds/ folder beside app.py."""
     configured = os.environ.get("CURATION_DOCS")
+    if is_s3_location(configured):
+        return configured
     return Path(configured) if configured else REPO / "seeds"
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _live_for(folder: str) -> LiveCollection:
+def _live_for(folder: str) -> LiveCollection | LiveObjects:
     # One per folder and server process, shared by every session; it swaps in new versions itself.
-    return LiveCollection(Path(folder))
+    # A bucket is watched by a listing every few seconds off the request path (curation.object_live).
+    return LiveObjects(folder) if is_s3_location(folder) else LiveCollection(Path(folder))
 
 
 def live_collection(folder: Path) -> LiveCollection:
@@ -107,7 +112,8 @@ def current_collection(folder: Path, slot: DeltaGenerator | None = None) -> Coll
     Progress of a load is shown in `slot`, a placeholder the page always draws,
     so the page's elements keep their places in runs that load and runs that do not.
     """
-    check_docs_folder(folder)
+    if not is_s3_location(folder):
+        check_docs_folder(folder)
     area = slot if slot is not None else st.empty()
     bar = None
 

@@ -1,0 +1,157 @@
+"""The collection a dashboard process shows for an S3 prefix: the bucket's counterpart of curation.live.
+
+A version is never changed in place; a reload or one of our own writes swaps
+in a new Collection, so a session holding the old one keeps a consistent view.
+
+How a change in the bucket is noticed, off the request path: a background
+thread lists the prefix every LIST_EVERY_SECONDS (or twice as long as the
+last listing took, whichever is longer) and compares every document's ETag
+with those the version reflects. When one differs, the next rerun reloads,
+using that listing (no second LIST) and the ETag-keyed parse cache, so only
+the changed objects are fetched. Our own writes put the written rows and
+their new ETags into a new version, so they cause no reload; a conflict
+does (the object changed under us: show what is in the bucket).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from curation.collection import Collection
+from curation.errors import CurationError
+from curation.object_loading import build_collection
+from curation.parsing import ProgressCallback
+from curation.publish import Outcome, set_published_many
+from curation.s3_store import ObjectListing, S3Store
+
+LIST_EVERY_SECONDS = 5.0
+log = logging.getLogger("curation")
+
+
+class LiveObjects:
+    """The current version of one S3 prefix's collection, reloaded when a listing shows a changed ETag."""
+
+    def __init__(self, location: str, *, list_every: float = LIST_EVERY_SECONDS) -> None:
+        self.location = location
+        self.store = S3Store(location)
+        self._list_every = list_every
+        self._lock = threading.RLock()
+        self._version: Collection | None = None
+        self._etags: pd.Series | None = None  # id -> ETag the version reflects
+        self._listing: ObjectListing | None = None  # a newer listing that differs: the next reload uses it
+        self._stale = False
+        self._watcher: threading.Thread | None = None
+        self._stop = threading.Event()
+        self.reloads = 0
+
+    def current(
+        self,
+        progress: ProgressCallback | None = None,
+        loading: Callable[[], AbstractContextManager[Any]] = nullcontext,
+    ) -> Collection:
+        """The current version; reloads (inside `loading()`) when the watcher saw a change."""
+        with self._lock:
+            if self._version is None or self._stale:
+                with loading():
+                    self._reload(progress)
+            self._start_watching()
+            assert self._version is not None
+            return self._version
+
+    def write_published(
+        self,
+        doc_ids: Iterable[str],
+        value: bool,
+        *,
+        expected_shas: Mapping[str, str] | None = None,
+        editor: str = "anonymous",
+        audit_log: Path | str | None = None,
+    ) -> list[Outcome]:
+        """`set_published_many` on the bucket, then the written rows swapped into a new version."""
+        outcomes: list[Outcome] = []
+        try:
+            outcomes = set_published_many(
+                self.location, doc_ids, value, expected_shas=expected_shas, editor=editor, audit_log=audit_log
+            )
+        finally:
+            self.record_writes(outcomes)
+        return outcomes
+
+    def record_writes(self, outcomes: Iterable[Outcome], *_: object) -> None:
+        """Put what our writes did into a new version, with the ETags they got (so the watcher knows them)."""
+        updates: dict[str, dict[str, Any]] = {}
+        etags: dict[str, str] = {}
+        stale = False
+        for outcome in outcomes:
+            change = outcome.change
+            if outcome.status == "changed" and change is not None:
+                updates[outcome.id] = {"published": change.new, "sha256": change.sha_after, "size": change.size}
+                if change.version:
+                    etags[outcome.id] = change.version
+                else:
+                    stale = True
+            elif outcome.status == "conflict":
+                stale = True
+        with self._lock:
+            if self._version is None:
+                return
+            if updates:
+                self._version = self._version.with_rows_updated(updates)
+            if etags and self._etags is not None:
+                self._etags = self._etags.copy()
+                known = [doc_id for doc_id in etags if doc_id in self._etags.index]
+                self._etags.loc[known] = [etags[doc_id] for doc_id in known]
+            self._stale = self._stale or stale
+
+    def _reload(self, progress: ProgressCallback | None) -> None:
+        load = build_collection(self.location, progress, listing=self._listing)
+        self._version, self._etags, self._listing, self._stale = load.collection, load.etags, None, False
+        self.reloads += 1
+
+    def _start_watching(self) -> None:
+        if self._watcher is None or not self._watcher.is_alive():
+            # The thread holds only a weak reference: a LiveObjects nobody uses any more is collected.
+            self._watcher = threading.Thread(
+                target=_watch, args=(weakref.ref(self), self._stop, self._list_every),
+                name=f"curation-watch {self.location}", daemon=True,
+            )  # fmt: skip
+            self._watcher.start()
+
+    def close(self) -> None:
+        self._stop.set()
+
+    def check_once(self) -> bool:
+        """List the prefix and compare; True (and stale) when any document's ETag differs from the version's."""
+        listing = self.store.list_documents()
+        listed = pd.Series(listing.etags, index=pd.Index(listing.ids, dtype="str"), dtype="str")
+        with self._lock:
+            if self._etags is None:
+                return False
+            if listed.sort_index().equals(self._etags.sort_index()):
+                return False
+            self._listing, self._stale = listing, True
+            return True
+
+
+def _watch(owner: weakref.ref[LiveObjects], stop: threading.Event, every: float) -> None:
+    wait = every
+    while not stop.wait(wait):
+        live = owner()
+        if live is None:
+            return
+        start = time.monotonic()
+        try:
+            live.check_once()
+        except CurationError as error:  # the bucket unreachable for a moment: the next look tries again
+            log.warning("could not list %s to look for changes: %s", live.location, error)
+        wait = max(every, 2 * (time.monotonic() - start))
+        del live
