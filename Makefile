@@ -5,7 +5,7 @@ PYTHON := $(VENV)/bin/python
 DOCS ?= seeds
 PORT ?= 8501
 
-.PHONY: setup run test quick lint bench bench-s3 clean
+.PHONY: setup run test quick lint bench bench-s3 bench-browser clean
 
 setup: $(VENV)/.installed
 
@@ -30,6 +30,9 @@ lint: setup
 bench: setup  ## N=100000 RUNS=3 to change the size
 	$(PYTHON) -m pip install --quiet -e ".[bench]"
 	$(VENV)/bin/curation bench --n $(or $(N),10000) --runs $(or $(RUNS),3)
+
+bench-browser: setup  ## the dashboard in Chromium: Published ticks, a filter, a page turn (N=10000 RUNS=21)
+	$(VENV)/bin/curation bench --browser --n $(or $(N),10000) --runs $(or $(RUNS),21)
 
 bench-s3: setup  ## the S3 benchmark against a moto server it starts (N=10000 RUNS=3)
 	$(PYTHON) -m curation.bench_s3 --moto --n $(or $(N),10000) --runs $(or $(RUNS),3)

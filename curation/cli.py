@@ -370,6 +370,14 @@ def command_index(args: argparse.Namespace) -> int:
 def command_bench(args: argparse.Namespace) -> int:
     from curation.bench import dump, format_report, run_benchmark
 
+    if args.browser:
+        from curation.bench_browser import format_browser_report, run_browser_benchmark
+
+        report = run_browser_benchmark(
+            args.n, args.runs, args.seed, corpus=args.corpus, log=lambda line: say(line, error=True)
+        )
+        print(dump(report) if args.json else printable_lines(format_browser_report(report)))
+        return EXIT_OK
     if args.docs is not None:
         if not is_s3_location(args.docs):
             raise UsageError("--docs takes an s3:// prefix here; the folder benchmark makes its own temp folder")
@@ -462,6 +470,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="measure S3 instead: documents are put under a new prefix below this one, and deleted afterwards",
     )  # fmt: skip
     bench.add_argument("--scheduler", metavar="ADDRESS", help="with --docs: a Dask scheduler (else a LocalCluster)")
+    bench.add_argument(
+        "--browser", action="store_true",
+        help="measure the dashboard in Chromium against `streamlit run` instead (Published ticks, filter, page)",
+    )  # fmt: skip
+    bench.add_argument(
+        "--corpus", type=Path, metavar="DIR", help="with --browser: use this folder (it is written to) instead of N new"
+    )
     bench.set_defaults(run=command_bench)
 
     index = commands.add_parser("index", parents=[common], help="parse new and changed documents into the cache")

@@ -42,3 +42,28 @@ def test_bench_rejects_a_tiny_corpus(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["bench", "--n", "5"])
     assert exit_info.value.code == 2
+
+
+BROWSER_STEPS = [
+    "first open (parse cache warm, new server)",
+    "Published tick until the row and the toast show it",
+    "filter change until the header follows",
+    "next page of the table",
+]
+
+
+@pytest.mark.browser
+def test_the_browser_bench_reports_every_step(capsys):
+    """`curation bench --browser` on a small corpus: a real server and Chromium; it only has to report."""
+    from curation.bench_browser import CHROMIUM
+
+    if not CHROMIUM.exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM}")
+    assert main(["bench", "--browser", "--n", "120", "--runs", "3", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["documents"] == 120 and report["browser"]
+    assert [row["step"] for row in report["results"]] == BROWSER_STEPS
+    for row in report["results"]:
+        assert row["median"] > 0 and row["runs"]
+    tick = report["results"][1]
+    assert len(tick["runs"]) == 3 and "goal_met" in tick
