@@ -330,6 +330,10 @@ def render_table(board: Dashboard) -> None:
             row(board.folder, doc_id, opened_sha, board.can_edit, status)
     # After the rows: each row reserved its place in `status` (one element, each write replaces the last).
     status.markdown(status_text(snapshot, board.collection.frame))
+    # A tick on a row this run no longer draws (the filter changed meanwhile) still gets its message.
+    for toasts in st.session_state.pop(PENDING_TOASTS_KEY, {}).values():
+        for icon, text in toasts:
+            st.toast(text, icon=icon)
     st.caption(f"Page {page} · {len(snapshot.ids):,} rows · {board.shown_count:,} articles match the filter now")
 
 
