@@ -47,8 +47,9 @@ TICKED_KEY = "_articles_ticked"  # ids ticked since their row last ran
 BULK_KEY = "_bulk_request"
 BULK_SUMMARY_KEY = "_bulk_summary"
 PENDING_TOASTS_KEY = "_articles_toasts"  # id -> (icon, markdown) its row shows as a toast when it reruns
-# Each row is few elements (every element on the page costs the browser time on every update), and the
-# columns after the title have fixed widths in pixels, so they line up and never move.
+# A row is five elements (every element on the page costs the browser time on every update): its fragment,
+# a horizontal container, two checkboxes of a fixed width (so the columns line up and never move) and one
+# markdown with the title and the details.
 CHECKBOX_WIDTH = 76
 
 
@@ -107,7 +108,6 @@ def refresh() -> None:
     """Refresh callback: take the rows again (the filter may match other rows by now)."""
     st.session_state[REFRESHES_KEY] = st.session_state.get(REFRESHES_KEY, 0) + 1
     st.session_state.pop(ROW_ERRORS_KEY, None)
-    st.rerun()
 
 
 def selected_in(index: pd.Index) -> set[str]:
