@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from curation.errors import DocumentError
-from curation.fast_front_matter import read_plain_front_matter
+from curation.fast_front_matter import ListSummary, read_plain_front_matter
 from curation.problems import one_line
 
 try:  # libyaml is ~10x faster; the pure-Python loader is only a fallback.
@@ -61,6 +61,7 @@ class FrontMatter:
     yaml_end: int  # offset in text of the closing `---` line
     key_lines: dict[str, int]  # top-level key -> 1-based line in the file
     single_line_keys: frozenset[str]  # keys whose value is a scalar on the key's line
+    plain_subset: bool = False  # read by curation.fast_front_matter: its text cannot hold half a UTF-16 pair
 
     def line_of(self, key: str) -> int | None:
         """The file line where a top-level key is written."""
@@ -139,14 +140,10 @@ def parse_front_matter(raw: bytes, path: str, summarized: tuple[str, ...] = (), 
             kind="front-matter",
         )
     yaml_text = text[yaml_start:yaml_end]
-    plain = read_plain_front_matter(yaml_text) if fast else None
+    plain = read_plain_front_matter(yaml_text, summarized) if fast else None
     if plain is not None:
-        data, key_lines, single_line_keys = plain
-        for key in summarized:
-            if type(data.get(key)) is list:
-                data[key] = _summary_of_list(data[key])
-    else:
-        data, key_lines, single_line_keys = _load_mapping(yaml_text, path, summarized)
+        return FrontMatter(plain[0], text, yaml_start, yaml_end, plain[1], plain[2], plain_subset=True)
+    data, key_lines, single_line_keys = _load_mapping(yaml_text, path, summarized)
     return FrontMatter(data, text, yaml_start, yaml_end, key_lines, single_line_keys)
 
 
@@ -242,14 +239,6 @@ def _unreadable_character(yaml_text: str, path: str, line_offset: int, error: Ex
     )
 
 
-@dataclass(frozen=True)
-class ListSummary:
-    """A list value that was counted, not built: its length and its first item's URL."""
-
-    length: int
-    first_url: str
-
-
 def _summarize(loader: Any, node: yaml.SequenceNode) -> ListSummary:
     first_url = ""
     for item in node.value:
@@ -262,15 +251,6 @@ def _summarize(loader: Any, node: yaml.SequenceNode) -> ListSummary:
                 first_url = url
                 break
     return ListSummary(len(node.value), first_url)
-
-
-def _summary_of_list(items: list[Any]) -> ListSummary:
-    """The ListSummary _summarize gives for the same list, from its built items."""
-    for item in items:
-        url = item.get("url") if type(item) is dict else item
-        if isinstance(url, str) and url:
-            return ListSummary(len(items), url)
-    return ListSummary(len(items), "")
 
 
 def _construct_mapping(
@@ -385,7 +365,8 @@ def article_fields(front_matter: FrontMatter, path: str) -> dict[str, Any]:
         fields["image"], fields["images"] = _first_image_url(images), len(images)
     related = _list_of(data.get("related"), "related", problem)
     fields["related"] = related.length if isinstance(related, ListSummary) else len(related)
-    _refuse_surrogates(fields, problem)
+    if not front_matter.plain_subset:  # its text is decoded UTF-8 and its only escapes are \\ \" \n \t
+        _refuse_surrogates(fields, problem)
     return fields
 
 

@@ -46,6 +46,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from itertools import product
 from typing import Any
 
@@ -64,27 +66,44 @@ _QUOTED = re.compile(r'"(?:[^"\\]|\\["\\nt])*"')
 _ESCAPE = re.compile(r"\\(.)")
 _ESCAPED = {"\\": "\\", '"': '"', "n": "\n", "t": "\t"}
 _TIMESTAMP_START = re.compile(r"[0-9]{4}-[0-9]")
-_TIMESTAMP = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?:T([0-9]{2}):([0-9]{2}):([0-9]{2})Z)?")
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)?")
+
+
+@dataclass(frozen=True)
+class ListSummary:
+    """A list value that was counted, not built: its length and its first item's URL."""
+
+    length: int
+    first_url: str
 
 
 class _Outside(Exception):
     """The text is not in the subset: PyYAML reads it."""
 
 
-def read_plain_front_matter(yaml_text: str) -> tuple[dict[str, Any], dict[str, int], frozenset[str]] | None:
-    """(mapping, top-level key -> file line, keys with a value on their line), or None outside the subset."""
+def read_plain_front_matter(
+    yaml_text: str, summarized: Collection[str] = ()
+) -> tuple[dict[str, Any], dict[str, int], frozenset[str]] | None:
+    """(mapping, top-level key -> file line, keys with a value on their line), or None outside the subset.
+
+    A top-level key in `summarized` whose value is a block sequence holds a
+    ListSummary, as documents._summarize gives it: neither reader builds the
+    items, so their scalars are only checked to be well-formed YAML.
+    """
     if "\r" in yaml_text:
         yaml_text = yaml_text.replace("\r\n", "\n")  # a lone CR is left, and no line holding one matches
     lines = _LINE.findall(yaml_text)
     if len(lines) != yaml_text.count("\n") + 1:
         return None
     try:
-        return _parse(lines)
+        return _parse(lines, summarized)
     except _Outside:
         return None
 
 
-def _parse(lines: list[tuple[str, str, str, str]]) -> tuple[dict[str, Any], dict[str, int], frozenset[str]]:
+def _parse(
+    lines: list[tuple[str, str, str, str]], summarized: Collection[str]
+) -> tuple[dict[str, Any], dict[str, int], frozenset[str]]:
     """Build the mapping from (indent, dash, key, value) per line; _Outside for any other structure."""
     root: dict[str, Any] = {}
     key_lines: dict[str, int] = {}
@@ -92,6 +111,8 @@ def _parse(lines: list[tuple[str, str, str, str]]) -> tuple[dict[str, Any], dict
     stack: list[tuple[int, Any]] = [(0, root)]  # the open blocks: (indent, dict or list)
     indent_now, container = 0, root
     pending: tuple[dict[str, Any], str, int] | None = None  # a `key:` whose block comes next
+    summaries: list[tuple[str, list[Any]]] = []
+    scalar: Callable[[str], Any] = _value  # _checked inside a summarized list
     for number, (spaces, dash, key, raw) in enumerate(lines):
         indent = len(spaces)
         if not (key or raw or dash):
@@ -101,6 +122,9 @@ def _parse(lines: list[tuple[str, str, str, str]]) -> tuple[dict[str, Any], dict
             if indent <= parent_indent or len(stack) > MAX_DEPTH:
                 raise _Outside  # an empty value (null), an indentless sequence, or too deep
             container = parent[parent_key] = [] if dash else {}
+            if dash and parent is root and parent_key in summarized:
+                summaries.append((parent_key, container))
+                scalar = _checked
             indent_now = indent
             stack.append((indent, container))
             pending = None
@@ -110,13 +134,15 @@ def _parse(lines: list[tuple[str, str, str, str]]) -> tuple[dict[str, Any], dict
             indent_now, container = stack[-1]
             if indent != indent_now:
                 raise _Outside  # more indented than its block: a multi-line scalar, or a stray indent
+            if indent == 0:
+                scalar = _value  # back at the top level
         if dash:
             if type(container) is not list:
                 raise _Outside
             if not key:
                 if not raw:
                     raise _Outside  # `- ` alone: a null item, or a nested block
-                container.append(_value(raw))
+                container.append(scalar(raw))
                 continue
             item: dict[str, Any] = {}
             container.append(item)
@@ -132,11 +158,13 @@ def _parse(lines: list[tuple[str, str, str, str]]) -> tuple[dict[str, Any], dict
             if raw:
                 single_line.add(key)
         if raw:
-            container[key] = _value(raw)
+            container[key] = scalar(raw)
         else:
             pending = (container, key, indent_now)
     if pending is not None or not root:
         raise _Outside
+    for key, items in summaries:
+        root[key] = _summary(items)
     return root, key_lines, frozenset(single_line)
 
 
@@ -167,14 +195,32 @@ def _value(raw: str) -> Any:
     return raw
 
 
+def _checked(raw: str) -> str:
+    """A scalar inside a summarized list, which neither reader builds: only its YAML syntax is checked."""
+    if raw[0] == '"':
+        text = raw[1:-1]
+        if not text.isprintable() or (('"' in text or "\\" in text) and _QUOTED.fullmatch(raw) is None):
+            raise _Outside
+    return raw  # kept as written: _summary reads a URL from it
+
+
+def _summary(items: list[Any]) -> ListSummary:
+    """What documents._summarize gives: the length, and the first item (or item `url`) that builds to text."""
+    for item in items:
+        raw = item.get("url") if type(item) is dict else item
+        if type(raw) is str:  # a scalar, as written
+            url = _value(raw)
+            if isinstance(url, str) and url:
+                return ListSummary(len(items), url)
+    return ListSummary(len(items), "")
+
+
 def _timestamp(raw: str) -> dt.date | dt.datetime:
     """What PyYAML builds from the two timestamp forms: a date, or an aware datetime in UTC."""
-    match = _TIMESTAMP.fullmatch(raw)
-    if match is None:
+    if _TIMESTAMP.fullmatch(raw) is None:
         raise _Outside
     try:
-        if match[4] is None:
-            return dt.date(int(match[1]), int(match[2]), int(match[3]))
-        return dt.datetime(*map(int, match.groups()), tzinfo=dt.UTC)
+        # On these two shapes fromisoformat builds what construct_yaml_timestamp does ("Z" is timezone.utc).
+        return dt.date.fromisoformat(raw) if len(raw) == 10 else dt.datetime.fromisoformat(raw)
     except ValueError:  # e.g. 2023-02-30: PyYAML's problem says so
         raise _Outside from None

@@ -69,16 +69,28 @@ def read_document_file(document: DocumentFile) -> dict[str, Any]:
     try:
         # O_NOFOLLOW: the file may have been swapped for a link since the scan.
         fd = os.open(document.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        with os.fdopen(fd, "rb") as handle:
+        try:
             # Size the read from the file itself: read(1 MiB) would allocate 1 MiB for every
             # 3 KB document, a fifth of the parse time. One byte more tells a file that grew.
-            size = min(os.fstat(handle.fileno()).st_size, MAX_DOCUMENT_BYTES)
-            raw = handle.read(size + 1)
+            raw = _read_up_to(fd, min(os.fstat(fd).st_size, MAX_DOCUMENT_BYTES) + 1)
+        finally:
+            os.close(fd)
     except OSError as error:
         raise DocumentError(document.id, f"cannot read file: {error.strerror}", kind="unreadable") from None
     row = read_article(raw, document.id)
     row.update(id=document.id, mtime_ns=document.mtime_ns, size=document.size, ctime_ns=document.ctime_ns)
     return row
+
+
+def _read_up_to(fd: int, limit: int) -> bytes:
+    """At most `limit` bytes from the descriptor, fewer only at the end of the file (no file object needed)."""
+    raw = os.read(fd, limit)
+    while len(raw) < limit:
+        more = os.read(fd, limit - len(raw))
+        if not more:
+            break
+        raw += more
+    return raw
 
 
 def problem_for(document: DocumentFile, error: Exception) -> Problem:

@@ -31,6 +31,8 @@ def test_bench_reports_every_step_as_json(capsys):
     assert main(["bench", "--n", "300", "--runs", "1", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["documents"] == 300 and "cores" in report["machine"]
+    sizes = report["document_bytes"]  # the corpus is the size of the real seed, 3,555 bytes
+    assert sizes["min"] < 2500 and 3300 < sizes["mean"] < 3800 and sizes["max"] > 4500
     assert [row["step"] for row in report["results"]] == STEPS
     for row in report["results"]:
         if row["step"] == "naive baseline" and row["median"] is None:
