@@ -313,12 +313,15 @@ class LocalStore:
         self.name = str(folder)
 
     def list_documents(self) -> ObjectListing:
-        """Every document file, with (mtime_ns:ctime_ns) as its version tag."""
+        """Every document file in id order, with `mtime_ns:ctime_ns` as its version tag."""
         from curation.collection import scan_folder  # pandas is needed here only
 
         scan = scan_folder(self.folder)
-        versions = [f"{mtime}:{ctime}" for mtime, ctime in zip(scan.mtimes, scan.ctimes, strict=True)]
-        return ObjectListing(scan.ids, scan.sizes, versions, scan.mtimes, scan.problems)
+        found = sorted(zip(scan.ids, scan.sizes, scan.mtimes, scan.ctimes, strict=True))  # in id order, as S3 lists
+        return ObjectListing(
+            [doc_id for doc_id, *_ in found], [size for _, size, _, _ in found],
+            [f"{mtime}:{ctime}" for _, _, mtime, ctime in found], [mtime for _, _, mtime, _ in found], scan.problems,
+        )  # fmt: skip
 
     def read(self, doc_id: str) -> bytes:
         return read_document(self.folder, doc_id)

@@ -210,3 +210,14 @@ def test_the_index_command_refuses_a_scheduler_for_a_folder(capsys, seed_only):
 def test_the_index_command_on_a_folder_is_a_load(capsys, seed_only):
     code, out, _ = run(capsys, "index", "--docs", str(seed_only))
     assert code == 0 and out.startswith("1 document, 0 problems: parsed 1 (this process)")
+
+
+def test_both_stores_list_the_same_documents_with_a_version_tag(location):
+    """The store interface's `list`: ids in order, sizes, and a version tag (an ETag, or mtime:ctime on disk)."""
+    from curation.stores import open_store
+
+    listing = open_store(location).list_documents()
+    frame = load_collection(location).frame
+    assert listing.ids == sorted(listing.ids) == list(frame.index)
+    assert listing.sizes == list(frame["size"])
+    assert len(set(listing.etags)) > 1 and all(listing.etags)
