@@ -6,21 +6,23 @@ old one keeps a consistent view until its next run.
 
 How a change on disk is noticed:
 
-- **Every call** compares the quick fingerprint (the folders' mtimes) with the
-  one the current version reflects. Adds, deletes, renames and atomic saves
-  change it, including our own `os.replace`.
-- **At most every FULL_CHECK_SECONDS** every file is stat-ed and compared with
-  the sizes and mtimes the version holds (and, for documents that are
-  problems, with the last check's stats). That also sees an edit written in
-  place.
+- **Every call** compares the folders' mtimes with the ones the current
+  version reflects (a stat per folder; the folders are listed again only on a
+  reload). Adds, deletes, renames and atomic saves change them, including our
+  own `os.replace`.
+- **Every FULL_CHECK_SECONDS**, in a background thread (never inside a
+  request), every file is stat-ed and compared with the sizes and mtimes the
+  version holds (and, for documents that are problems, with the last check's
+  stats). That also sees an edit written in place; the next call reloads.
 - **Our own writes** (`write_published`) put the written rows' published,
-  sha256, size and mtime_ns into a new version, without a stat of every file
-  and without reading the parse cache. The folders' fingerprint taken after
-  the write becomes the version's own, but only if the fingerprint taken
-  just before the write was still the version's: a change by anyone else
-  before our write still causes a reload. One made by another program during
-  the milliseconds of our write is taken for ours by the quick check; the full
-  check finds it (its size or mtime differs from the version's row).
+  sha256, size and mtime_ns into a new version, without a stat of every file,
+  without listing a folder and without reading the parse cache. The folders'
+  mtimes taken after the write become the version's own, but only if the
+  ones taken just before the write were still the version's: a change by
+  anyone else before our write still causes a reload. One made by another
+  program during the milliseconds of our write is taken for ours by the quick
+  check; the full check finds it (its size or mtime differs from the
+  version's row).
 - **A conflict** means the file changed under us: the next call reloads, so
   the page shows what is on disk.
 
@@ -31,6 +33,7 @@ the parse cache, as it does for any other program's change.
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -40,9 +43,9 @@ from typing import Any
 
 import pandas as pd
 
-from curation.collection import Collection, FolderScan, load_collection, quick_fingerprint, scan_folder
+from curation.collection import Collection, FolderScan, check_docs_folder, load_collection, scan_folder
 from curation.parsing import ProgressCallback
-from curation.publish import Outcome, set_published_many
+from curation.publish import Change, Outcome, set_published, write_many
 
 FULL_CHECK_SECONDS = 30
 STATS = ["size", "mtime_ns"]
@@ -60,15 +63,19 @@ class LiveCollection:
         loader: Loader = load_collection,
         full_check_seconds: float = FULL_CHECK_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        background: bool = True,
     ) -> None:
         self.folder = Path(folder)
         self._loader = loader
         self._full_check_seconds = full_check_seconds
         self._clock = clock
+        self._background = background  # False: the full check runs inside the call (tests)
         self._lock = threading.RLock()
         self._version: Collection | None = None
-        self._quick: str | None = None  # the folders' fingerprint the version reflects
+        self._folders: list[str] = []  # every folder below the docs folder, as listed at the last reload
+        self._times: FolderTimes = []  # their mtimes, as the version reflects them
         self._checked_at = -math.inf
+        self._checking = False
         self._not_rows: pd.DataFrame | None = None  # stats of scanned documents that are not rows (problems)
         self._odd_files: list[tuple[str, str]] = []  # links and other non-regular files, as (path, kind)
         self._stale = False
@@ -80,11 +87,12 @@ class LiveCollection:
         loading: Callable[[], AbstractContextManager[Any]] = nullcontext,
     ) -> Collection:
         """The current version; reloads (inside `loading()`, reporting `progress`) when the disk changed."""
-        quick = quick_fingerprint(self.folder)
+        check_docs_folder(self.folder)
         with self._lock:
-            if self._version is None or self._stale or quick != self._quick or self._full_check_finds_a_change():
+            if self._version is None or self._stale or folder_times(self._folders) != self._times:
                 with loading():
-                    self._reload(quick, progress)
+                    self._reload(progress)
+            self._start_full_check_when_due()
             assert self._version is not None
             return self._version
 
@@ -98,19 +106,32 @@ class LiveCollection:
         audit_log: Path | str | None = None,
     ) -> list[Outcome]:
         """`set_published_many`, then the written rows swapped into a new version (see the module's docstring)."""
-        before = quick_fingerprint(self.folder)
+        return self.write(
+            doc_ids, lambda doc_id, **options: set_published(self.folder, doc_id, value, **options),
+            expected_shas=expected_shas, editor=editor, audit_log=audit_log,
+        )  # fmt: skip
+
+    def write(
+        self,
+        doc_ids: Iterable[str],
+        write_one: Callable[..., Change],
+        *,
+        expected_shas: Mapping[str, str] | None = None,
+        editor: str = "anonymous",
+        audit_log: Path | str | None = None,
+    ) -> list[Outcome]:
+        """Any write (`publish.write_many`: a field edit, a publish), then the written rows swapped in."""
+        before = folder_times(self._folders)
         outcomes: list[Outcome] = []
         try:
-            outcomes = set_published_many(
-                self.folder, doc_ids, value, expected_shas=expected_shas, editor=editor, audit_log=audit_log
-            )
+            outcomes = write_many(doc_ids, write_one, expected_shas=expected_shas, editor=editor, audit_log=audit_log)
         finally:
             self.record_writes(outcomes, before)
         return outcomes
 
-    def record_writes(self, outcomes: Iterable[Outcome], quick_before: str) -> None:
-        """Put what `set_published_many` wrote into a new version; `quick_before` was taken before the write."""
-        quick_after = quick_fingerprint(self.folder)
+    def record_writes(self, outcomes: Iterable[Outcome], times_before: FolderTimes) -> None:
+        """Put what `set_published_many` wrote into a new version; `times_before` are the folders' mtimes
+        taken before the write."""
         updates: dict[str, dict[str, Any]] = {}
         stale = False
         for outcome in outcomes:
@@ -119,7 +140,8 @@ class LiveCollection:
                 size, mtime_ns = getattr(change, "size", None), getattr(change, "mtime_ns", None)
                 if size is None or mtime_ns is None:
                     stale = True  # without the written file's stat the rows cannot match the disk: reload
-                updates[outcome.id] = {"published": change.new, "sha256": change.sha_after}
+                field = change.entry.field if change.entry is not None else "published"
+                updates[outcome.id] = {field: change.new, "sha256": change.sha_after}
                 if not stale:
                     updates[outcome.id] |= {"size": size, "mtime_ns": mtime_ns}
             elif outcome.status == "conflict":
@@ -129,35 +151,81 @@ class LiveCollection:
                 return
             if updates:
                 self._version = self._version.with_rows_updated(updates)
-            if quick_before == self._quick:
-                self._quick = quick_after  # only our write changed the folders since the version was taken
+            if times_before == self._times:
+                self._times = folder_times(self._folders)  # only our write changed the folders since
             self._stale = self._stale or stale
 
-    def _reload(self, quick: str, progress: ProgressCallback | None) -> None:
+    def _reload(self, progress: ProgressCallback | None) -> None:
+        # The folders' mtimes are taken before the load, so a change during it shows at the next call.
         # The scan before the load is the baseline for documents that are not rows (problems); rows
         # are compared with the version's own size and mtime. A change between the two is seen at
         # the next full check, so nothing is missed, at worst reloaded once more.
+        folders = list_folders(str(self.folder))
+        times = folder_times(folders)
         scan = scan_folder(self.folder)
         version = self._loader(self.folder, progress=progress)
-        self._version, self._quick, self._stale = version, quick, False
-        self._remember(scan, version)
+        self._version, self._folders, self._times, self._stale = version, folders, times, False
+        self._not_rows, self._odd_files = baseline(scan, version)
+        self._checked_at = self._clock()
         self.reloads += 1
 
-    def _remember(self, scan: FolderScan, version: Collection) -> None:
-        stats = scan.stats()[STATS]
-        self._not_rows = stats[~stats.index.isin(version.frame.index)].sort_index()
-        self._odd_files = sorted((problem.path, problem.kind) for problem in scan.problems)
-        self._checked_at = self._clock()
+    def _start_full_check_when_due(self) -> None:
+        if self._checking or self._clock() - self._checked_at < self._full_check_seconds:
+            return
+        self._checking = True
+        if self._background:
+            threading.Thread(target=self._full_check, name="curation-full-check", daemon=True).start()
+        else:
+            self._full_check()
 
-    def _full_check_finds_a_change(self) -> bool:
-        if self._clock() - self._checked_at < self._full_check_seconds:
-            return False
-        assert self._version is not None
-        scan = scan_folder(self.folder)
-        if disk_differs(scan, self._version.frame, self._not_rows, self._odd_files):
-            return True
-        self._checked_at = self._clock()
-        return False
+    def _full_check(self) -> None:
+        """Stat every file; if the disk differs from the version, the next call reloads."""
+        try:
+            scan = scan_folder(self.folder)
+            with self._lock:
+                if self._version is not None and disk_differs(scan, self._version.frame, self._not_rows,
+                                                              self._odd_files):  # fmt: skip
+                    self._stale = True
+                self._checked_at = self._clock()
+        finally:
+            self._checking = False
+
+
+FolderTimes = list[tuple[str, int]]
+
+
+def list_folders(root: str) -> list[str]:
+    """The docs folder and every folder below it (hidden ones skipped, links not followed)."""
+    folders, pending = [], [root]
+    while pending:
+        directory = pending.pop()
+        folders.append(directory)
+        try:
+            with os.scandir(directory) as entries:
+                pending.extend(
+                    e.path for e in entries if not e.name.startswith(".") and e.is_dir(follow_symlinks=False)
+                )
+        except OSError:
+            continue
+    return folders
+
+
+def folder_times(folders: list[str]) -> FolderTimes:
+    """Each folder's mtime (-1 when it is gone): adds, deletes, renames and atomic saves in it change it."""
+    times = []
+    for directory in folders:
+        try:
+            times.append((directory, os.stat(directory).st_mtime_ns))
+        except OSError:
+            times.append((directory, -1))
+    return times
+
+
+def baseline(scan: FolderScan, version: Collection) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """What a full check compares the documents that are not rows with: their stats, and the odd files."""
+    stats = scan.stats()[STATS]
+    not_rows = stats[~stats.index.isin(version.frame.index)].sort_index()
+    return not_rows, sorted((problem.path, problem.kind) for problem in scan.problems)
 
 
 def disk_differs(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
 
 from curation.collection import load_collection
-from curation.live import LiveCollection
-from curation.publish import set_published
+from curation.live import LiveCollection, folder_times, list_folders
+from curation.publish import set_published, set_published_many
 from tests.conftest import write_document
 
 
@@ -30,7 +31,19 @@ def clock() -> Clock:
 
 @pytest.fixture
 def live(docs: Path, clock: Clock) -> LiveCollection:
-    return LiveCollection(docs, full_check_seconds=30, clock=clock)
+    """The full check runs inside the call here (in the dashboard it runs in a thread)."""
+    return LiveCollection(docs, full_check_seconds=30, clock=clock, background=False)
+
+
+def after_a_full_check(live: LiveCollection, clock: Clock):
+    """The version after the full check had its chance: the call that starts it, then the next one."""
+    clock.now += 31
+    live.current()
+    return live.current()
+
+
+def folder_times_now(live: LiveCollection):
+    return folder_times(list_folders(str(live.folder)))
 
 
 def unpublished_ids(live: LiveCollection, count: int) -> list[str]:
@@ -57,8 +70,21 @@ def test_with_rows_updated_builds_a_new_version_and_leaves_the_old_one(docs):
 
 def test_with_rows_updated_refuses_other_columns(docs):
     collection = load_collection(docs)
-    with pytest.raises(ValueError, match="title"):
-        collection.with_rows_updated({collection.frame.index[0]: {"title": "Another title"}})
+    with pytest.raises(ValueError, match="quality"):
+        collection.with_rows_updated({collection.frame.index[0]: {"quality": 100}})
+
+
+def test_a_field_edit_is_swapped_in_and_the_facets_follow(docs):
+    """Category and topics edits update the rows and the facet counts; the old version is untouched."""
+    collection = load_collection(docs)
+    before = collection.facets["category"].copy()
+    first, second = collection.frame.index[:2]
+    updated = collection.with_rows_updated(
+        {first: {"category": "obituaries", "topics": ["One", "Two"]}, second: {"title": "T"}}
+    )
+    assert updated.frame.loc[first, "topics"] == ["One", "Two"] and updated.frame.loc[second, "title"] == "T"
+    assert updated.facets["category"]["obituaries"] == 1
+    assert collection.facets["category"].equals(before) and "obituaries" not in collection.frame["category"].values
 
 
 def test_an_own_write_is_swapped_in_without_a_reload(live, docs, clock):
@@ -73,8 +99,8 @@ def test_an_own_write_is_swapped_in_without_a_reload(live, docs, clock):
     info = os.stat(docs / doc_id)
     assert (after.frame.loc[doc_id, "size"], after.frame.loc[doc_id, "mtime_ns"]) == (info.st_size, info.st_mtime_ns)
     assert after.frame.loc[doc_id, "sha256"] == load_collection(docs).frame.loc[doc_id, "sha256"]
-    clock.now += 31  # the stat of every file agrees with the rows: still no reload
-    assert live.current() is after and live.reloads == 1
+    # the stat of every file agrees with the rows: still no reload
+    assert after_a_full_check(live, clock) is after and live.reloads == 1
 
 
 def test_two_sessions_see_each_others_writes(live):
@@ -108,20 +134,17 @@ def test_an_edit_in_place_is_found_by_the_full_check(live, docs, clock):
     with path.open("ab") as handle:
         handle.write(b"\nA line another program appended.\n")
     assert live.current().frame.loc[doc_id, "size"] != path.stat().st_size  # the quick check cannot see it
-    clock.now += 31
-    assert live.current().frame.loc[doc_id, "size"] == path.stat().st_size and live.reloads == 2
+    assert after_a_full_check(live, clock).frame.loc[doc_id, "size"] == path.stat().st_size and live.reloads == 2
 
 
 def test_a_change_to_a_problem_document_is_found_by_the_full_check(live, docs, clock):
     broken = write_document(docs, "broken.txt", "---\ntitle: Broken\nquality: 500\n---\n")
     assert any(problem.path == "broken.txt" for problem in live.current().problems)
-    clock.now += 31
-    live.current()
+    after_a_full_check(live, clock)
     reloads = live.reloads
     with broken.open("r+b") as handle:  # fixed in place
         handle.write(b"---\ntitle: Broken\nquality: 50\n---\n")
-    clock.now += 31
-    assert "broken.txt" in live.current().frame.index and live.reloads == reloads + 1
+    assert "broken.txt" in after_a_full_check(live, clock).frame.index and live.reloads == reloads + 1
 
 
 def test_a_conflict_reloads_so_the_page_shows_the_disk(live, docs):
@@ -143,12 +166,35 @@ def test_another_server_process_sees_our_write(docs):
     assert bool(theirs.current().frame.loc[doc_id, "published"]) and theirs.reloads == 2
 
 
-def test_an_external_write_of_the_same_file_after_ours_is_found(live, docs, clock):
-    """Someone rewrites a file right after our write (its stat no longer matches our row): the full check sees it."""
+def test_an_external_write_of_the_same_file_after_ours_is_seen(live, docs):
+    """Another server rewrites a file right after our write: the next look shows its version."""
     (doc_id,) = unpublished_ids(live, 1)
     live.write_published([doc_id], True)
-    path = docs / doc_id
     set_published(docs, doc_id, False, editor="another server")
+    frame = live.current().frame
+    assert not bool(frame.loc[doc_id, "published"]) and (docs / doc_id).stat().st_size == frame.loc[doc_id, "size"]
+
+
+def test_a_change_hidden_from_the_quick_check_is_found_by_the_full_check(live, docs, clock):
+    """A file another program replaces while we write is taken for ours by the folders' mtimes; the stat of
+    every file still finds it (its size and mtime differ from the row)."""
+    first, second = unpublished_ids(live, 2)
+    before = folder_times_now(live)  # what write_published takes before it writes
+    set_published(docs, second, True, editor="another program, during our write")
+    live.record_writes(set_published_many(docs, [first], True), before)
+    assert not bool(live.current().frame.loc[second, "published"])  # not seen yet
+    assert bool(after_a_full_check(live, clock).frame.loc[second, "published"])
+
+
+def test_the_full_check_runs_in_a_thread_and_the_next_call_reloads(docs, clock):
+    live = LiveCollection(docs, full_check_seconds=30, clock=clock)  # background, as in the dashboard
+    doc_id = live.current().frame.index[0]
+    with (docs / doc_id).open("ab") as handle:
+        handle.write(b"\nAppended in place.\n")
     clock.now += 31
-    assert not bool(live.current().frame.loc[doc_id, "published"])
-    assert path.stat().st_size == live.current().frame.loc[doc_id, "size"]
+    live.current()  # starts the check and answers at once
+    deadline = time.monotonic() + 30
+    while live.reloads == 1 and time.monotonic() < deadline:
+        live.current()
+        time.sleep(0.02)
+    assert live.current().frame.loc[doc_id, "size"] == (docs / doc_id).stat().st_size
