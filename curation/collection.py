@@ -45,7 +45,9 @@ from curation.s3_store import is_s3_location
 
 COLUMNS = ROW_FIELDS[1:-1]  # every field but the id (the index) and ctime_ns (the cache's)
 COLUMN_TYPES = {column: ROW_TYPES[column] for column in COLUMNS}  # in parsing: the cache checks them too
-UPDATABLE_COLUMNS = ("published", "sha256", "size", "mtime_ns")  # what a publish changes in a row
+# What the dashboard's own writes change in a row (field edits included).
+UPDATABLE_COLUMNS = ("published", "sha256", "size", "mtime_ns", "title", "excerpt", "category", "type", "topics")
+FACET_COLUMNS = ("category", "provider", "type", "topics")
 REWRITE_CACHE_FROM = 200  # rewrite the cache once this many files were parsed or dropped again
 
 NOT_FOLLOWED = "is a symbolic link; links are never followed, copy the file in instead"
@@ -73,13 +75,13 @@ class Collection:
         return facets
 
     def with_rows_updated(self, updates: Mapping[str, Mapping[str, Any]]) -> Collection:
-        """A new version with some rows' published, sha256, size and mtime_ns replaced; this one is untouched.
+        """A new version with some rows' values replaced (UPDATABLE_COLUMNS); this one is untouched.
 
         `updates` maps an id to the new values of some of those columns; ids
         not in the frame are ignored (the file was deleted since). Nothing is
         read from disk, and with copy-on-write only the changed columns are
-        copied, so this costs milliseconds at 100,000 rows. The facets do not
-        depend on these columns and are carried over.
+        copied, so this costs milliseconds at 100,000 rows. The facets are
+        carried over unless a facet column (category, type, topics) changed.
         """
         unknown = {column for values in updates.values() for column in values} - set(UPDATABLE_COLUMNS)
         if unknown:
@@ -89,11 +91,17 @@ class Collection:
         for column in UPDATABLE_COLUMNS:
             chosen = [(at, values[column]) for at, values in zip(positions, updates.values(), strict=True)
                       if at >= 0 and column in values]  # fmt: skip
-            if chosen:
+            if chosen and column == "topics":
+                topics = frame[column].copy()  # a list per cell: set one by one, never broadcast
+                for at, value in chosen:
+                    topics.iat[at] = list(value)
+                frame[column] = topics
+            elif chosen:
                 at, values = zip(*chosen, strict=True)
                 frame.iloc[list(at), frame.columns.get_loc(column)] = list(values)
         updated = Collection(self.folder, frame, self.problems, self.warnings, parsed=0)
-        if "facets" in self.__dict__:
+        touched = {column for values in updates.values() for column in values}
+        if "facets" in self.__dict__ and not touched & set(FACET_COLUMNS):
             updated.__dict__["facets"] = self.__dict__["facets"]
         return updated
 

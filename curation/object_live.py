@@ -30,7 +30,7 @@ from curation.collection import Collection
 from curation.errors import CurationError
 from curation.object_loading import build_collection
 from curation.parsing import ProgressCallback
-from curation.publish import Outcome, set_published_many
+from curation.publish import Change, Outcome, set_published, write_many
 from curation.s3_store import ObjectListing, S3Store
 
 LIST_EVERY_SECONDS = 5.0
@@ -77,11 +77,24 @@ class LiveObjects:
         audit_log: Path | str | None = None,
     ) -> list[Outcome]:
         """`set_published_many` on the bucket, then the written rows swapped into a new version."""
+        return self.write(
+            doc_ids, lambda doc_id, **options: set_published(self.location, doc_id, value, **options),
+            expected_shas=expected_shas, editor=editor, audit_log=audit_log,
+        )  # fmt: skip
+
+    def write(
+        self,
+        doc_ids: Iterable[str],
+        write_one: Callable[..., Change],
+        *,
+        expected_shas: Mapping[str, str] | None = None,
+        editor: str = "anonymous",
+        audit_log: Path | str | None = None,
+    ) -> list[Outcome]:
+        """Any write on the bucket (`publish.write_many`), then the written rows swapped into a new version."""
         outcomes: list[Outcome] = []
         try:
-            outcomes = set_published_many(
-                self.location, doc_ids, value, expected_shas=expected_shas, editor=editor, audit_log=audit_log
-            )
+            outcomes = write_many(doc_ids, write_one, expected_shas=expected_shas, editor=editor, audit_log=audit_log)
         finally:
             self.record_writes(outcomes)
         return outcomes
@@ -94,7 +107,8 @@ class LiveObjects:
         for outcome in outcomes:
             change = outcome.change
             if outcome.status == "changed" and change is not None:
-                updates[outcome.id] = {"published": change.new, "sha256": change.sha_after, "size": change.size}
+                field = change.entry.field if change.entry is not None else "published"
+                updates[outcome.id] = {field: change.new, "sha256": change.sha_after, "size": change.size}
                 if change.version:
                     etags[outcome.id] = change.version
                 else:
