@@ -256,6 +256,7 @@ def run_browser_benchmark(
     """Measure the dashboard in Chromium on `count` generated documents (or on `corpus`, which it writes to)."""
     workdir = Path(tempfile.mkdtemp(prefix="curation-bench-browser-"))
     steps: list[Step] = []
+    load_before = os.getloadavg()[0]
     try:
         folder = corpus
         if folder is None:
@@ -285,7 +286,9 @@ def run_browser_benchmark(
             context.close()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    return browser_report(documents, runs, seed, steps)
+    report = browser_report(documents, runs, seed, steps)
+    report["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]  # other work on the cores
+    return report
 
 
 def browser_report(documents: int, runs: int, seed: int, steps: list[Step]) -> dict[str, Any]:
@@ -305,7 +308,12 @@ def format_browser_report(report: dict[str, Any]) -> str:
     """The report as a Markdown table."""
     lines = [
         f"{report['documents']:,} documents, in Chromium against `streamlit run`; medians",
-        f"machine: {report['machine']}",
+        f"machine: {report['machine']}"
+        + (
+            f"; 1-minute load average {report['load_average'][0]} before, {report['load_average'][1]} after"
+            if "load_average" in report
+            else ""
+        ),
         "",
         "| step | median | runs | min – max | goal |",
         "| --- | ---: | ---: | ---: | --- |",
