@@ -33,6 +33,15 @@ from curation.errors import CurationError
 from curation.export import frame_to_csv, frame_to_json
 from curation.presentation import article_details, export_file_name, image_urls
 from curation.safety import escape_markdown, http_url, markdown_link
+from curation.views.field_editing import (
+    EDIT_KEY,
+    FIELD_BULK_KEY,
+    confirm_field_bulk,
+    edit_button,
+    edit_dialog,
+    render_field_bulk_buttons,
+    render_text_editor,
+)
 from curation.views.session import Dashboard, RowSnapshot, dashboard, live_collection, write_published
 from curation.views.shell import render_header
 
@@ -201,6 +210,7 @@ def render_bulk_and_export(board: Dashboard) -> None:
         file_name=export_file_name(board.filters, "json", today), mime="application/json",
         key="export_json", icon=":material/download:", on_click="ignore", width="stretch",
     )  # fmt: skip
+    render_field_bulk_buttons(st.columns(6)[:3], board, selected)
 
 
 def page_rows(board: Dashboard, page_size: int, page: int, view: tuple[object, ...]) -> RowSnapshot:
@@ -287,6 +297,7 @@ def render_row(folder: Path, doc_id: str, opened_sha: str, can_edit: bool, statu
         f"Select: {label}", key=select_key(doc_id), on_change=toggle_selected, args=(doc_id,),
         label_visibility="collapsed", width=CHECKBOX_WIDTH,
     )  # fmt: skip
+    edit_button(cells, doc_id, row["sha256"], label, can_edit)
     mark = " :orange-badge[changed]" if row["sha256"] != opened_sha else ""
     cells.markdown(f"{markdown_link(row['title'], row['webUrl'])}{mark}  \n:gray[{row_details(row)}]")
     error = st.session_state.get(ROW_ERRORS_KEY, {}).get(doc_id)
@@ -352,6 +363,7 @@ def render_details(board: Dashboard) -> None:
         st.error(str(error))
         return
     st.subheader(escape_markdown(str(details.get("title", doc_id))))
+    render_text_editor(board, doc_id)
     if http_url(details.get("webUrl")):
         st.markdown(markdown_link("Open the article", details.get("webUrl")))
     if details.get("excerpt"):
@@ -396,5 +408,10 @@ render_bulk_and_export(board)
 render_table(board)
 st.divider()
 render_details(board)
+# Last, so opening a dialog moves nothing above it; one dialog at a time.
 if st.session_state.get(BULK_KEY):
-    confirm_bulk(board)  # last, so opening the dialog moves nothing above it
+    confirm_bulk(board)
+elif st.session_state.get(FIELD_BULK_KEY):
+    confirm_field_bulk(board)
+elif st.session_state.get(EDIT_KEY):
+    edit_dialog(board)

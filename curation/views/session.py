@@ -19,7 +19,7 @@ from curation.errors import CurationError
 from curation.filters import Filters
 from curation.live import LiveCollection
 from curation.object_live import LiveObjects
-from curation.publish import Outcome
+from curation.publish import Change, Outcome, set_published
 from curation.s3_store import is_s3_location
 from curation.safety import escape_markdown
 
@@ -184,19 +184,34 @@ def write_published(
 ) -> list[Outcome]:
     """Set published through the library's safe path, swap the written rows into the shared collection
     (no reload), and announce what happened (by default: flash it for the page's header)."""
+    folder = board.folder
+    return write_changes(
+        board, doc_ids, lambda doc_id, **options: set_published(folder, doc_id, value, **options),
+        expected_shas, "Published" if value else "Unpublished", announce,
+    )  # fmt: skip
+
+
+def write_changes(
+    board: Dashboard,
+    doc_ids: list[str],
+    write_one: Callable[..., Change],
+    expected_shas: Mapping[str, str],
+    verb: str,
+    announce: Announce | None = None,
+) -> list[Outcome]:
+    """Any write (`write_one(doc_id, expected_sha=, editor=, ...)` per id) through the shared collection,
+    which swaps the written rows in, and one message per outcome naming the article."""
     announce = announce or flash
     if not may_write(board, "written", announce):
         return []
     try:
-        outcomes = live_collection(board.folder).write_published(
-            doc_ids, value, expected_shas=expected_shas, editor=board.editor
+        outcomes = live_collection(board.folder).write(
+            doc_ids, write_one, expected_shas=expected_shas, editor=board.editor
         )
     except CurationError as error:  # e.g. read-only mode
         announce("error", escape_markdown(str(error)))
         return []
-    for kind, text in outcome_messages(
-        outcomes, "Published" if value else "Unpublished", board.collection.frame["title"]
-    ):
+    for kind, text in outcome_messages(outcomes, verb, board.collection.frame["title"]):
         announce(kind, text)
     return outcomes
 
