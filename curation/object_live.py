@@ -76,7 +76,7 @@ class LiveObjects:
         editor: str = "anonymous",
         audit_log: Path | str | None = None,
     ) -> list[Outcome]:
-        """`set_published_many` on the bucket, then the written rows swapped into a new version."""
+        """Set published on the bucket's objects, then the written rows swapped into a new version."""
         return self.write(
             doc_ids, lambda doc_id, **options: set_published(self.location, doc_id, value, **options),
             expected_shas=expected_shas, editor=editor, audit_log=audit_log,
@@ -91,7 +91,7 @@ class LiveObjects:
         editor: str = "anonymous",
         audit_log: Path | str | None = None,
     ) -> list[Outcome]:
-        """Any write on the bucket (`publish.write_many`), then the written rows swapped into a new version."""
+        """Any write (`publish.write_many`: a field edit, a publish), then the written rows swapped in."""
         outcomes: list[Outcome] = []
         try:
             outcomes = write_many(doc_ids, write_one, expected_shas=expected_shas, editor=editor, audit_log=audit_log)

@@ -53,3 +53,19 @@ def test_a_conflict_reloads_what_is_in_the_bucket(s3_seed_only):
         assert live.current().frame.loc[SEED_ID, "sha256"] == sha256_of(theirs) and live.reloads == 2
     finally:
         live.close()
+
+
+def test_a_field_edit_through_the_shared_collection_is_swapped_in(s3_seed_only):
+    from curation.publish import set_field
+
+    live = LiveObjects(s3_seed_only, list_every=3600)
+    try:
+        live.current()
+        (outcome,) = live.write(
+            [SEED_ID], lambda doc_id, **options: set_field(s3_seed_only, doc_id, "category", "politics", **options)
+        )
+        assert outcome.status == "changed"
+        assert live.current().frame.loc[SEED_ID, "category"] == "politics"
+        assert live.check_once() is False and live.reloads == 1
+    finally:
+        live.close()
