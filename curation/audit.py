@@ -18,6 +18,12 @@ short write, a full disk) is cut off again when possible, and otherwise a
 newline is written first, so the next entry starts on a line of its own.
 Every line read back is validated into an AuditEntry; anything else is
 skipped with a warning that names the log and the line.
+
+In a bucket (curation.s3_store) there is no lock: the log is one object per
+entry, created before the document's conditional PUT, and the same judgement
+applies. Two hosts racing from one sha both write an entry; the one whose PUT
+fails deletes its own, since an entry starting from the winner's sha_before
+would otherwise be judged as done.
 """
 
 from __future__ import annotations
