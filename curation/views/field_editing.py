@@ -53,6 +53,7 @@ def edit_button(cells: DeltaGenerator, doc_id: str, sha: str, label: str, can_ed
 
 def _open_editor(doc_id: str, sha: str) -> None:
     st.session_state[EDIT_KEY] = RowEdit(doc_id, sha)
+    st.rerun()  # the button sits in its row's fragment; the dialog belongs to the whole page
 
 
 def _close_editor() -> None:
