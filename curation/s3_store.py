@@ -25,7 +25,8 @@ entry and before deleting it following a lost PUT leaves such an entry; it
 shows as a change that took effect although it did not, until the next
 change to that document (whose entry starts from the winner's sha) or an
 operator deleting the entry object. A PUT whose answer never arrived (a
-timeout) leaves its entry on purpose: the object then says which way it went.
+timeout) or was a server error (5xx) leaves its entry on purpose: the object
+then says which way it went.
 
 The order of entries is the order of the writing hosts' clocks: keep them in
 sync (NTP). Skew can only reorder the history; it cannot lose a write.
@@ -485,7 +486,8 @@ class S3Document:
             )
         except _boto_errors() as error:
             code = _code(error)
-            if not code:  # no answer (a timeout, a dropped connection): the PUT may have happened
+            status = (getattr(error, "response", None) or {}).get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+            if not code or status >= 500:  # no answer, or a server error: the PUT may have happened
                 raise PublishRefusedError(
                     self.doc_id,
                     f"{store._fail(error, self.key, 'writing the document').message}; the write may or "
