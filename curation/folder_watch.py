@@ -62,25 +62,30 @@ class FolderWatcher:
         self.mode = ""
         self.passes = 0  # polling passes completed (a change shows from the second one on)
 
-    def start(self) -> FolderWatcher:
+    def start(self, *, poll_if_needed: bool = True) -> FolderWatcher:
+        """Start watching; without notifications, poll (or, with `poll_if_needed=False`, leave mode "")."""
         if not self._want_poll:
             try:
                 self._start_notifications()
                 self.mode = "notify"
                 return self
             except (OSError, ImportError) as error:  # e.g. inotify watches exhausted, or no inotify at all
-                log.warning("watching %s by polling: notifications unavailable (%s)", self.folder, error)
+                log.warning("no file notifications for %s (%s); changes are found by polling", self.folder, error)
+        if not poll_if_needed:
+            return self
         self._poller = threading.Thread(target=self._poll_forever, name="curation-poll", daemon=True)
         self._poller.start()
         self.mode = "poll"
         return self
 
-    def stop(self) -> None:
+    def stop(self, *, wait: bool = True) -> None:
+        """Stop watching (and release the inotify instance: there are 128 per user)."""
         self._stopped.set()
         if self._observer is not None:
             self._observer.stop()
-            self._observer.join(timeout=5)
-        if self._poller is not None:
+            if wait:
+                self._observer.join(timeout=5)
+        if self._poller is not None and wait:
             self._poller.join(timeout=5)
 
     def take_changes(self) -> Changes:

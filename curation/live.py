@@ -36,6 +36,7 @@ import math
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
@@ -44,6 +45,7 @@ from typing import Any
 import pandas as pd
 
 from curation.collection import Collection, FolderScan, check_docs_folder, load_collection, scan_folder
+from curation.folder_watch import FolderWatcher
 from curation.parsing import ProgressCallback
 from curation.publish import Change, Outcome, set_published, write_many
 
@@ -64,6 +66,7 @@ class LiveCollection:
         full_check_seconds: float = FULL_CHECK_SECONDS,
         clock: Callable[[], float] = time.monotonic,
         background: bool = True,
+        watch: bool = True,
     ) -> None:
         self.folder = Path(folder)
         self._loader = loader
@@ -80,6 +83,13 @@ class LiveCollection:
         self._odd_files: list[tuple[str, str]] = []  # links and other non-regular files, as (path, kind)
         self._stale = False
         self.reloads = 0
+        # inotify (watchdog): an edit in place, by any program, shows at the next call, not 30 s later.
+        self._watcher = FolderWatcher(self.folder).start(poll_if_needed=False) if watch else None
+        if self._watcher is not None and self._watcher.mode != "notify":
+            self._watcher = None  # no notifications (or CURATION_WATCH=poll): the folder times and full check
+        if self._watcher is not None:
+            # A version the dashboard's cache let go of must not keep its inotify instance (128 per user).
+            weakref.finalize(self, self._watcher.stop, wait=False)
 
     def current(
         self,
@@ -89,7 +99,12 @@ class LiveCollection:
         """The current version; reloads (inside `loading()`, reporting `progress`) when the disk changed."""
         check_docs_folder(self.folder)
         with self._lock:
-            if self._version is None or self._stale or folder_times(self._folders) != self._times:
+            if (
+                self._version is None
+                or self._stale
+                or folder_times(self._folders) != self._times
+                or self._notified_change()
+            ):
                 with loading():
                     self._reload(progress)
             self._start_full_check_when_due()
@@ -155,11 +170,37 @@ class LiveCollection:
                 self._times = folder_times(self._folders)  # only our write changed the folders since
             self._stale = self._stale or stale
 
+    def _notified_change(self) -> bool:
+        """Whether a file the watcher reported differs from the version (our own writes are in it already)."""
+        if self._watcher is None or self._version is None:
+            return False
+        changes = self._watcher.take_changes()
+        if changes.everything:
+            return True
+        frame = self._version.frame
+        for doc_id in changes.ids:
+            try:
+                info = os.stat(self.folder / doc_id, follow_symlinks=False)
+            except OSError:
+                return True  # gone (or unreadable) now
+            if doc_id not in frame.index:
+                return True  # new, or a problem document that changed
+            if (info.st_size, info.st_mtime_ns) != (frame.at[doc_id, "size"], frame.at[doc_id, "mtime_ns"]):
+                return True
+        return False
+
+    def close(self) -> None:
+        """Stop watching the folder."""
+        if self._watcher is not None:
+            self._watcher.stop()
+
     def _reload(self, progress: ProgressCallback | None) -> None:
         # The folders' mtimes are taken before the load, so a change during it shows at the next call.
         # The scan before the load is the baseline for documents that are not rows (problems); rows
         # are compared with the version's own size and mtime. A change between the two is seen at
         # the next full check, so nothing is missed, at worst reloaded once more.
+        if self._watcher is not None:
+            self._watcher.take_changes()  # what happened before this load is in it; later events count
         folders = list_folders(str(self.folder))
         times = folder_times(folders)
         scan = scan_folder(self.folder)

@@ -31,8 +31,8 @@ def clock() -> Clock:
 
 @pytest.fixture
 def live(docs: Path, clock: Clock) -> LiveCollection:
-    """The full check runs inside the call here (in the dashboard it runs in a thread)."""
-    return LiveCollection(docs, full_check_seconds=30, clock=clock, background=False)
+    """Without notifications (the fallback), the full check running inside the call (in the dashboard: a thread)."""
+    return LiveCollection(docs, full_check_seconds=30, clock=clock, background=False, watch=False)
 
 
 def after_a_full_check(live: LiveCollection, clock: Clock):
@@ -198,3 +198,28 @@ def test_the_full_check_runs_in_a_thread_and_the_next_call_reloads(docs, clock):
         live.current()
         time.sleep(0.02)
     assert live.current().frame.loc[doc_id, "size"] == (docs / doc_id).stat().st_size
+
+
+def test_with_notifications_an_edit_in_place_shows_at_the_next_call(docs, clock):
+    """inotify tells of the edit: no need to wait for the full check, and our own write causes no reload."""
+    live = LiveCollection(docs, full_check_seconds=3600, clock=clock, background=False)
+    try:
+        (doc_id,) = unpublished_ids(live, 1)
+        live.write_published([doc_id], True)
+        other = next(other for other in live.current().frame.index if other != doc_id)
+        reloads = live.reloads
+        with (docs / other).open("ab") as handle:
+            handle.write(b"\nA line another program appended.\n")
+        wait_until(lambda: live.current().frame.loc[other, "size"] == (docs / other).stat().st_size, "the edit to show")
+        # inotify delivers in order: our write's event came before the edit's, and only the edit reloaded.
+        assert live.reloads == reloads + 1 and bool(live.current().frame.loc[doc_id, "published"])
+    finally:
+        live.close()
+
+
+def wait_until(condition, what: str, timeout: float = 20.0) -> None:
+    """Poll until the condition holds (inotify events arrive on another thread)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
