@@ -55,7 +55,57 @@ STATS = ["size", "mtime_ns"]
 Loader = Callable[..., Collection]
 
 
-class LiveCollection:
+class WritesThrough:
+    """A live collection's writes: the library's safe write, then `record_writes` swaps the rows in.
+
+    Subclasses give `location` (a folder or an s3:// URL), `record_writes(outcomes, before)` and,
+    when they need a note taken just before the write, `_before_write()`.
+    """
+
+    location: Path | str
+
+    def _before_write(self) -> Any:
+        return None
+
+    def record_writes(self, outcomes: Iterable[Outcome], before: Any) -> None:
+        raise NotImplementedError
+
+    def write_published(
+        self,
+        doc_ids: Iterable[str],
+        value: bool,
+        *,
+        expected_shas: Mapping[str, str] | None = None,
+        editor: str = "anonymous",
+        audit_log: Path | str | None = None,
+    ) -> list[Outcome]:
+        """Set published, then the written rows swapped into a new version (see the module's docstring)."""
+        location = self.location
+        return self.write(
+            doc_ids, lambda doc_id, **options: set_published(location, doc_id, value, **options),
+            expected_shas=expected_shas, editor=editor, audit_log=audit_log,
+        )  # fmt: skip
+
+    def write(
+        self,
+        doc_ids: Iterable[str],
+        write_one: Callable[..., Change],
+        *,
+        expected_shas: Mapping[str, str] | None = None,
+        editor: str = "anonymous",
+        audit_log: Path | str | None = None,
+    ) -> list[Outcome]:
+        """Any write (`publish.write_many`: a field edit, a publish), then the written rows swapped in."""
+        before = self._before_write()
+        outcomes: list[Outcome] = []
+        try:
+            outcomes = write_many(doc_ids, write_one, expected_shas=expected_shas, editor=editor, audit_log=audit_log)
+        finally:
+            self.record_writes(outcomes, before)
+        return outcomes
+
+
+class LiveCollection(WritesThrough):
     """The current version of one docs folder's collection, reloaded only when the disk changed."""
 
     def __init__(
@@ -111,38 +161,12 @@ class LiveCollection:
             assert self._version is not None
             return self._version
 
-    def write_published(
-        self,
-        doc_ids: Iterable[str],
-        value: bool,
-        *,
-        expected_shas: Mapping[str, str] | None = None,
-        editor: str = "anonymous",
-        audit_log: Path | str | None = None,
-    ) -> list[Outcome]:
-        """`set_published_many`, then the written rows swapped into a new version (see the module's docstring)."""
-        return self.write(
-            doc_ids, lambda doc_id, **options: set_published(self.folder, doc_id, value, **options),
-            expected_shas=expected_shas, editor=editor, audit_log=audit_log,
-        )  # fmt: skip
+    @property
+    def location(self) -> Path:
+        return self.folder
 
-    def write(
-        self,
-        doc_ids: Iterable[str],
-        write_one: Callable[..., Change],
-        *,
-        expected_shas: Mapping[str, str] | None = None,
-        editor: str = "anonymous",
-        audit_log: Path | str | None = None,
-    ) -> list[Outcome]:
-        """Any write (`publish.write_many`: a field edit, a publish), then the written rows swapped in."""
-        before = folder_times(self._folders)
-        outcomes: list[Outcome] = []
-        try:
-            outcomes = write_many(doc_ids, write_one, expected_shas=expected_shas, editor=editor, audit_log=audit_log)
-        finally:
-            self.record_writes(outcomes, before)
-        return outcomes
+    def _before_write(self) -> FolderTimes:
+        return folder_times(self._folders)
 
     def record_writes(self, outcomes: Iterable[Outcome], times_before: FolderTimes) -> None:
         """Put what `set_published_many` wrote into a new version; `times_before` are the folders' mtimes

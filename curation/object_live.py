@@ -19,25 +19,25 @@ import logging
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from curation.collection import Collection
 from curation.errors import CurationError
+from curation.live import WritesThrough
 from curation.object_loading import build_collection
 from curation.parsing import ProgressCallback
-from curation.publish import Change, Outcome, set_published, write_many
+from curation.publish import Outcome
 from curation.s3_store import ObjectListing, S3Store
 
 LIST_EVERY_SECONDS = 5.0
 log = logging.getLogger("curation")
 
 
-class LiveObjects:
+class LiveObjects(WritesThrough):
     """The current version of one S3 prefix's collection, reloaded when a listing shows a changed ETag."""
 
     def __init__(self, location: str, *, list_every: float = LIST_EVERY_SECONDS) -> None:
@@ -66,38 +66,6 @@ class LiveObjects:
             self._start_watching()
             assert self._version is not None
             return self._version
-
-    def write_published(
-        self,
-        doc_ids: Iterable[str],
-        value: bool,
-        *,
-        expected_shas: Mapping[str, str] | None = None,
-        editor: str = "anonymous",
-        audit_log: Path | str | None = None,
-    ) -> list[Outcome]:
-        """Set published on the bucket's objects, then the written rows swapped into a new version."""
-        return self.write(
-            doc_ids, lambda doc_id, **options: set_published(self.location, doc_id, value, **options),
-            expected_shas=expected_shas, editor=editor, audit_log=audit_log,
-        )  # fmt: skip
-
-    def write(
-        self,
-        doc_ids: Iterable[str],
-        write_one: Callable[..., Change],
-        *,
-        expected_shas: Mapping[str, str] | None = None,
-        editor: str = "anonymous",
-        audit_log: Path | str | None = None,
-    ) -> list[Outcome]:
-        """Any write (`publish.write_many`: a field edit, a publish), then the written rows swapped in."""
-        outcomes: list[Outcome] = []
-        try:
-            outcomes = write_many(doc_ids, write_one, expected_shas=expected_shas, editor=editor, audit_log=audit_log)
-        finally:
-            self.record_writes(outcomes)
-        return outcomes
 
     def record_writes(self, outcomes: Iterable[Outcome], *_: object) -> None:
         """Put what our writes did into a new version, with the ETags they got (so the watcher knows them)."""

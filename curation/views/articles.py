@@ -42,7 +42,16 @@ from curation.views.field_editing import (
     render_field_bulk_buttons,
     render_text_editor,
 )
-from curation.views.session import Dashboard, RowSnapshot, dashboard, live_collection, write_published
+from curation.views.session import (
+    BULK_SUMMARY_KEY,
+    BulkSummary,
+    Dashboard,
+    RowSnapshot,
+    dashboard,
+    keep_bulk_summary,
+    live_collection,
+    write_published,
+)
 from curation.views.shell import render_header
 
 PAGE_SIZES = (25, 50, 100, 200)
@@ -54,7 +63,6 @@ OWN_WRITES_KEY = "_articles_own_writes"  # id -> (sha before, sha after) of this
 ROW_ERRORS_KEY = "_articles_row_errors"  # id -> why its last tick was not written
 TICKED_KEY = "_articles_ticked"  # ids ticked since their row last ran
 BULK_KEY = "_bulk_request"
-BULK_SUMMARY_KEY = "_bulk_summary"
 PENDING_TOASTS_KEY = "_articles_toasts"  # id -> (icon, markdown) its row shows as a toast when it reruns
 # A row is five elements (every element on the page costs the browser time on every update): its fragment,
 # a horizontal container, two checkboxes of a fixed width (so the columns line up and never move) and one
@@ -157,12 +165,7 @@ def confirm_bulk(board: Dashboard) -> None:
     confirm_column, cancel_column = st.columns(2)
     if confirm_column.button(f"{verb} {changing:,}", key="bulk_confirm", type="primary", disabled=not changing):
         outcomes = write_published(board, request["changing"], request["value"], request["shas"])
-        statuses = [outcome.status for outcome in outcomes]
-        st.session_state[BULK_SUMMARY_KEY] = {
-            "verb": f"{verb}ed",
-            "counts": {status: statuses.count(status) for status in ("changed", "conflict", "refused")},
-            "failures": [(o.id, str(o.status), o.message) for o in outcomes if o.failed],
-        }
+        keep_bulk_summary(f"{verb}ed", outcomes)
         cancel_bulk()
         st.rerun()
     if cancel_column.button("Cancel", key="bulk_cancel"):
@@ -173,13 +176,13 @@ def confirm_bulk(board: Dashboard) -> None:
 def render_bulk_summary() -> None:
     box = st.container(key="bulk_summary")  # drawn on every run: the table below keeps its place
     summary = st.session_state.pop(BULK_SUMMARY_KEY, None)
-    if not summary:
+    if not isinstance(summary, BulkSummary):
         return
-    counts = summary["counts"]
-    text = f"{summary['verb']} {counts['changed']:,} · {counts['conflict']:,} conflicts · {counts['refused']:,} refused"
-    (box.warning if summary["failures"] else box.success)(text)
-    if summary["failures"]:
-        failures = pd.DataFrame(summary["failures"], columns=["id", "status", "message"])
+    counts = summary.counts
+    text = f"{summary.verb} {counts['changed']:,} · {counts['conflict']:,} conflicts · {counts['refused']:,} refused"
+    (box.warning if summary.failures else box.success)(text)
+    if summary.failures:
+        failures = pd.DataFrame(summary.failures, columns=["id", "status", "message"])
         box.dataframe(failures, hide_index=True, key="bulk_failures")
 
 

@@ -18,11 +18,10 @@ from streamlit.delta_generator import DeltaGenerator
 from curation.errors import InvalidValueError
 from curation.field_edits import check_value
 from curation.publish import Change, change_topics, set_field
-from curation.views.session import Dashboard, article_name, dashboard, flash, write_changes
+from curation.views.session import Dashboard, article_name, dashboard, flash, keep_bulk_summary, write_changes
 
 EDIT_KEY = "_field_edit"  # the row whose edit dialog is open
 FIELD_BULK_KEY = "_field_bulk"  # the bulk field change waiting for confirmation
-BULK_SUMMARY_KEY = "_bulk_summary"  # shared with the Articles page's publish summary
 BULK_ACTIONS = {"category": "Set category", "add": "Add topic", "remove": "Remove topic"}
 
 
@@ -207,12 +206,7 @@ def confirm_field_bulk(board: Dashboard) -> None:
         outcomes = write_changes(
             board, changing, _bulk_writer(board, request.action, value), request.shas, label, lambda *_: None
         )
-        statuses = [outcome.status for outcome in outcomes]
-        st.session_state[BULK_SUMMARY_KEY] = {
-            "verb": f"{label}:",
-            "counts": {status: statuses.count(status) for status in ("changed", "conflict", "refused")},
-            "failures": [(o.id, str(o.status), o.message) for o in outcomes if o.failed],
-        }
+        keep_bulk_summary(f"{label}:", outcomes)
         _cancel_field_bulk()
         st.rerun()
     if cancel_column.button("Cancel", key="bulk_field_cancel"):

@@ -25,6 +25,7 @@ from curation.safety import escape_markdown
 
 REPO = Path(__file__).resolve().parent.parent.parent
 DASHBOARD_KEY = "_dashboard"
+BULK_SUMMARY_KEY = "_bulk_summary"
 FLASH_KEY = "_flash"
 
 
@@ -214,6 +215,25 @@ def write_changes(
     for kind, text in outcome_messages(outcomes, verb, board.collection.frame["title"]):
         announce(kind, text)
     return outcomes
+
+
+@dataclass(frozen=True)
+class BulkSummary:
+    """What a bulk action did, shown once above the table: counts and every id not written."""
+
+    verb: str
+    counts: dict[str, int]
+    failures: list[tuple[str, str, str]]  # (id, status, message)
+
+
+def keep_bulk_summary(verb: str, outcomes: list[Outcome]) -> None:
+    """Remember a bulk action's outcomes for the next run to show."""
+    statuses = [outcome.status for outcome in outcomes]
+    st.session_state[BULK_SUMMARY_KEY] = BulkSummary(
+        verb,
+        {status: statuses.count(status) for status in ("changed", "conflict", "refused")},
+        [(outcome.id, str(outcome.status), outcome.message) for outcome in outcomes if outcome.failed],
+    )
 
 
 def article_name(doc_id: str, titles: Mapping[str, str] | pd.Series | None = None) -> str:
