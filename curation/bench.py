@@ -146,20 +146,8 @@ def run_benchmark(count: int, runs: int, seed: int = 0, log: Callable[[str], Non
 
         log("floor: reading every file's bytes")
         results.append(Measurement("floor: read all bytes", _timed(lambda: read_all_bytes(folder), runs)))
-        try:
-            import frontmatter  # noqa: F401
-
-            log("naive baseline: python-frontmatter loop + DataFrame")
-            results.append(Measurement("naive baseline", _timed(lambda: naive_baseline(folder), runs)))
-        except ImportError:
-            results.append(
-                Measurement("naive baseline", note="python-frontmatter not installed: pip install -e '.[bench]'")
-            )
-
-        log("cold load (no cache, every core)")
-        results.append(
-            Measurement("cold load", _timed(lambda: load_collection(folder), runs, lambda _: _drop_cache(folder)))
-        )
+        baseline, cold = _baseline_and_cold_runs(folder, runs, log)
+        results += [baseline, cold]
         log("warm load (nothing changed)")
         results.append(Measurement("warm load", _timed(lambda: load_collection(folder), max(runs, 5))))
         ids = sorted(path.name for path in folder.glob("*.txt"))
@@ -192,6 +180,24 @@ def run_benchmark(count: int, runs: int, seed: int = 0, log: Callable[[str], Non
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return _report(count, runs, seed, results, sizes)
+
+
+def _baseline_and_cold_runs(folder: Path, runs: int, log: Callable[[str], None]) -> tuple[Measurement, Measurement]:
+    """The naive baseline and the cold load, run by turns: a change in the machine's load hits both alike."""
+    try:
+        import frontmatter  # noqa: F401
+    except ImportError:
+        baseline = Measurement("naive baseline", note="python-frontmatter not installed: pip install -e '.[bench]'")
+    else:
+        baseline = Measurement("naive baseline")
+    cold = Measurement("cold load")
+    for number in range(runs):
+        if baseline.note == "":
+            log(f"naive baseline: python-frontmatter loop + DataFrame ({number + 1} of {runs})")
+            baseline.runs += _timed(lambda: naive_baseline(folder), 1)
+        log(f"cold load: no cache, every core ({number + 1} of {runs})")
+        cold.runs += _timed(lambda: load_collection(folder), 1, lambda _: _drop_cache(folder))
+    return baseline, cold
 
 
 def _toggle_once(folder: Path, doc_id: str, value: bool) -> float:
