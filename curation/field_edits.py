@@ -103,11 +103,16 @@ def double_quoted(text: str) -> str:
 
 
 def _reads_back_as(candidate: str, text: str, *, in_list: bool) -> bool:
-    """Whether the candidate, as a top-level value (or an item of a flow list), reads back as the text."""
-    source, expected = (f"k: [{candidate}]\n", {"k": [text]}) if in_list else (f"k: {candidate}\n", {"k": text})
+    """Whether the candidate, as a top-level value (or as a list item, in a flow list and in a block list:
+    `,` is fine in a block item and `-` in a flow one, not the other way round), reads back as the text."""
+    if in_list:
+        sources = (f"k: [{candidate}]\n", f"k:\n  - {candidate}\n")
+        expected = {"k": [text]}
+    else:
+        sources, expected = (f"k: {candidate}\n",), {"k": text}
     try:
         # libyaml and the pure-Python parser differ at the edges (`[0?]`): both must agree.
-        return all(yaml.load(source, Loader=loader) == expected for loader in _LOADERS)
+        return all(yaml.load(source, Loader=loader) == expected for source in sources for loader in _LOADERS)
     except yaml.YAMLError:
         return False
 
@@ -187,7 +192,6 @@ def _items_text(node: yaml.Node, wanted: list[str], offset: int, text: str) -> l
             source = text[item.start_mark.index + offset : item.end_mark.index + offset]
             if isinstance(item, yaml.ScalarNode) and "\n" not in source:
                 kept.setdefault(str(item.value), source)
-    # Checked as a flow-list item, which is stricter than a block item (`,` `[` `?` ...).
     return [kept.get(topic) or scalar_in_style(topic, None, in_list=True) for topic in wanted]
 
 
