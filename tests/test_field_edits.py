@@ -112,6 +112,13 @@ EDITS = [
         b'---\ntitle: t\ntopics:\n- AI\n- "no"\n---\n',
     ),
     (
+        "a topic that YAML would read as a nested list is quoted",
+        b"---\ntitle: t\ntopics:\n  - AI\n---\n",
+        "topics",
+        ["AI", "-", "a, b"],
+        b'---\ntitle: t\ntopics:\n  - AI\n  - "-"\n  - "a, b"\n---\n',
+    ),
+    (
         "flow list stays flow",
         b"---\ntitle: t\ntopics: [AI, 'b c']\n---\n",
         "topics",
