@@ -47,6 +47,20 @@ class _Pending:
     everything: bool = True  # nothing is known before the first look
 
 
+def visible_folders(root: Path) -> list[str]:
+    """A folder and every folder below it, hidden ones (and links) left out."""
+    folders, pending = [], [str(root)]
+    while pending:
+        folder = pending.pop()
+        folders.append(folder)
+        try:
+            with os.scandir(folder) as entries:
+                pending += [e.path for e in entries if not e.name.startswith(".") and e.is_dir(follow_symlinks=False)]
+        except OSError:
+            continue
+    return folders
+
+
 class FolderWatcher:
     """Collects changed document ids for one docs folder; see the module docstring."""
 
@@ -58,6 +72,7 @@ class FolderWatcher:
         self._pending = _Pending()
         self._stopped = threading.Event()
         self._observer = None
+        self._handler = None
         self._poller: threading.Thread | None = None
         self.mode = ""
         self.passes = 0  # polling passes completed (a change shows from the second one on)
@@ -121,10 +136,14 @@ class FolderWatcher:
             def on_any_event(self, event: FileSystemEvent) -> None:
                 watcher._on_event(event)
 
+        # One watch per visible folder, not watchdog's recursive one: that one also watches .curation/
+        # (the cache and the locks come and go there) and races with stop() when a folder appears.
+        self._handler = Handler()
         observer = InotifyObserver()
-        observer.schedule(Handler(), str(self.folder), recursive=True)
-        observer.start()
         self._observer = observer
+        for folder in visible_folders(self.folder):
+            observer.schedule(self._handler, folder, recursive=False)
+        observer.start()
 
     def _on_event(self, event) -> None:
         if event.event_type in ("opened", "closed_no_write"):
@@ -132,13 +151,23 @@ class FolderWatcher:
         paths = [event.src_path, *([event.dest_path] if getattr(event, "dest_path", "") else [])]
         if event.is_directory:
             # A folder created, moved or deleted can carry documents the events do not name.
-            if event.event_type != "modified" and any(self._is_visible_folder(path) for path in paths):
+            visible = [path for path in paths if self._is_visible_folder(path)]
+            if event.event_type != "modified" and visible:
                 self._note(everything=True)
+                if event.event_type in ("created", "moved") and not self._stopped.is_set():
+                    self._watch_new_folder(os.fsdecode(paths[-1]))
             return
         for path in paths:
             doc_id = self._document_id(path)
             if doc_id is not None:
                 self._note(doc_id)
+
+    def _watch_new_folder(self, folder: str) -> None:
+        try:
+            for inside in visible_folders(Path(folder)):
+                self._observer.schedule(self._handler, inside, recursive=False)
+        except (OSError, RuntimeError) as error:  # gone again, or the observer is stopping
+            log.warning("cannot watch %s: %s", folder, error)
 
     def _is_visible_folder(self, path: str | bytes) -> bool:
         relative = os.path.relpath(os.fsdecode(path), self.folder)

@@ -38,13 +38,16 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterable, Mapping
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, nullcontext, suppress
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from curation.access import is_read_only
 from curation.collection import Collection, FolderScan, check_docs_folder, load_collection, scan_folder
+from curation.docs_folder import DocsFolder
+from curation.errors import CurationError
 from curation.folder_watch import FolderWatcher
 from curation.parsing import ProgressCallback
 from curation.publish import Change, Outcome, set_published, write_many
@@ -225,6 +228,7 @@ class LiveCollection(WritesThrough):
         # the next full check, so nothing is missed, at worst reloaded once more.
         if self._watcher is not None:
             self._watcher.take_changes()  # what happened before this load is in it; later events count
+        _make_state_folder(self.folder)
         folders = list_folders(str(self.folder))
         times = folder_times(folders)
         scan = scan_folder(self.folder)
@@ -257,6 +261,15 @@ class LiveCollection(WritesThrough):
 
 
 FolderTimes = list[tuple[str, int]]
+
+
+def _make_state_folder(folder: Path) -> None:
+    """Make `.curation/` before the folders' times are taken: the first load makes it for its cache,
+    and that would change the docs folder's mtime and look like someone else's change."""
+    if is_read_only():
+        return  # a read-only load makes nothing
+    with suppress(CurationError, OSError), DocsFolder(folder) as docs, docs.state_folder(create=True):
+        pass
 
 
 def list_folders(root: str) -> list[str]:

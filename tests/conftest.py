@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from curation.bench_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, local_page, serve_dashboard
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
@@ -202,3 +207,70 @@ def object_keys(location: str, under: str = "") -> list[str]:
     base = f"{prefix}/" if prefix else ""
     pages = boto3.client("s3").get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=base + under)
     return [item["Key"][len(base) :] for page in pages for item in page.get("Contents", ())]
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_main_module():
+    """AppTest runs app.py as `__main__` and leaves it there; a process spawned later (a Dask nanny)
+    would then run the dashboard script. Put the real main module back after every test."""
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None:
+        sys.modules["__main__"] = main
+
+
+# Browser fixtures live here, so every browser test module shares one Chromium (one sync Playwright
+# per process: a second one, from a module importing these, fails inside the first one's loop).
+ARTIFACTS = REPO / "test-artifacts" / "screenshots"
+
+
+def _require_browser() -> None:
+    if CHROMIUM.exists():
+        return
+    message = f"Chromium not found at {CHROMIUM}: install Debian's chromium (apt-get install chromium)"
+    if os.environ.get("CURATION_REQUIRE_BROWSER") == "1":
+        pytest.fail(message + " — CURATION_REQUIRE_BROWSER=1 makes this an error")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def server(docs: Path, tmp_path: Path) -> Iterator[str]:
+    """The dashboard on a temp copy of seeds/."""
+    with serve_dashboard(docs, tmp_path / "streamlit.log", timeout=120) as url:
+        yield url
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    opened = local_page(context)  # the documents' image URLs point at the internet
+    yield opened
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    opened.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+@pytest.fixture
+def app(docs, monkeypatch):
+    """The dashboard opened on a private copy of seeds/ (with one broken document added)."""
+    write_document(docs, "broken.txt", "---\ntitle: Broken\nquality: 500\n---\n")
+    monkeypatch.setenv("CURATION_DOCS", str(docs))
+    monkeypatch.delenv("CURATION_READ_ONLY", raising=False)
+    return _app_test().from_file(str(REPO / "app.py"), default_timeout=60)
+
+
+def _app_test():
+    from streamlit.testing.v1 import AppTest  # imported only by the tests that drive the dashboard
+
+    return AppTest

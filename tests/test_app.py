@@ -14,15 +14,6 @@ from tests.conftest import REPO, SEED_ID, write_document
 PAGES = ("articles", "charts", "gallery", "problems", "history")
 
 
-@pytest.fixture
-def app(docs, monkeypatch):
-    """The dashboard opened on a private copy of seeds/ (with one broken document added)."""
-    write_document(docs, "broken.txt", "---\ntitle: Broken\nquality: 500\n---\n")
-    monkeypatch.setenv("CURATION_DOCS", str(docs))
-    monkeypatch.delenv("CURATION_READ_ONLY", raising=False)
-    return AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
-
-
 def header(at: AppTest) -> str:
     return at.markdown[0].value
 

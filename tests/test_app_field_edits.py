@@ -5,7 +5,7 @@ from __future__ import annotations
 from curation.audit import read_audit_log
 from curation.collection import load_collection
 from tests.conftest import SEED_ID
-from tests.test_app import app, no_exceptions, row_ids  # noqa: F401  (app is a fixture)
+from tests.test_app import no_exceptions, row_ids
 
 SEED_TITLE = "Stream It Or Skip It: ‘Jung_E’ on Netflix, a Sci-Fi Fable About AI and Brain-Cloning"
 

@@ -22,15 +22,14 @@ from urllib.parse import quote
 
 import pytest
 
-from curation.bench_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, local_page, serve_dashboard, widget_class
+from curation.bench_browser import CHROMIUM, local_page, serve_dashboard, widget_class
 from curation.collection import load_collection
 from curation.demo import write_demo_collection
 from curation.publish import set_published
-from tests.conftest import REPO, SEED_ID, write_document
+from tests.conftest import ARTIFACTS, SEED_ID, write_document
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = REPO / "test-artifacts" / "screenshots"
 SEED_TITLE = "Stream It Or Skip It: ‘Jung_E’ on Netflix, a Sci-Fi Fable About AI and Brain-Cloning"
 WAIT_MS = 60_000  # generous: the tests must pass beside two CPU burners on two cores
 IDLE_JS = (
@@ -38,33 +37,6 @@ IDLE_JS = (
     " && !document.querySelector('[data-stale=\"true\"]')"
 )
 ROW_BOXES = '[class*="st-key-published-"]'
-
-
-def _require_browser() -> None:
-    if CHROMIUM.exists():
-        return
-    message = f"Chromium not found at {CHROMIUM}: install Debian's chromium (apt-get install chromium)"
-    if os.environ.get("CURATION_REQUIRE_BROWSER") == "1":
-        pytest.fail(message + " — CURATION_REQUIRE_BROWSER=1 makes this an error")
-    pytest.skip(message)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def server(docs: Path, tmp_path: Path) -> Iterator[str]:
-    """The dashboard on a temp copy of seeds/."""
-    with serve_dashboard(docs, tmp_path / "streamlit.log", timeout=120) as url:
-        yield url
 
 
 @pytest.fixture
@@ -86,16 +58,6 @@ def corpus(tmp_path: Path) -> Path:
 def corpus_server(corpus: Path, tmp_path: Path) -> Iterator[str]:
     with serve_dashboard(corpus, tmp_path / "streamlit-corpus.log", timeout=120) as url:
         yield url
-
-
-@pytest.fixture
-def page(browser, request):
-    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
-    opened = local_page(context)  # the documents' image URLs point at the internet
-    yield opened
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    opened.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
 
 
 def settle(page) -> None:

@@ -6,14 +6,11 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.test_browser import (  # noqa: F401 (browser, page and server are fixtures)
+from tests.test_browser import (
     audit_lines,
-    browser,
     expect_toast,
     open_app,
-    page,
     row_ids,
-    server,
     settle,
     unpublished_article,
     wait_for,
@@ -23,7 +20,7 @@ from tests.test_browser import (  # noqa: F401 (browser, page and server are fix
 pytestmark = pytest.mark.browser
 
 
-def test_an_editor_recategorizes_an_article_from_its_row(server, page, docs):  # noqa: F811
+def test_an_editor_recategorizes_an_article_from_its_row(server, page, docs):
     """The row's edit button opens a dialog; a new category is written to that file only, and the row stays."""
     doc_id, title = unpublished_article(docs)
     path = docs / doc_id

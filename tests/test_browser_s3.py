@@ -12,13 +12,11 @@ import pytest
 from curation.bench_browser import serve_dashboard
 from curation.publish import load_history
 from tests.conftest import get_document, object_keys
-from tests.test_browser import (  # noqa: F401 (browser and page are fixtures)
-    browser,
+from tests.test_browser import (
     click_published,
     expect_header,
     expect_toast,
     open_app,
-    page,
     row_ids,
     settle,
     unpublished_article,
@@ -28,7 +26,7 @@ from tests.test_browser import (  # noqa: F401 (browser and page are fixtures)
 pytestmark = pytest.mark.browser
 
 
-def test_an_editor_opens_the_dashboard_on_a_bucket_and_ticks_published(s3_docs, page, tmp_path):  # noqa: F811
+def test_an_editor_opens_the_dashboard_on_a_bucket_and_ticks_published(s3_docs, page, tmp_path):
     """The table comes from the bucket; the tick is a conditional PUT of that object, with its audit entry."""
     doc_id, title = unpublished_article(s3_docs)
     original = get_document(s3_docs, doc_id)
