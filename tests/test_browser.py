@@ -178,10 +178,14 @@ def test_the_articles_page_shows_the_seed_and_the_counts(server, page, docs):
 def test_a_filter_narrows_the_table_and_lives_in_the_url(server, page, docs):
     frame = load_collection(docs).frame
     sport = int((frame["category"] == "sport").sum())
+    from playwright.sync_api import expect
+
     open_app(page, server)
-    page.get_by_test_id("stMultiSelect").filter(has_text="Category").click()
+    category = page.get_by_test_id("stMultiSelect").filter(has_text="Category")
+    category.click()
     page.get_by_role("option", name=f"sport ({sport})").click()
-    page.keyboard.press("Escape")
+    expect(category.get_by_test_id("stMultiSelectTagsContainer")).to_contain_text(f"sport ({sport})", timeout=WAIT_MS)
+    page.keyboard.press("Escape")  # only once the choice shows: closing the list earlier can drop it
     expect_header(page, f"301 articles · {sport} shown")
     assert "category=sport" in page.url
     shared = page.url
