@@ -11,7 +11,6 @@ processes when there are many.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 from collections.abc import Mapping
@@ -235,60 +234,6 @@ def find_duplicates(frame: pd.DataFrame) -> list[Problem]:
                     message = f"likely a duplicate of {first}: same {column} {url}"
                     warnings.append(Problem(other, None, message, "duplicate"))
     return warnings
-
-
-_known_folders: dict[str, list[str]] = {}  # docs folder -> its folders, as last walked
-
-
-def _walk_folders(root: str) -> list[str]:
-    folders, pending = [], [root]
-    while pending:
-        directory = pending.pop()
-        folders.append(directory)
-        try:
-            with os.scandir(directory) as entries:
-                pending.extend(
-                    e.path for e in entries if not e.name.startswith(".") and e.is_dir(follow_symlinks=False)
-                )
-        except OSError:
-            continue
-    return folders
-
-
-def _folder_times(folders: list[str]) -> list[tuple[str, int]]:
-    times = []
-    for directory in folders:
-        try:
-            times.append((directory, os.stat(directory).st_mtime_ns))
-        except OSError:
-            times.append((directory, -1))
-    return times
-
-
-def quick_fingerprint(folder: Path | str) -> str:
-    """A digest of every folder's mtime: it changes when a file is added, removed, renamed or
-    atomically replaced. Only the folders are stat-ed; they are listed again only when one changed."""
-    root = str(check_docs_folder(Path(folder)))
-    known = _known_folders.get(root)
-    times = _folder_times(known) if known else None
-    if times is None or times != _known_times.get(root):
-        _known_folders[root] = known = _walk_folders(root)
-        times = _known_times[root] = _folder_times(known)
-    return hashlib.sha1(repr(times).encode(), usedforsecurity=False).hexdigest()
-
-
-_known_times: dict[str, list[tuple[str, int]]] = {}
-
-
-def folder_fingerprint(folder: Path | str) -> str:
-    """A digest of every document's name, size and times: it changes when any file does."""
-    scan = scan_folder(check_docs_folder(Path(folder)))
-    digest = hashlib.sha1(usedforsecurity=False)
-    for entry in sorted(zip(scan.ids, scan.sizes, scan.mtimes, scan.ctimes, strict=True)):
-        digest.update("\0".join(map(str, entry)).encode() + b"\n")
-    for problem in scan.problems:
-        digest.update(f"{problem.path}\0{problem.kind}\n".encode())
-    return digest.hexdigest()
 
 
 def _still_valid(scanned: pd.DataFrame, cached: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

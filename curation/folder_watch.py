@@ -47,8 +47,8 @@ class _Pending:
     everything: bool = True  # nothing is known before the first look
 
 
-def visible_folders(root: Path) -> list[str]:
-    """A folder and every folder below it, hidden ones (and links) left out."""
+def visible_folders(root: Path | str) -> list[str]:
+    """A folder and every folder below it, hidden ones (and links) left out (the docs folder's own `.curation`)."""
     folders, pending = [], [str(root)]
     while pending:
         folder = pending.pop()

@@ -48,7 +48,7 @@ from curation.access import is_read_only
 from curation.collection import Collection, FolderScan, check_docs_folder, load_collection, scan_folder
 from curation.docs_folder import DocsFolder
 from curation.errors import CurationError
-from curation.folder_watch import FolderWatcher
+from curation.folder_watch import FolderWatcher, visible_folders
 from curation.parsing import ProgressCallback
 from curation.publish import Change, Outcome, set_published, write_many
 
@@ -229,7 +229,7 @@ class LiveCollection(WritesThrough):
         if self._watcher is not None:
             self._watcher.take_changes()  # what happened before this load is in it; later events count
         _make_state_folder(self.folder)
-        folders = list_folders(str(self.folder))
+        folders = visible_folders(self.folder)
         times = folder_times(folders)
         scan = scan_folder(self.folder)
         version = self._loader(self.folder, progress=progress)
@@ -270,22 +270,6 @@ def _make_state_folder(folder: Path) -> None:
         return  # a read-only load makes nothing
     with suppress(CurationError, OSError), DocsFolder(folder) as docs, docs.state_folder(create=True):
         pass
-
-
-def list_folders(root: str) -> list[str]:
-    """The docs folder and every folder below it (hidden ones skipped, links not followed)."""
-    folders, pending = [], [root]
-    while pending:
-        directory = pending.pop()
-        folders.append(directory)
-        try:
-            with os.scandir(directory) as entries:
-                pending.extend(
-                    e.path for e in entries if not e.name.startswith(".") and e.is_dir(follow_symlinks=False)
-                )
-        except OSError:
-            continue
-    return folders
 
 
 def folder_times(folders: list[str]) -> FolderTimes:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from curation.collection import load_collection
-from curation.live import LiveCollection, folder_times, list_folders
+from curation.folder_watch import visible_folders
+from curation.live import LiveCollection, folder_times
 from curation.publish import set_published, set_published_many
 from tests.conftest import write_document
 
@@ -43,7 +44,7 @@ def after_a_full_check(live: LiveCollection, clock: Clock):
 
 
 def folder_times_now(live: LiveCollection):
-    return folder_times(list_folders(str(live.folder)))
+    return folder_times(visible_folders(live.folder))
 
 
 def unpublished_ids(live: LiveCollection, count: int) -> list[str]:
