@@ -64,9 +64,9 @@ ROW_ERRORS_KEY = "_articles_row_errors"  # id -> why its last tick was not writt
 TICKED_KEY = "_articles_ticked"  # ids ticked since their row last ran
 BULK_KEY = "_bulk_request"
 PENDING_TOASTS_KEY = "_articles_toasts"  # id -> (icon, markdown) its row shows as a toast when it reruns
-# A row is five elements (every element on the page costs the browser time on every update): its fragment,
-# a horizontal container, two checkboxes of a fixed width (so the columns line up and never move) and one
-# markdown with the title and the details.
+# A row is few elements (every element on the page costs the browser time on every update): its fragment,
+# a horizontal container, two checkboxes of a fixed width (so the columns line up and never move), the edit
+# button and one markdown with the title and the details.
 CHECKBOX_WIDTH = 76
 
 
