@@ -99,10 +99,16 @@ class WritesThrough:
         audit_log: Path | str | None = None,
     ) -> list[Outcome]:
         """Any write (`publish.write_many`: a field edit, a publish), then the written rows swapped in."""
+        return self.recording(
+            lambda: write_many(doc_ids, write_one, expected_shas=expected_shas, editor=editor, audit_log=audit_log)
+        )
+
+    def recording(self, act: Callable[[], list[Outcome]]) -> list[Outcome]:
+        """Run a library write that returns outcomes (`write_many`, an undo), then swap the written rows in."""
         before = self._before_write()
         outcomes: list[Outcome] = []
         try:
-            outcomes = write_many(doc_ids, write_one, expected_shas=expected_shas, editor=editor, audit_log=audit_log)
+            outcomes = act()
         finally:
             self.record_writes(outcomes, before)
         return outcomes

@@ -11,7 +11,7 @@ import pytest
 from curation.collection import load_collection
 from curation.folder_watch import visible_folders
 from curation.live import LiveCollection, folder_times
-from curation.publish import set_published, set_published_many
+from curation.publish import set_published, set_published_many, undo_last
 from tests.conftest import write_document
 
 
@@ -102,6 +102,20 @@ def test_an_own_write_is_swapped_in_without_a_reload(live, docs, clock):
     assert after.frame.loc[doc_id, "sha256"] == load_collection(docs).frame.loc[doc_id, "sha256"]
     # the stat of every file agrees with the rows: still no reload
     assert after_a_full_check(live, clock) is after and live.reloads == 1
+
+
+def test_an_undo_is_swapped_in_without_a_reload(live, docs, clock):
+    """History's undo goes through the same path as a tick: the row shows the old value, nothing reloads."""
+    (doc_id,) = unpublished_ids(live, 1)
+    original = (docs / doc_id).read_bytes()
+    live.write_published([doc_id], True, editor="ann")
+    outcomes = live.recording(lambda: undo_last(docs, 1, editor="ann"))
+    assert [(outcome.id, outcome.status) for outcome in outcomes] == [(doc_id, "changed")]
+    assert (docs / doc_id).read_bytes() == original
+    after = live.current()
+    assert not bool(after.frame.loc[doc_id, "published"]) and live.reloads == 1
+    assert after.frame.loc[doc_id, "sha256"] == load_collection(docs).frame.loc[doc_id, "sha256"]
+    assert after_a_full_check(live, clock) is after and live.reloads == 1  # the rows agree with the disk
 
 
 def test_two_sessions_see_each_others_writes(live):

@@ -53,6 +53,7 @@ from curation.views.session import (
     write_published,
 )
 from curation.views.shell import render_header
+from curation.views.table_keys import enable_table_keys
 
 PAGE_SIZES = (25, 50, 100, 200)
 PAGE_KEY = "articles_page"
@@ -337,6 +338,7 @@ def render_table(board: Dashboard) -> None:
         help="Take the rows again: articles that no longer match the filter leave, new ones come in",
     )  # fmt: skip
     st.session_state.pop(TICKED_KEY, None)  # this run draws every row as it is now
+    enable_table_keys()
     with st.container(key="articles_table"):
         render_header_row()
         for doc_id, opened_sha in zip(snapshot.ids, snapshot.shas, strict=True):

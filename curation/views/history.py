@@ -9,7 +9,7 @@ import streamlit as st
 
 from curation.publish import load_history, undo_change, undo_last
 from curation.safety import escape_markdown
-from curation.views.session import dashboard, flash, flash_outcomes, may_write
+from curation.views.session import dashboard, flash, flash_outcomes, live_collection, may_write
 from curation.views.shell import render_header
 
 SHOWN_ENTRIES = 500
@@ -23,7 +23,8 @@ def undo_newest() -> None:
     board = dashboard()
     if not may_write(board, "undone"):
         return
-    outcomes = undo_last(board.folder, 1, editor=board.editor)
+    # Through the shared collection, like a tick: the undone row is swapped in, nothing is reloaded.
+    outcomes = live_collection(board.folder).recording(lambda: undo_last(board.folder, 1, editor=board.editor))
     if not outcomes:
         flash("warning", "Nothing to undo.")
     flash_outcomes(outcomes, "Reverted")
@@ -35,7 +36,10 @@ def undo_chosen() -> None:
         return
     change = st.session_state.get("undo_choice")
     if change:
-        flash_outcomes([undo_change(board.folder, change, editor=board.editor)], "Reverted")
+        outcomes = live_collection(board.folder).recording(
+            lambda: [undo_change(board.folder, change, editor=board.editor)]
+        )
+        flash_outcomes(outcomes, "Reverted")
 
 
 board = dashboard()
