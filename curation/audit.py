@@ -272,9 +272,19 @@ class AuditHistory:
 
     def undone_changes(self) -> set[str]:
         """The changes that an undo which took effect reverted."""
+        return set(self.undone_by())
+
+    def undone_by(self) -> dict[str, AuditEntry]:
+        """Each reverted change's id, with the undo (one that took effect) that reverted it last."""
         return {
-            entry.undoes for position, entry in enumerate(self.entries) if entry.undoes and self.took_effect(position)
+            entry.undoes: entry
+            for position, entry in enumerate(self.entries)
+            if entry.undoes and self.took_effect(position)
         }
+
+    def batch_positions(self, batch: str) -> list[int]:
+        """The log positions of one bulk request's changes, newest first (empty for an unknown batch id)."""
+        return [position for position in range(len(self.entries) - 1, -1, -1) if self.entries[position].batch == batch]
 
     def undoable(self) -> Iterator[AuditEntry]:
         """Changes that took effect and are not undone yet, newest first (undos themselves are not)."""

@@ -19,19 +19,20 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from curation.audit import AuditEntry
 from curation.collection import Collection, check_docs_folder, load_collection
 from curation.demo import DemoFolderError, write_demo_collection
 from curation.errors import CurationError, DocsFolderError, InvalidValueError, StoreError
 from curation.export import EXPORT_COLUMNS, ExportError, check_columns, frame_to_csv, frame_to_json, write_export
 from curation.field_edits import TEXT_FIELDS, check_value
 from curation.filters import SORT_COLUMNS, FilterError, Filters
+from curation.history_text import describe_change
 from curation.publish import (
     Outcome,
     change_topics,
     load_history,
     set_field,
     set_published,
+    undo_batch,
     undo_change,
     undo_last,
     write_many,
@@ -307,35 +308,20 @@ def command_history(args: argparse.Namespace) -> int:
         return EXIT_OK
     for entry, completed in newest:
         undo = f"  (undoes {entry.undoes})" if entry.undoes else ""
+        batch = f"  (batch {entry.batch})" if entry.batch else ""
         incomplete = "  (did not complete)" if not completed else ""
-        say(f"{entry.time}  {entry.change}  {entry.editor}  {entry.id}  {_describe(entry)}{undo}{incomplete}")
+        change = describe_change(entry, arrow="->")
+        say(f"{entry.time}  {entry.change}  {entry.editor}  {entry.id}  {change}{undo}{batch}{incomplete}")
     if not history.entries:
         say("no changes logged yet", error=True)
     return EXIT_OK
 
 
-def _describe(entry: AuditEntry) -> str:
-    """`published -> unpublished`, or `title: "Old" -> "New"` for the other fields."""
-    if entry.field == "published":
-        return f"{_flag(entry.old)} -> {_flag(entry.new)}"
-    return f"{entry.field}: {_value(entry.old)} -> {_value(entry.new)}"
-
-
-def _flag(value: object) -> str:
-    return "published" if value else "unpublished"
-
-
-def _value(value: object) -> str:
-    if value is None:
-        return "(none)"
-    if isinstance(value, list):
-        return "[" + ", ".join(f'"{item}"' for item in value) + "]"
-    return f'"{value}"'
-
-
 def command_undo(args: argparse.Namespace) -> int:
     if args.change:
         outcomes = [undo_change(args.docs, args.change, editor=args.editor, audit_log=args.audit_log)]
+    elif args.batch is not None:
+        outcomes = undo_batch(args.docs, args.batch, editor=args.editor, audit_log=args.audit_log)
     else:
         outcomes = undo_last(args.docs, args.last, editor=args.editor, audit_log=args.audit_log)
         if not outcomes:
@@ -456,6 +442,9 @@ def build_parser() -> argparse.ArgumentParser:
     target = undo.add_mutually_exclusive_group()
     target.add_argument("--last", type=positive_int, default=1, metavar="N", help="the newest N changes (default 1)")
     target.add_argument("--change", metavar="CHANGE", help="one change by its id in the audit log")
+    target.add_argument(
+        "--batch", metavar="BATCH", help="every change of one bulk request, by its batch id (see `curation history`)"
+    )
     undo.set_defaults(run=command_undo)
 
     bench = commands.add_parser("bench", help="measure load, filter, export and toggle on generated documents")

@@ -477,7 +477,12 @@ def _restore_lines(raw: bytes, entry: AuditEntry) -> Edit | None:
 
 
 def undo_entry(
-    folder: Path | str, entry: AuditEntry, *, editor: str = "anonymous", audit_log: Path | str | None = None
+    folder: Path | str,
+    entry: AuditEntry,
+    *,
+    editor: str = "anonymous",
+    audit_log: Path | str | None = None,
+    batch: str | None = None,
 ) -> Outcome:
     """Put back what the file was before a logged change, refusing if it changed after that change."""
 
@@ -495,7 +500,7 @@ def undo_entry(
         entry.id,
         lambda: _write_change(
             folder, entry.id, revert, expected_sha=entry.sha_after, editor=editor, audit_log=audit_log,
-            undoes=entry.change,
+            undoes=entry.change, batch=batch,
         ),
     )  # fmt: skip
 
@@ -529,3 +534,29 @@ def undo_change(
             return Outcome(entry.id, "unchanged", f"change {change_id} is undone already")
         return undo_entry(folder, entry, editor=editor, audit_log=audit_log)
     return Outcome(change_id, "refused", f"no change {change_id} in the audit log")
+
+
+def undo_batch(
+    folder: Path | str, batch_id: str, *, editor: str = "anonymous", audit_log: Path | str | None = None
+) -> list[Outcome]:
+    """Undo one bulk request: each of its changes that took effect and is not undone yet, newest first.
+
+    Each file is checked on its own, as `undo_entry` does (a file changed since is a conflict and is left
+    alone); the undos share a new batch id. A change undone already is reported as unchanged, and an
+    unknown batch id as one refused outcome, as `undo_change` reports an unknown change id.
+    """
+    history, _ = load_history(folder, audit_log)
+    positions = history.batch_positions(batch_id)
+    if not positions:
+        return [Outcome(batch_id, "refused", f"no batch {batch_id} in the audit log")]
+    undone = history.undone_changes()
+    to_undo: list[AuditEntry] = []
+    already: list[Outcome] = []
+    for position in positions:
+        entry = history.entries[position]
+        if entry.change in undone:
+            already.append(Outcome(entry.id, "unchanged", f"change {entry.change} is undone already"))
+        elif history.took_effect(position):  # a write that never completed has nothing to undo
+            to_undo.append(entry)
+    batch = new_batch_id() if len(to_undo) > 1 else None
+    return [undo_entry(folder, entry, editor=editor, audit_log=audit_log, batch=batch) for entry in to_undo] + already
