@@ -152,20 +152,27 @@ def _is_streamlit(node: ast.AST) -> bool:
 
 
 TABLE_KEYS = REPO / "curation" / "views" / "table_keys.py"
+IMAGE_FALLBACK = REPO / "curation" / "views" / "image_fallback.py"
+# The components the dashboard mounts, each with the name of its mounting command.
+COMPONENTS = {TABLE_KEYS: "_table_keys", IMAGE_FALLBACK: "_image_fallback"}
 
 
 def test_no_module_renders_html():
-    """No st.html, no unsafe_allow_html anywhere in the app's code, and one component: the table's arrow keys."""
+    """No st.html, no unsafe_allow_html anywhere in the app's code, and two components: the table's arrow keys
+    and the Gallery's image boxes."""
     sources = [REPO / "app.py", *sorted((REPO / "curation").rglob("*.py"))]
     assert len(sources) > 20
     sinks = [sink for path in sources for sink in html_sinks(path.read_text(encoding="utf-8"), path.name)]
-    assert [sink.split(":")[0] + " " + sink.split(" ", 1)[1] for sink in sinks] == ["table_keys.py st.components"]
+    assert sorted(sink.split(":")[0] + " " + sink.split(" ", 1)[1] for sink in sinks) == sorted(
+        f"{path.name} st.components" for path in COMPONENTS
+    )
 
 
-def test_the_one_component_runs_fixed_code_and_is_given_no_data():
-    """table_keys.py registers its component with module constants for code (never a value built at run time)
-    and mounts it with a key only: nothing from a document can reach it."""
-    tree = ast.parse(TABLE_KEYS.read_text(encoding="utf-8"))
+@pytest.mark.parametrize("module", COMPONENTS, ids=lambda path: path.stem)
+def test_the_one_component_runs_fixed_code_and_is_given_no_data(module):
+    """Each component module registers its component with module constants for code (never a value built at
+    run time) and mounts it with a key only: nothing from a document can reach it."""
+    tree = ast.parse(module.read_text(encoding="utf-8"))
     constants = {
         target.id
         for node in tree.body
@@ -175,12 +182,15 @@ def test_the_one_component_runs_fixed_code_and_is_given_no_data():
     }
     calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
     (register,) = [call for call in calls if isinstance(call.func, ast.Attribute) and call.func.attr == "component"]
-    code = {keyword.arg: keyword.value for keyword in register.keywords}
+    code = {keyword.arg: keyword.value for keyword in register.keywords if keyword.arg != "isolate_styles"}
     assert set(code) <= {"js", "css", "html"} and code
     assert all(isinstance(value, ast.Name) and value.id in constants for value in code.values())
-    (mount,) = [call for call in calls if isinstance(call.func, ast.Name) and call.func.id == "_table_keys"]
+    # Besides the code, only a constant style switch (False lets the fixed CSS reach Streamlit's own elements).
+    switches = [keyword.value for keyword in register.keywords if keyword.arg == "isolate_styles"]
+    assert all(isinstance(value, ast.Constant) and isinstance(value.value, bool) for value in switches)
+    (mount,) = [call for call in calls if isinstance(call.func, ast.Name) and call.func.id == COMPONENTS[module]]
     assert not mount.args and [keyword.arg for keyword in mount.keywords] == ["key"]
-    assert "innerHTML" not in TABLE_KEYS.read_text(encoding="utf-8")
+    assert "innerHTML" not in module.read_text(encoding="utf-8")
 
 
 def test_the_scan_would_catch_an_offender():
