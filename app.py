@@ -6,18 +6,21 @@ from curation.errors import DocsFolderError, StoreError
 from curation.views.access import resolve_identity
 from curation.views.session import Dashboard, current_collection, docs_folder, set_dashboard
 from curation.views.sidebar import render_filters
+from curation.views.url_state import ARTICLES_PARAMETERS, drop_parameters
 
 st.set_page_config(page_title="Curation", page_icon="📰", layout="wide")
 
+articles = st.Page("curation/views/articles.py", title="Articles", icon="📰", default=True)
 pages = st.navigation(
     [
-        st.Page("curation/views/articles.py", title="Articles", icon="📰", default=True),
+        articles,
         st.Page("curation/views/charts.py", title="Charts", icon="📊"),
         st.Page("curation/views/gallery.py", title="Gallery", icon="🖼️"),
         st.Page("curation/views/problems.py", title="Problems", icon="⚠️"),
         st.Page("curation/views/history.py", title="History", icon="🕘"),
     ]
 )
+filters_area = st.sidebar.container()  # the filters come first; who you are is one line below them
 identity = resolve_identity()  # with a login configured, stops here until the user logs in
 loading = st.empty()  # drawn on every run, so a load's progress moves nothing on the page
 try:
@@ -25,7 +28,9 @@ try:
 except (DocsFolderError, StoreError) as error:
     st.error(f"{error}. Set CURATION_DOCS to a folder or an s3:// prefix of article documents and restart.", icon="📂")
     st.stop()
-filters = render_filters(collection)
+filters = render_filters(collection, filters_area)
 positions = filters.positions(collection.frame)
 set_dashboard(Dashboard(collection, filters, positions, identity.name, identity.can_edit, identity.why_not))
+if pages.url_path != articles.url_path:
+    drop_parameters(ARTICLES_PARAMETERS)  # the table's page and layout mean nothing elsewhere
 pages.run()

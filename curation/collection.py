@@ -29,6 +29,8 @@ from curation.cache import STAT_COLUMNS, CachedParse, read_cache, write_cache
 from curation.docs_folder import is_document_name
 from curation.documents import DOCUMENT_SUFFIXES
 from curation.errors import DocsFolderError, UnsafePathError
+from curation.facets import FACET_COLUMNS, Facet, facet_index
+from curation.filters import likely_duplicates
 from curation.parsing import (
     PROBLEM_TYPES,
     ROW_FIELDS,
@@ -46,7 +48,6 @@ COLUMNS = ROW_FIELDS[1:-1]  # every field but the id (the index) and ctime_ns (t
 COLUMN_TYPES = {column: ROW_TYPES[column] for column in COLUMNS}  # in parsing: the cache checks them too
 # What the dashboard's own writes change in a row (field edits included).
 UPDATABLE_COLUMNS = ("published", "sha256", "size", "mtime_ns", "title", "excerpt", "category", "type", "topics")
-FACET_COLUMNS = ("category", "provider", "type", "topics")
 REWRITE_CACHE_FROM = 200  # rewrite the cache once this many files were parsed or dropped again
 
 NOT_FOLLOWED = "is a symbolic link; links are never followed, copy the file in instead"
@@ -64,14 +65,14 @@ class Collection:
     parsed: int = 0  # how many files this load parsed (the rest came from the cache)
 
     @cached_property
-    def facets(self) -> dict[str, pd.Series]:
-        """Article counts per category, provider, type and topic, computed once per load."""
-        facets = {
-            column: self.frame[column][self.frame[column] != ""].value_counts()
-            for column in ("category", "provider", "type")
-        }
-        facets["topic"] = self.frame["topics"].explode().dropna().value_counts()
-        return facets
+    def facets(self) -> dict[str, Facet]:
+        """Each facet's values as codes (category, type, provider, domain, topic), built once per version."""
+        return facet_index(self.frame)
+
+    @cached_property
+    def likely_duplicates(self) -> pd.Series:
+        """True for each article that shares a webUrl or originalUrl with another, computed once per version."""
+        return likely_duplicates(self.frame)
 
     def with_rows_updated(self, updates: Mapping[str, Mapping[str, Any]]) -> Collection:
         """A new version with some rows' values replaced (UPDATABLE_COLUMNS); this one is untouched.
@@ -100,8 +101,10 @@ class Collection:
                 frame.iloc[list(at), frame.columns.get_loc(column)] = list(values)
         updated = Collection(self.folder, frame, self.problems, self.warnings, parsed=0)
         touched = {column for values in updates.values() for column in values}
-        if "facets" in self.__dict__ and not touched & set(FACET_COLUMNS):
+        if "facets" in self.__dict__ and not touched & set(FACET_COLUMNS.values()):
             updated.__dict__["facets"] = self.__dict__["facets"]
+        if "likely_duplicates" in self.__dict__ and not touched & {"webUrl", "originalUrl"}:
+            updated.__dict__["likely_duplicates"] = self.__dict__["likely_duplicates"]
         return updated
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,10 @@ SORT_COLUMNS = (
     "id", "title", "category", "type", "provider", "domain", "publishedDateTime",
     "quality", "heat", "published", "images", "related",
 )  # fmt: skip
-SEARCHED_COLUMNS = ("title", "excerpt", "provider")
+SEARCHED_COLUMNS = ("title", "excerpt", "provider", "domain", "webUrl")
+# The filter parts a facet narrows by: its counts come from the rows every *other* part keeps.
+FACET_PARTS = ("category", "type", "provider", "domain", "topic")
+TRUE_WORDS = ("true", "1", "yes", "on")
 
 
 class FilterError(ValueError):
@@ -33,6 +37,7 @@ class Filters:
     categories: tuple[str, ...] = ()
     type: str = ""
     providers: tuple[str, ...] = ()  # a provider's name or its domain
+    domains: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     published: str = "all"
     min_quality: int | None = None
@@ -42,6 +47,7 @@ class Filters:
     since: dt.date | None = None
     until: dt.date | None = None  # inclusive
     has_image: bool = False
+    duplicates_only: bool = False  # only articles that share a webUrl or originalUrl with another
     sort: str = "id"
     descending: bool = False
 
@@ -75,33 +81,69 @@ class Filters:
     def matches(self, frame: pd.DataFrame) -> pd.Series:
         """True for each row the filters keep."""
         keep = pd.Series(True, index=frame.index)
+        for part in self.parts(frame).values():
+            keep &= part
+        return keep
+
+    def parts(self, frame: pd.DataFrame) -> dict[str, pd.Series]:
+        """Each active filter's own mask, by name (the facet names in FACET_PARTS among them)."""
+        parts: dict[str, pd.Series] = {}
         if self.search.strip():
             needle = self.search.strip()
             found = pd.Series(False, index=frame.index)
             for column in SEARCHED_COLUMNS:
                 found |= frame[column].str.contains(needle, case=False, regex=False)
-            keep &= found
+            parts["search"] = found
         if self.categories:
-            keep &= _folded(frame["category"]).isin(_fold_all(self.categories))
+            parts["category"] = _folded(frame["category"]).isin(_fold_all(self.categories))
         if self.type.strip():
-            keep &= _folded(frame["type"]) == self.type.strip().casefold()
+            parts["type"] = _folded(frame["type"]) == self.type.strip().casefold()
         if self.providers:
             wanted = _fold_all(self.providers)
-            keep &= _folded(frame["provider"]).isin(wanted) | _folded(frame["domain"]).isin(wanted)
+            parts["provider"] = _folded(frame["provider"]).isin(wanted) | _folded(frame["domain"]).isin(wanted)
+        if self.domains:
+            parts["domain"] = _folded(frame["domain"]).isin(_fold_all(self.domains))
         if self.topics:
-            wanted = set(_fold_all(self.topics))
-            keep &= frame["topics"].map(lambda topics: any(t.casefold() in wanted for t in topics)).astype(bool)
+            wanted_topics = set(_fold_all(self.topics))
+            parts["topic"] = frame["topics"].map(lambda topics: any(t.casefold() in wanted_topics for t in topics))
         if self.published != "all":
-            keep &= frame["published"] == (self.published == "published")
-        keep &= _in_range(frame["quality"], self.min_quality, self.max_quality)
-        keep &= _in_range(frame["heat"], self.min_heat, self.max_heat)
+            parts["published"] = frame["published"] == (self.published == "published")
+        if self.min_quality is not None or self.max_quality is not None:
+            parts["quality"] = _in_range(frame["quality"], self.min_quality, self.max_quality)
+        if self.min_heat is not None or self.max_heat is not None:
+            parts["heat"] = _in_range(frame["heat"], self.min_heat, self.max_heat)
         if self.since is not None:
-            keep &= frame["publishedDateTime"] >= _utc_midnight(self.since)
+            parts["since"] = frame["publishedDateTime"] >= _utc_midnight(self.since)
         if self.until is not None:
-            keep &= frame["publishedDateTime"] < _utc_midnight(self.until + dt.timedelta(days=1))
+            parts["until"] = frame["publishedDateTime"] < _utc_midnight(self.until + dt.timedelta(days=1))
         if self.has_image:
-            keep &= frame["image"] != ""
-        return keep.fillna(False).astype(bool)
+            parts["has_image"] = frame["image"] != ""
+        if self.duplicates_only:
+            parts["duplicates"] = likely_duplicates(frame)
+        return {name: part.fillna(False).astype(bool) for name, part in parts.items()}
+
+    def to_query(self, base: Filters | None = None) -> dict[str, list[str]]:
+        """URL query parameters for these filters, leaving out every value equal to `base`'s."""
+        base = base or Filters()
+        mine, theirs = _query_values(self), _query_values(base)
+        return {name: values for name, values in mine.items() if values != theirs[name]}
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, Sequence[str]], base: Filters | None = None) -> tuple[Filters, list[str]]:
+        """The filters a URL's query asks for (each value missing or unusable stays `base`'s), and a
+        message for each value that could not be used, naming its parameter."""
+        base = base or Filters()
+        changes: dict[str, object] = {}
+        complaints: list[str] = []
+        for name, values in params.items():
+            reader = _QUERY_READERS.get(name)
+            if reader is None or not values:
+                continue  # another page's parameter (page, rows, columns)
+            try:
+                changes |= reader(list(values))
+            except (ValueError, TypeError) as error:
+                complaints.append(f"the link's {name}={'&'.join(values)} was ignored: {error}")
+        return replace(base, **changes), complaints
 
     def describe(self) -> str:
         """The filter as one sentence, e.g. 'unpublished · category news · quality ≥ 60'."""
@@ -110,7 +152,10 @@ class Filters:
             parts.append(self.published)
         if self.search.strip():
             parts.append(f'matching "{self.search.strip()}"')
-        for label, values in (("category", self.categories), ("provider", self.providers), ("topic", self.topics)):
+        for label, values in (
+            ("category", self.categories), ("provider", self.providers), ("domain", self.domains),
+            ("topic", self.topics),
+        ):  # fmt: skip
             if values:
                 parts.append(f"{label} {' or '.join(values)}")
         if self.type.strip():
@@ -125,6 +170,8 @@ class Filters:
             parts.append(f"until {self.until:%Y-%m-%d}")
         if self.has_image:
             parts.append("with an image")
+        if self.duplicates_only:
+            parts.append("likely duplicates")
         return " · ".join(parts) if parts else "all articles"
 
     def slug(self) -> str:
@@ -133,6 +180,96 @@ class Filters:
             return "all"
         text = self.describe().replace("≥", "min").replace("≤", "max")
         return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")[:80].rstrip("-")
+
+
+def _query_values(filters: Filters) -> dict[str, list[str]]:
+    def flag(value: bool) -> list[str]:
+        return ["true"] if value else []
+
+    def scores(low: int | None, high: int | None) -> list[str]:
+        return [] if low is None and high is None else [str(low or 0), str(100 if high is None else high)]
+
+    return {
+        "search": [filters.search] if filters.search.strip() else [],
+        "category": list(filters.categories),
+        "type": [filters.type] if filters.type.strip() else [],
+        "provider": list(filters.providers),
+        "domain": list(filters.domains),
+        "topic": list(filters.topics),
+        "published": [filters.published],
+        "quality": scores(filters.min_quality, filters.max_quality),
+        "heat": scores(filters.min_heat, filters.max_heat),
+        "since": [filters.since.isoformat()] if filters.since else [],
+        "until": [filters.until.isoformat()] if filters.until else [],
+        "has_image": flag(filters.has_image),
+        "duplicates": flag(filters.duplicates_only),
+        "sort": [filters.sort],
+        "desc": ["true" if filters.descending else "false"],
+    }
+
+
+def _score_range(low_name: str, high_name: str):
+    def read(values: list[str]) -> dict[str, object]:
+        numbers = [value.strip() for value in values]
+        if len(numbers) != 2 or not all(number.isdecimal() for number in numbers):
+            raise ValueError("give two numbers from 0 to 100, low then high")
+        low, high = (int(number) for number in numbers)
+        if not 0 <= low <= high <= 100:
+            raise ValueError("give two numbers from 0 to 100, low then high")
+        return {low_name: None if low <= 0 else low, high_name: None if high >= 100 else high}
+
+    return read
+
+
+def parse_day(text: str) -> dt.date:
+    """A YYYY-MM-DD date, or a ValueError saying how to write one."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{text.strip()!r} is not a date; write it as YYYY-MM-DD, e.g. 2024-03-31") from None
+
+
+def _one_of(field: str, choices: tuple[str, ...]):
+    def read(values: list[str]) -> dict[str, object]:
+        if values[-1] not in choices:
+            raise ValueError(f"choose one of {', '.join(choices)}")
+        return {field: values[-1]}
+
+    return read
+
+
+def _truth(value: str) -> bool:
+    return value.strip().casefold() in TRUE_WORDS
+
+
+_QUERY_READERS = {
+    "search": lambda values: {"search": values[-1]},
+    "category": lambda values: {"categories": tuple(values)},
+    "type": lambda values: {"type": values[-1]},
+    "provider": lambda values: {"providers": tuple(values)},
+    "domain": lambda values: {"domains": tuple(values)},
+    "topic": lambda values: {"topics": tuple(values)},
+    "published": _one_of("published", PUBLISHED_STATES),
+    "quality": _score_range("min_quality", "max_quality"),
+    "heat": _score_range("min_heat", "max_heat"),
+    "since": lambda values: {"since": parse_day(values[-1])},
+    "until": lambda values: {"until": parse_day(values[-1])},
+    "has_image": lambda values: {"has_image": _truth(values[-1])},
+    "duplicates": lambda values: {"duplicates_only": _truth(values[-1])},
+    "sort": _one_of("sort", SORT_COLUMNS),
+    "desc": lambda values: {"descending": _truth(values[-1])},
+}
+QUERY_PARAMETERS = tuple(_QUERY_READERS)
+DASHBOARD_FILTERS = Filters(sort="publishedDateTime", descending=True)  # the dashboard opens newest first
+
+
+def likely_duplicates(frame: pd.DataFrame) -> pd.Series:
+    """True for each row that shares a non-empty webUrl or originalUrl with another row."""
+    shared = pd.Series(False, index=frame.index)
+    for column in ("webUrl", "originalUrl"):
+        urls = frame[column]
+        shared |= (urls != "") & urls.duplicated(keep=False)
+    return shared
 
 
 def _folded(column: pd.Series) -> pd.Series:

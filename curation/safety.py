@@ -55,3 +55,8 @@ def markdown_link(text: str, url: object) -> str:
     # Parentheses and spaces in the target would end the link early.
     target = safe_url.replace("(", "%28").replace(")", "%29").replace(" ", "%20")
     return f"[{label}]({target})"
+
+
+def plain_label(text: str) -> str:
+    """A widget label without any markdown character: screen readers read it as it is, nothing renders."""
+    return " ".join("".join(char if char.isalnum() or char in ",'’" else " " for char in text).split())

@@ -151,28 +151,26 @@ def _is_streamlit(node: ast.AST) -> bool:
     return isinstance(node, ast.Name) and node.id in ("st", "streamlit")
 
 
-TABLE_KEYS = REPO / "curation" / "views" / "table_keys.py"
-IMAGE_FALLBACK = REPO / "curation" / "views" / "image_fallback.py"
-# The components the dashboard mounts, each with the name of its mounting command.
-COMPONENTS = {TABLE_KEYS: "_table_keys", IMAGE_FALLBACK: "_image_fallback"}
+# The components the dashboard mounts (st.components.v2, which runs in the page): each a fixed script.
+COMPONENT_MODULES = ("table_keys.py", "remembered_name.py")
 
 
 def test_no_module_renders_html():
-    """No st.html, no unsafe_allow_html anywhere in the app's code, and two components: the table's arrow keys
-    and the Gallery's image boxes."""
+    """No st.html, no unsafe_allow_html anywhere in the app's code; components only in COMPONENT_MODULES."""
     sources = [REPO / "app.py", *sorted((REPO / "curation").rglob("*.py"))]
     assert len(sources) > 20
     sinks = [sink for path in sources for sink in html_sinks(path.read_text(encoding="utf-8"), path.name)]
     assert sorted(sink.split(":")[0] + " " + sink.split(" ", 1)[1] for sink in sinks) == sorted(
-        f"{path.name} st.components" for path in COMPONENTS
+        f"{module} st.components" for module in COMPONENT_MODULES
     )
 
 
-@pytest.mark.parametrize("module", COMPONENTS, ids=lambda path: path.stem)
-def test_the_one_component_runs_fixed_code_and_is_given_no_data(module):
-    """Each component module registers its component with module constants for code (never a value built at
-    run time) and mounts it with a key only: nothing from a document can reach it."""
-    tree = ast.parse(module.read_text(encoding="utf-8"))
+@pytest.mark.parametrize("module", COMPONENT_MODULES)
+def test_each_component_runs_fixed_code_and_is_given_no_data(module):
+    """A component module registers its component with module constants for code (never a value built at
+    run time) and mounts it with a key and callbacks only, never `data`: nothing from a document reaches it."""
+    source = (REPO / "curation" / "views" / module).read_text(encoding="utf-8")
+    tree = ast.parse(source)
     constants = {
         target.id
         for node in tree.body
@@ -183,14 +181,19 @@ def test_the_one_component_runs_fixed_code_and_is_given_no_data(module):
     calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
     (register,) = [call for call in calls if isinstance(call.func, ast.Attribute) and call.func.attr == "component"]
     code = {keyword.arg: keyword.value for keyword in register.keywords if keyword.arg != "isolate_styles"}
-    assert set(code) <= {"js", "css", "html"} and code
+    assert code and set(code) <= {"js", "css", "html"}
     assert all(isinstance(value, ast.Name) and value.id in constants for value in code.values())
     # Besides the code, only a constant style switch (False lets the fixed CSS reach Streamlit's own elements).
     switches = [keyword.value for keyword in register.keywords if keyword.arg == "isolate_styles"]
     assert all(isinstance(value, ast.Constant) and isinstance(value.value, bool) for value in switches)
-    (mount,) = [call for call in calls if isinstance(call.func, ast.Name) and call.func.id == COMPONENTS[module]]
-    assert not mount.args and [keyword.arg for keyword in mount.keywords] == ["key"]
-    assert "innerHTML" not in module.read_text(encoding="utf-8")
+    (mounted_name,) = [
+        node.targets[0].id for node in tree.body if isinstance(node, ast.Assign) and node.value is register
+    ]
+    (mount,) = [call for call in calls if isinstance(call.func, ast.Name) and call.func.id == mounted_name]
+    passed = [keyword.arg for keyword in mount.keywords]
+    assert not mount.args and "key" in passed
+    assert all(name == "key" or (name.startswith("on_") and name.endswith("_change")) for name in passed), passed
+    assert "innerHTML" not in source and "insertAdjacentHTML" not in source
 
 
 def test_the_scan_would_catch_an_offender():

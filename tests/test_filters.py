@@ -7,19 +7,19 @@ import datetime as dt
 import pytest
 
 from curation.collection import load_collection
-from curation.filters import FilterError, Filters
+from curation.filters import DASHBOARD_FILTERS, SORT_COLUMNS, FilterError, Filters
 from tests.conftest import write_document
 
 ARTICLES = {
     "a.txt": "title: Climate summit opens\ncategory: news\ntype: article\nquality: 80\nheat: 10\npublished: true\n"
     "publishedDateTime: 2023-01-01T08:00:00Z\nprovider: {name: Reuters, domain: reuters.com}\n"
-    "topics: [Climate, Energy]\n"
+    "topics: [Climate, Energy]\nwebUrl: https://www.reuters.com/world/climate-summit\n"
     'images:\n  - url: "https://img.example/a.jpg"\n',
     "b.txt": "title: Cup final tonight\ncategory: sport\ntype: article\nquality: 40\nheat: 90\npublished: false\n"
     "publishedDateTime: 2023-01-02T23:59:59Z\nprovider: {name: ESPN, domain: espn.com}\ntopics: [Football]\n",
     "c.txt": "title: Markets rally\nexcerpt: Stocks rose as climate fears eased.\ncategory: News\ntype: video\n"
     "quality: 60\nheat: 60\npublishedDateTime: 2023-01-03T00:00:00Z\nprovider: Bloomberg\ntopics: energy\n",
-    "d.txt": "title: Undated note\ncategory: opinion\n",
+    "d.txt": "title: Undated note\ncategory: opinion\nwebUrl: https://www.reuters.com/world/climate-summit\n",
 }
 
 
@@ -37,8 +37,11 @@ def frame(tmp_path_factory):
     ("filters", "expected"),
     [
         (Filters(), ["a.txt", "b.txt", "c.txt", "d.txt"]),
-        (Filters(search="CLIMATE"), ["a.txt", "c.txt"]),  # title and excerpt, any case
-        (Filters(search="reuters.com"), []),  # the domain is not searched, the provider name is
+        (Filters(search="CLIMATE"), ["a.txt", "c.txt", "d.txt"]),  # title, excerpt and URL, any case
+        (Filters(search="reuters.com"), ["a.txt", "d.txt"]),  # the domain and the URL are searched too
+        (Filters(search="climate-summit"), ["a.txt", "d.txt"]),
+        (Filters(domains=("REUTERS.com",)), ["a.txt"]),
+        (Filters(duplicates_only=True), ["a.txt", "d.txt"]),  # the same webUrl
         (Filters(search="espN"), ["b.txt"]),
         (Filters(categories=("news",)), ["a.txt", "c.txt"]),  # category is matched in any case
         (Filters(categories=("sport", "opinion")), ["b.txt", "d.txt"]),
@@ -111,3 +114,54 @@ def test_applying_does_not_change_the_frame(frame):
     before = frame.copy()
     Filters(search="x", sort="heat", descending=True).apply(frame)
     assert frame.equals(before)
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(),
+        DASHBOARD_FILTERS,
+        Filters(
+            search="cup final",
+            categories=("news", "sport"),
+            type="video",
+            providers=("ESPN",),
+            domains=("espn.com",),
+            topics=("Football", "AI"),
+            published="unpublished",
+            min_quality=60,
+            max_heat=90,
+            since=dt.date(2022, 6, 2),
+            until=dt.date(2022, 6, 30),
+            has_image=True,
+            duplicates_only=True,
+            sort="quality",
+            descending=False,
+        ),
+        Filters(max_quality=99, min_heat=1),
+    ],
+)
+def test_a_filter_survives_its_url(filters):
+    """to_query then from_query gives the same filters, whatever the base the URL leaves out."""
+    for base in (Filters(), DASHBOARD_FILTERS):
+        assert Filters.from_query(filters.to_query(base), base) == (filters, [])
+
+
+def test_the_url_leaves_out_what_equals_the_base():
+    assert DASHBOARD_FILTERS.to_query(DASHBOARD_FILTERS) == {}
+    assert Filters(published="unpublished", min_quality=60).to_query(DASHBOARD_FILTERS) == {
+        "published": ["unpublished"], "quality": ["60", "100"], "sort": ["id"], "desc": ["false"],
+    }  # fmt: skip
+
+
+def test_unusable_url_values_are_named_and_the_rest_applies():
+    params = {"quality": ["abc"], "since": ["2022-13-01"], "sort": ["colour"], "published": ["maybe"],
+              "category": ["news"], "page": ["3"]}  # fmt: skip
+    filters, complaints = Filters.from_query(params, DASHBOARD_FILTERS)
+    assert filters == Filters(categories=("news",), sort="publishedDateTime", descending=True)
+    assert complaints == [
+        "the link's quality=abc was ignored: give two numbers from 0 to 100, low then high",
+        "the link's since=2022-13-01 was ignored: '2022-13-01' is not a date; write it as YYYY-MM-DD, e.g. 2024-03-31",
+        "the link's sort=colour was ignored: choose one of " + ", ".join(SORT_COLUMNS),
+        "the link's published=maybe was ignored: choose one of all, published, unpublished",
+    ]

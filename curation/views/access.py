@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from curation.access import AccessPolicy, PasswordThrottle, access_policy, wait_message
 from curation.safety import escape_markdown
+from curation.views.remembered_name import NAME_KEY, fill_in_remembered_name
 
 UNLOCKED_KEY = "_editing_unlocked"
 UNLOCK_MESSAGE_KEY = "_unlock_message"
@@ -36,7 +38,8 @@ def current_policy() -> AccessPolicy:
 
 
 def resolve_identity() -> Identity:
-    """Draw the sidebar's identity part and return who is here; stops the page for a login."""
+    """Draw who is here as one compact line in the sidebar (its details in a popover) and return it;
+    stops the page for a login."""
     policy = current_policy()
     st.sidebar.divider()
     if policy.mode == "login":
@@ -44,27 +47,43 @@ def resolve_identity() -> Identity:
     elif policy.mode == "password":
         identity = _password_gate(policy)
     else:
-        name = _typed_name()
-        st.sidebar.warning(
-            "Anyone who can reach this dashboard can publish and unpublish. "
-            "Set an editor password or a login to restrict that (README, Deploying).",
-            icon="🔓",
-        )
-        identity = Identity(name, True)
+        identity = _open_access()
     if policy.read_only:
-        st.sidebar.info("Read-only: writing is switched off (CURATION_READ_ONLY).")
+        st.sidebar.caption("Read-only: writing is switched off (CURATION_READ_ONLY).")
         return Identity(identity.name, False, "writing is switched off (CURATION_READ_ONLY)")
     return identity
 
 
-def _typed_name() -> str:
-    name = st.sidebar.text_input(
-        "Your name", key="editor_name", placeholder="recorded with each change",
-        help="Written to the audit log with every publish, unpublish and undo.",
+def _access_line(name: str, access: str) -> DeltaGenerator:
+    """The one line: who you are and whether you can edit; it opens the details."""
+    label = f"👤 {escape_markdown(name)} · {access}"
+    return st.sidebar.popover(label, width="stretch", help="Who you are and what you may do")
+
+
+def _current_name() -> str:
+    return str(st.session_state.get(NAME_KEY) or "").strip() or "anonymous"
+
+
+def _open_access() -> Identity:
+    fill_in_remembered_name()
+    name = _current_name()
+    with _access_line(name, "can edit · open to anyone"):
+        _typed_name()
+        st.warning(
+            "Anyone who can reach this dashboard can publish and unpublish. "
+            "Set an editor password or a login to restrict that (README, Deploying).",
+            icon="🔓",
+        )
+    return Identity(name, True)
+
+
+def _typed_name() -> None:
+    st.text_input(
+        "Your name", key=NAME_KEY, placeholder="recorded with each change",
+        help="Written to the audit log with every change; this browser remembers it for its other tabs.",
     )  # fmt: skip
-    if not name.strip():
-        st.sidebar.caption("Changes are logged as *anonymous* until you enter a name.")
-    return name.strip() or "anonymous"
+    if _current_name() == "anonymous":
+        st.caption("Changes are logged as *anonymous* until you enter a name.")
 
 
 def _logged_in(policy: AccessPolicy) -> Identity:
@@ -75,9 +94,10 @@ def _logged_in(policy: AccessPolicy) -> Identity:
         st.stop()
     email = str(st.user.get("email") or "")
     editor = policy.may_edit(email)
-    role = "editor" if editor else "read-only: not on the editors list"
-    st.sidebar.caption(f"Signed in as **{escape_markdown(email)}** ({role})")
-    st.sidebar.button("Log out", key="logout", on_click=st.logout)
+    with _access_line(email, "can edit" if editor else "read-only"):
+        role = "an editor" if editor else "read-only: not on the editors list"
+        st.caption(f"Signed in as **{escape_markdown(email)}** ({role})")
+        st.button("Log out", key="logout", on_click=st.logout)
     return Identity(email, editor, "" if editor else f"{email} is not on the editors list")
 
 
@@ -127,14 +147,20 @@ def _lock() -> None:
 
 
 def _password_gate(policy: AccessPolicy) -> Identity:
-    name = _typed_name()
-    if st.session_state.get(UNLOCKED_KEY):
-        st.sidebar.caption("Editing unlocked for this session.")
-        st.sidebar.button("Lock editing", key="lock_editing", on_click=_lock)
-        return Identity(name, True)
-    st.sidebar.text_input("Editor password", type="password", key="editor_password")
-    st.sidebar.button("Unlock editing", key="unlock_editing", on_click=_unlock, args=(policy, password_throttle()))
+    fill_in_remembered_name()
+    name = _current_name()
+    unlocked = bool(st.session_state.get(UNLOCKED_KEY))
+    with _access_line(name, "can edit" if unlocked else "editing locked"):
+        _typed_name()
+        if unlocked:
+            st.caption("Editing unlocked for this session.")
+            st.button("Lock editing", key="lock_editing", on_click=_lock)
+        else:
+            st.text_input("Editor password", type="password", key="editor_password")
+            st.button("Unlock editing", key="unlock_editing", on_click=_unlock, args=(policy, password_throttle()))
     message = st.session_state.pop(UNLOCK_MESSAGE_KEY, None)
     if message:
-        st.sidebar.error(message)
-    return Identity(name, False, "editing is locked: enter the editor password in the sidebar")
+        st.sidebar.error(message)  # outside the popover, so it shows once the popover closes
+    if unlocked:
+        return Identity(name, True)
+    return Identity(name, False, "editing is locked: enter the editor password under your name in the sidebar")

@@ -32,7 +32,7 @@ from streamlit.delta_generator import DeltaGenerator
 from curation.errors import CurationError
 from curation.export import frame_to_csv, frame_to_json
 from curation.presentation import article_details, export_file_name, image_urls
-from curation.safety import escape_markdown, http_url, markdown_link
+from curation.safety import escape_markdown, http_url, markdown_link, plain_label
 from curation.views.field_editing import (
     EDIT_KEY,
     FIELD_BULK_KEY,
@@ -54,6 +54,7 @@ from curation.views.session import (
 )
 from curation.views.shell import render_header
 from curation.views.table_keys import enable_table_keys
+from curation.views.url_state import seed_from_url, write_parameter
 
 PAGE_SIZES = (25, 50, 100, 200)
 PAGE_KEY = "articles_page"
@@ -81,11 +82,6 @@ def select_key(doc_id: str) -> str:
 
 def row_fragment_key(doc_id: str) -> str:
     return f"row:{doc_id}"
-
-
-def plain_label(text: str) -> str:
-    """A widget label without any markdown character: screen readers read it as it is, nothing renders."""
-    return " ".join("".join(char if char.isalnum() or char in ",'’" else " " for char in text).split())
 
 
 def tick(doc_id: str, shown_sha: str) -> None:
@@ -256,25 +252,38 @@ def _number(value: object) -> str:
     return "–" if pd.isna(value) else str(int(value))
 
 
-def row_details(row: pd.Series) -> str:
-    """What the row shows under the title, as one line of escaped markdown."""
+def _date(row: pd.Series) -> str:
     date = row["publishedDateTime"]
-    parts = [
-        _text(row["provider"]) or "–",
-        _text(row["category"]) or "–",
-        "no date" if pd.isna(date) else f"{date:%Y-%m-%d}",
-        f"quality {_number(row['quality'])}",
-        f"heat {_number(row['heat'])}",
-    ]
-    topics = escape_markdown(", ".join(row["topics"])) if len(row["topics"]) else ""
-    return " · ".join(parts) + (f" · {topics}" if topics else "")
+    return "no date" if pd.isna(date) else f"{date:%Y-%m-%d}"
 
 
-def render_row(folder: Path, doc_id: str, opened_sha: str, can_edit: bool, status: DeltaGenerator) -> None:
+# What the line under a title can show, in its order; the editor picks which (kept in the URL as `show`).
+DETAIL_PARTS = {
+    "provider": lambda row: _text(row["provider"]) or "–",
+    "domain": lambda row: _text(row["domain"]) or "–",
+    "category": lambda row: _text(row["category"]) or "–",
+    "date": _date,
+    "quality": lambda row: f"quality {_number(row['quality'])}",
+    "heat": lambda row: f"heat {_number(row['heat'])}",
+    "topics": lambda row: escape_markdown(", ".join(row["topics"])),
+    "file": lambda row: escape_markdown(str(row.name)),
+}
+DEFAULT_DETAILS = ("provider", "category", "date", "quality", "heat", "topics")
+
+
+def row_details(row: pd.Series, shown: tuple[str, ...] = DEFAULT_DETAILS) -> str:
+    """What the row shows under the title, as one line of escaped markdown (empty parts left out)."""
+    return " · ".join(text for part in DETAIL_PARTS if part in shown and (text := DETAIL_PARTS[part](row)))
+
+
+def render_row(
+    folder: Path, doc_id: str, opened_sha: str, can_edit: bool, status: DeltaGenerator, details: tuple[str, ...]
+) -> None:
     """One row of the table (a fragment: a tick reruns only this). Reads the current collection, so a rerun
     of the row alone shows what is on disk now; after a tick it also writes the "N changed" line into
     `status`, a placeholder outside the fragment (one element: each write replaces the last)."""
-    frame = live_collection(folder).current().frame
+    collection = live_collection(folder).current()
+    frame = collection.frame
     for icon, text in st.session_state.get(PENDING_TOASTS_KEY, {}).pop(doc_id, []):
         st.toast(text, icon=icon)
     key = published_key(doc_id)
@@ -303,17 +312,19 @@ def render_row(folder: Path, doc_id: str, opened_sha: str, can_edit: bool, statu
     )  # fmt: skip
     edit_button(cells, doc_id, row["sha256"], label, can_edit)
     mark = " :orange-badge[changed]" if row["sha256"] != opened_sha else ""
-    cells.markdown(f"{markdown_link(row['title'], row['webUrl'])}{mark}  \n:gray[{row_details(row)}]")
+    if collection.likely_duplicates.at[doc_id]:
+        mark += " :violet-badge[likely duplicate]"
+    cells.markdown(f"{markdown_link(row['title'], row['webUrl'])}{mark}  \n:gray[{row_details(row, details)}]")
     error = st.session_state.get(ROW_ERRORS_KEY, {}).get(doc_id)
     if error:
         st.error(error, icon="⚠️")
 
 
-def render_header_row() -> None:
+def render_header_row(details: tuple[str, ...]) -> None:
     cells = st.container(horizontal=True, wrap=False, vertical_alignment="bottom", gap="small", key="articles_columns")
     cells.markdown("**Published**", width=CHECKBOX_WIDTH)
     cells.markdown("**Select**", width=CHECKBOX_WIDTH)
-    cells.markdown("**Article** · provider · category · date · quality · heat · topics")
+    cells.markdown(" · ".join(["**Article**", *(part for part in DETAIL_PARTS if part in details)]))
 
 
 def status_text(snapshot: RowSnapshot, frame: pd.DataFrame) -> str:
@@ -324,12 +335,43 @@ def status_text(snapshot: RowSnapshot, frame: pd.DataFrame) -> str:
     )
 
 
+def _page_size_from(values: list[str]) -> int:
+    size = int(values[-1])
+    if size not in PAGE_SIZES:
+        raise ValueError(f"rows per page is one of {PAGE_SIZES}")
+    return size
+
+
+def _details_from(values: list[str]) -> list[str]:
+    return [value for value in values if value in DETAIL_PARTS]
+
+
+def choose_layout() -> tuple[int, tuple[str, ...], DeltaGenerator]:
+    """Rows per page and the details shown (both kept in the URL); and where the pager goes."""
+    seed_from_url("page_size", "rows", _page_size_from)
+    seed_from_url("details_shown", "show", _details_from)
+    st.session_state.setdefault("page_size", PAGE_SIZES[0])
+    st.session_state.setdefault("details_shown", list(DEFAULT_DETAILS))
+    size_column, details_column, page_column = st.columns([1, 3, 4], vertical_alignment="bottom")
+    page_size = size_column.selectbox("Rows per page", PAGE_SIZES, key="page_size")
+    details = tuple(
+        details_column.multiselect(
+            "Details shown", list(DETAIL_PARTS), key="details_shown", placeholder="title only",
+            help="What the line under each title shows; a shared link keeps the choice",
+        )
+    )  # fmt: skip
+    write_parameter("rows", [] if page_size == PAGE_SIZES[0] else [str(page_size)])
+    write_parameter("show", [] if set(details) == set(DEFAULT_DETAILS) else [*details] or ["none"])
+    return page_size, details, page_column
+
+
 def render_table(board: Dashboard) -> None:
-    size_column, page_column = st.columns([1, 5], vertical_alignment="bottom")
-    page_size = size_column.selectbox("Rows per page", PAGE_SIZES, index=0, key="page_size")
+    page_size, details, page_column = choose_layout()
     base_view = (str(board.folder), board.filters, page_size, st.session_state.get(REFRESHES_KEY, 0))
+    seed_from_url(PAGE_KEY, "page", lambda values: max(1, int(values[-1])))
     with page_column:
         page = choose_page(board, page_size, base_view)
+    write_parameter("page", [str(page)] if page > 1 else [])
     snapshot = page_rows(board, page_size, page, (*base_view, page))
     status_column, refresh_column = st.columns([5, 1], vertical_alignment="center")
     status = status_column.empty()
@@ -340,10 +382,10 @@ def render_table(board: Dashboard) -> None:
     st.session_state.pop(TICKED_KEY, None)  # this run draws every row as it is now
     enable_table_keys()
     with st.container(key="articles_table"):
-        render_header_row()
+        render_header_row(details)
         for doc_id, opened_sha in zip(snapshot.ids, snapshot.shas, strict=True):
             row = st.fragment(render_row, key=row_fragment_key(doc_id))
-            row(board.folder, doc_id, opened_sha, board.can_edit, status)
+            row(board.folder, doc_id, opened_sha, board.can_edit, status, details)
     # After the rows: each row reserved its place in `status` (one element, each write replaces the last).
     status.markdown(status_text(snapshot, board.collection.frame))
     # A tick on a row this run no longer draws (the filter changed meanwhile) still gets its message.

@@ -99,7 +99,7 @@ def edit_dialog(board: Dashboard) -> None:
         return
     row = frame.loc[request.doc_id]
     st.markdown(article_name(request.doc_id, frame["title"]))
-    topic_choices = sorted({*board.collection.facets["topic"].index, *row["topics"]})
+    topic_choices = sorted({*board.collection.facets["topic"].labels, *row["topics"]})
     with st.form(key="edit_form", border=False):
         category = st.text_input("Category", value=row["category"], key="edit_category", max_chars=100)
         kind = st.text_input("Type", value=row["type"], key="edit_type", max_chars=100)

@@ -1,68 +1,105 @@
-"""The shared sidebar: every filter as a widget bound to the URL, and the editor's name.
+"""The shared sidebar's filters, and the URL that always says what they apply.
 
-Each widget's key is its URL query parameter, so a filtered view can be
-shared as a link and survives a reload. Streamlit's `bind="query-params"`
-writes an option's *label* into the URL; the facet widgets show counts in
-their labels ("news (52)"), which change as articles come and go, so those
-four keep the plain values in the URL by hand instead.
+Each widget's key is its URL query parameter. A session's first run reads
+every filter from the URL (`Filters.from_query`); every run then writes back
+exactly the filters it applied (`Filters.to_query`), so a shared link shows
+what the sender saw. Streamlit's own `bind="query-params"` is not used: it
+writes an option's label ("news (52)"), and a keyboard change of a slider
+could leave the old value in the URL while the page showed the new one.
+
+The facet options carry counts that follow the other filters, as Datasette's
+do (curation.facets): each is what adding that option would show.
 """
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from curation.collection import Collection
-from curation.filters import PUBLISHED_STATES, SORT_COLUMNS, Filters
+from curation.facets import facet_counts
+from curation.filters import (
+    DASHBOARD_FILTERS,
+    PUBLISHED_STATES,
+    QUERY_PARAMETERS,
+    SORT_COLUMNS,
+    Filters,
+    parse_day,
+)
+from curation.safety import escape_markdown
+from curation.views.url_state import write_parameter
 
 FULL_RANGE = (0, 100)
-# key -> the value that means "no filter"
-FILTER_DEFAULTS: dict[str, object] = {
-    "search": "",
-    "category": [],
-    "type": None,
-    "provider": [],
-    "topic": [],
-    "published": "all",
-    "quality": FULL_RANGE,
-    "heat": FULL_RANGE,
-    "since": None,
-    "until": None,
-    "has_image": False,
-    "sort": "publishedDateTime",
-    "desc": True,
-}
-URL_SYNCED_BY_HAND = ("category", "provider", "topic", "type")
+SEEDED_KEY = "_filters_seeded"
+URL_COMPLAINTS_KEY = "_filter_url_complaints"
 SORT_LABELS = {
     "id": "file name", "title": "title", "category": "category", "type": "type", "provider": "provider",
     "domain": "domain", "publishedDateTime": "date", "quality": "quality", "heat": "heat",
     "published": "published", "images": "number of images", "related": "number of related",
 }  # fmt: skip
+FACET_WIDGETS = (("Category", "category"), ("Provider", "provider"), ("Domain", "domain"), ("Topic", "topic"))
+
+
+def widget_values(filters: Filters) -> dict[str, object]:
+    """Each filter widget's value (keyed as its URL parameter) that shows these filters."""
+    return {
+        "search": filters.search,
+        "published": filters.published,
+        "category": list(filters.categories),
+        "type": filters.type or None,
+        "provider": list(filters.providers),
+        "domain": list(filters.domains),
+        "topic": list(filters.topics),
+        "quality": (filters.min_quality or 0, 100 if filters.max_quality is None else filters.max_quality),
+        "heat": (filters.min_heat or 0, 100 if filters.max_heat is None else filters.max_heat),
+        "since": filters.since.isoformat() if filters.since else "",
+        "until": filters.until.isoformat() if filters.until else "",
+        "has_image": filters.has_image,
+        "duplicates": filters.duplicates_only,
+        "sort": filters.sort,
+        "desc": filters.descending,
+    }
 
 
 def reset_filters() -> None:
-    """Button callback: forget every filter, so each widget starts from its default."""
-    for key, default in FILTER_DEFAULTS.items():
-        if key in URL_SYNCED_BY_HAND:
-            st.session_state.pop(key, None)  # re-seeded from the URL, so clear that too
-            if key in st.query_params:
-                del st.query_params[key]
-        else:
-            st.session_state[key] = default  # a bound URL parameter follows its widget
+    """Button callback: every filter back to the dashboard's default (the URL follows at the end of the run)."""
+    st.session_state.update(widget_values(DASHBOARD_FILTERS))
 
 
 def set_filter_values(**values: object) -> None:
-    """Callback helper for charts: set some filter widgets (keys as in FILTER_DEFAULTS)."""
-    for key, value in values.items():
-        st.session_state[key] = value
+    """Callback helper for charts: set some filter widgets (keys as in widget_values)."""
+    st.session_state.update(values)
 
 
-def _facet(collection: Collection, name: str) -> tuple[list[str], dict[str, int]]:
-    counts = collection.facets[name]
-    return sorted(counts.index, key=str.casefold), counts.to_dict()
+def seed_from_url() -> None:
+    """On a session's first run: every filter widget starts from the URL (the dashboard's default where it is
+    silent); a value the URL gives that cannot be used is named above the filters."""
+    if st.session_state.get(SEEDED_KEY):
+        return
+    params = {name: st.query_params.get_all(name) for name in st.query_params}
+    filters, complaints = Filters.from_query(params, DASHBOARD_FILTERS)
+    st.session_state.update(widget_values(filters))
+    st.session_state[URL_COMPLAINTS_KEY] = complaints
+    st.session_state[SEEDED_KEY] = True
 
 
-def _with_count(counts: dict[str, int]):
-    return lambda value: f"{value} ({counts.get(value, 0):,})"
+def write_url(filters: Filters) -> None:
+    """Make the URL's filter parameters exactly what is applied (other parameters are the pages')."""
+    wanted = filters.to_query(DASHBOARD_FILTERS)
+    for name in QUERY_PARAMETERS:
+        write_parameter(name, wanted.get(name, []))
+
+
+def _typed_day(key: str) -> tuple[object, str]:
+    """The day typed into a date box (None when empty) and, when it is not a date, why."""
+    text = str(st.session_state.get(key) or "").strip()
+    if not text:
+        return None, ""
+    try:
+        return parse_day(text), ""
+    except ValueError as error:
+        return None, str(error)
 
 
 def _range_or_none(values: tuple[int, int]) -> tuple[int | None, int | None]:
@@ -70,66 +107,8 @@ def _range_or_none(values: tuple[int, int]) -> tuple[int | None, int | None]:
     return (None if low <= 0 else low), (None if high >= 100 else high)
 
 
-def _initial(key: str, **defaults: object) -> dict[str, object]:
-    """A widget's default, unless its state is set already (both at once makes Streamlit warn)."""
-    return {} if key in st.session_state else defaults
-
-
-def _seed_from_url(key: str, options: list[str], single: bool = False) -> None:
-    # Only on a session's first run: afterwards the widget's own state wins.
-    if key not in st.session_state:
-        values = [value for value in st.query_params.get_all(key) if value in options]
-        st.session_state[key] = (values[0] if values else None) if single else values
-
-
-def _write_to_url(key: str) -> None:
-    value = st.session_state.get(key)
-    if value:
-        st.query_params[key] = value
-    elif key in st.query_params:
-        del st.query_params[key]
-
-
-def _facet_multiselect(label: str, key: str, options: list[str], counts: dict[str, int]) -> None:
-    _seed_from_url(key, options)
-    st.sidebar.multiselect(label, options, key=key, format_func=_with_count(counts))
-    _write_to_url(key)
-
-
-def render_filters(collection: Collection) -> Filters:
-    """Draw the filter widgets (options with counts) and return what they ask for."""
-    sidebar = st.sidebar
-    sidebar.header("Filters")
-    sidebar.text_input("Search", key="search", bind="query-params", placeholder="title, excerpt or provider")
-    _facet_multiselect("Category", "category", *_facet(collection, "category"))
-    _facet_multiselect("Provider", "provider", *_facet(collection, "provider"))
-    _facet_multiselect("Topic", "topic", *_facet(collection, "topic"))
-    types, type_counts = _facet(collection, "type")
-    _seed_from_url("type", types, single=True)
-    sidebar.selectbox("Type", types, key="type", placeholder="any type", format_func=_with_count(type_counts))
-    _write_to_url("type")
-    sidebar.segmented_control(
-        "Published", PUBLISHED_STATES, key="published", bind="query-params", required=True,
-        **_initial("published", default="all"),
-    )  # fmt: skip
-    for label, key in (("Quality", "quality"), ("Heat", "heat")):
-        sidebar.slider(label, 0, 100, key=key, bind="query-params", **_initial(key, value=FULL_RANGE))
-    since_column, until_column = sidebar.columns(2)
-    since_column.date_input("From", key="since", bind="query-params", **_initial("since", value=None))
-    until_column.date_input("To", key="until", bind="query-params", **_initial("until", value=None))
-    sidebar.checkbox("Only articles with an image", key="has_image", bind="query-params")
-    sort_column, order_column = sidebar.columns([3, 2], vertical_alignment="bottom")
-    sort_column.selectbox(
-        "Sort by", SORT_COLUMNS, key="sort", bind="query-params", format_func=SORT_LABELS.get,
-        **_initial("sort", index=SORT_COLUMNS.index("publishedDateTime")),
-    )  # fmt: skip
-    order_column.toggle("Descending", key="desc", bind="query-params", **_initial("desc", value=True))
-    sidebar.button("Reset filters", key="reset_filters", on_click=reset_filters, icon=":material/restart_alt:")
-    return filters_from_state()
-
-
 def filters_from_state() -> Filters:
-    """The Filters the widgets' current values describe."""
+    """The Filters the widgets' current values describe (a date that is not one filters nothing)."""
     state = st.session_state
     min_quality, max_quality = _range_or_none(tuple(state.get("quality", FULL_RANGE)))
     min_heat, max_heat = _range_or_none(tuple(state.get("heat", FULL_RANGE)))
@@ -138,15 +117,73 @@ def filters_from_state() -> Filters:
         categories=tuple(state.get("category") or ()),
         type=state.get("type") or "",
         providers=tuple(state.get("provider") or ()),
+        domains=tuple(state.get("domain") or ()),
         topics=tuple(state.get("topic") or ()),
         published=state.get("published") or "all",
         min_quality=min_quality,
         max_quality=max_quality,
         min_heat=min_heat,
         max_heat=max_heat,
-        since=state.get("since"),
-        until=state.get("until"),
+        since=_typed_day("since")[0],
+        until=_typed_day("until")[0],
         has_image=bool(state.get("has_image")),
-        sort=state.get("sort") or "publishedDateTime",
-        descending=bool(state.get("desc", True)),
+        duplicates_only=bool(state.get("duplicates")),
+        sort=state.get("sort") or DASHBOARD_FILTERS.sort,
+        descending=bool(state.get("desc", DASHBOARD_FILTERS.descending)),
     )
+
+
+def _options(counts: pd.Series, chosen: list[str]) -> tuple[list[str], dict[str, int]]:
+    """Every value (and any chosen one no document has), sorted; and each one's count."""
+    totals = {str(label): int(count) for label, count in counts.items()}
+    return sorted({*totals, *chosen}, key=str.casefold), totals
+
+
+def _with_count(counts: dict[str, int]):
+    return lambda value: f"{value} ({counts.get(value, 0):,})"
+
+
+def _facet_widgets(area: DeltaGenerator, counts: dict[str, pd.Series]) -> None:
+    for label, key in FACET_WIDGETS[:1]:
+        options, totals = _options(counts[key], st.session_state.get(key) or [])
+        area.multiselect(label, options, key=key, format_func=_with_count(totals))
+    chosen_type = st.session_state.get("type")
+    types, type_totals = _options(counts["type"], [chosen_type] if chosen_type else [])
+    area.selectbox("Type", types, key="type", placeholder="any type", format_func=_with_count(type_totals))
+    for label, key in FACET_WIDGETS[1:]:
+        options, totals = _options(counts[key], st.session_state.get(key) or [])
+        area.multiselect(label, options, key=key, format_func=_with_count(totals))
+
+
+def _date_box(area: DeltaGenerator, label: str, key: str) -> None:
+    # A text box: it applies on Enter, Tab and leaving it, and shows the whole date.
+    area.text_input(label, key=key, placeholder="YYYY-MM-DD", max_chars=10)
+    problem = _typed_day(key)[1]
+    if problem:
+        area.error(f"{label}: {escape_markdown(problem)}", icon="📅")
+
+
+def render_filters(collection: Collection, area: DeltaGenerator) -> Filters:
+    """Draw the filter widgets in `area` (options with counts), write the URL, and return what they apply."""
+    seed_from_url()
+    applied = filters_from_state()  # a widget's change is in its state before the run starts
+    counts = facet_counts(collection.facets, collection.frame, applied)
+    heading, reset = area.columns([3, 2], vertical_alignment="center")
+    heading.subheader("Filters")
+    reset.button("Reset", key="reset_filters", on_click=reset_filters, icon=":material/restart_alt:", width="stretch")
+    for complaint in st.session_state.get(URL_COMPLAINTS_KEY, []):
+        area.warning(escape_markdown(complaint), icon="🔗")
+    area.text_input("Search", key="search", placeholder="title, excerpt, provider, domain or URL")
+    area.segmented_control("Published", PUBLISHED_STATES, key="published", required=True, width="stretch")
+    _facet_widgets(area, counts)
+    for label, key in (("Quality", "quality"), ("Heat", "heat")):
+        area.slider(label, 0, 100, key=key)
+    since_column, until_column = area.columns(2)
+    _date_box(since_column, "From", "since")
+    _date_box(until_column, "To", "until")
+    area.checkbox("Only articles with an image", key="has_image")
+    area.checkbox("Only likely duplicates", key="duplicates", help="Articles that share a webUrl or originalUrl")
+    area.selectbox("Sort by", SORT_COLUMNS, key="sort", format_func=SORT_LABELS.get)
+    area.toggle("Descending", key="desc")
+    write_url(applied)
+    return applied
