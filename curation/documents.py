@@ -215,12 +215,26 @@ def _load_mapping(
         reason = error.problem or str(error)
         if "nesting depth" in reason:
             raise DocumentError(path, "front matter is nested too deeply to read", line, kind="too-deep") from None
-        raise DocumentError(path, f"YAML syntax error: {one_line(reason)}", line, kind="yaml-syntax") from None
+        message = f"YAML syntax error: {one_line(reason)}{_where_the_quote_opened(error, line_offset)}"
+        raise DocumentError(path, message, line, kind="yaml-syntax") from None
     except yaml.YAMLError as error:
         raise DocumentError(path, f"YAML error: {one_line(str(error))}", kind="yaml-syntax") from None
     except RecursionError:
         raise DocumentError(path, "front matter is nested too deeply to read", kind="too-deep") from None
     return data, key_lines, single_line_keys
+
+
+def _where_the_quote_opened(error: yaml.MarkedYAMLError, line_offset: int) -> str:
+    """For a quoted value that is never closed, where its quote opened: libyaml reports only where the text ended."""
+    opened, ended, problem = error.context_mark, error.problem_mark, error.problem or ""
+    if opened is None or ended is None or "quoted scalar" not in (error.context or ""):
+        return ""
+    if opened.line == ended.line or not ("end of stream" in problem or "document separator" in problem):
+        return ""  # another fault inside a quoted value, or one the reported line already shows
+    return (
+        f" at the end of the front matter; the quote opened on line {opened.line + line_offset} "
+        "is never closed: add the closing quote"
+    )
 
 
 def _unreadable_character(yaml_text: str, path: str, line_offset: int, error: Exception) -> DocumentError:

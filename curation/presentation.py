@@ -6,7 +6,6 @@ Only http(s) URLs ever become links or images, and `secured` is never shown.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,6 @@ import pandas as pd
 
 from curation.documents import parse_front_matter
 from curation.filters import Filters
-from curation.problems import Problem
 from curation.safety import http_url
 from curation.stores import read_document_bytes as read_document  # a folder or an s3:// prefix
 
@@ -43,23 +41,6 @@ def article_table(frame: pd.DataFrame, selected: Iterable[str] = ()) -> pd.DataF
 def export_file_name(filters: Filters, extension: str, today: dt.date) -> str:
     """e.g. articles-2026-11-25-unpublished-category-news.csv"""
     return f"articles-{today:%Y-%m-%d}-{filters.slug()}.{extension}"
-
-
-def problems_by_kind(problems: Iterable[Problem]) -> dict[str, list[Problem]]:
-    grouped: dict[str, list[Problem]] = defaultdict(list)
-    for problem in problems:
-        grouped[problem.kind].append(problem)
-    return dict(sorted(grouped.items()))
-
-
-def problem_report(folder: Path, problems: list[Problem], warnings: list[Problem]) -> str:
-    """Plain text an editor can paste into a message to whoever fixes the files."""
-    lines = [f"Problems in {folder} ({len(problems)} files could not be loaded):"]
-    lines += [f"  {problem}" for problem in problems] or ["  none"]
-    if warnings:
-        lines += ["", f"Likely duplicates ({len(warnings)}):"]
-        lines += [f"  {warning}" for warning in warnings]
-    return "\n".join(lines)
 
 
 def article_details(folder: Path, doc_id: str) -> dict[str, Any]:

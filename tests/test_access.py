@@ -152,7 +152,7 @@ def _is_streamlit(node: ast.AST) -> bool:
 
 
 # The components the dashboard mounts (st.components.v2, which runs in the page): each a fixed script.
-COMPONENT_MODULES = ("table_keys.py", "remembered_name.py")
+COMPONENT_MODULES = ("table_keys.py", "remembered_name.py", "image_fallback.py")
 
 
 def test_no_module_renders_html():

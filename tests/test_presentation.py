@@ -17,8 +17,8 @@ from curation.presentation import (
     article_table,
     export_file_name,
     image_urls,
-    problem_report,
 )
+from curation.problems import problem_report
 from curation.safety import escape_markdown, http_url, markdown_link
 from tests.conftest import REPO, SEED_ID, write_document
 

@@ -1,4 +1,9 @@
-"""Gallery: image previews as cards, with the same publish toggle as the table."""
+"""Gallery: image previews as cards of one height, with the same publish toggle as the table.
+
+The editor's browser fetches the previews (only http(s) URLs, never through the
+server); one that fails shows a placeholder of the image box's size
+(curation/views/image_fallback.py). A pager sits above and below the cards.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,18 @@ import pandas as pd
 import streamlit as st
 
 from curation.safety import escape_markdown, http_url, markdown_link
+from curation.views.image_fallback import enable_image_fallback
 from curation.views.session import dashboard, write_published
 from curation.views.shell import page_of_rows, render_header
 
 CARDS_PER_PAGE = 24
 CARDS_PER_ROW = 4
+# Every card is this tall, with or without an image (a longer card scrolls inside); image_fallback.py's CSS
+# gives a real image, a dead one and "no image" the same box of IMAGE_HEIGHT.
+CARD_HEIGHT = 440
+IMAGE_HEIGHT = 150
+TOP_PAGER = "gallery_page"
+BOTTOM_PAGER = "gallery_page_bottom"
 
 
 def toggle_published(doc_id: str, sha: str, key: str) -> None:
@@ -21,13 +33,22 @@ def toggle_published(doc_id: str, sha: str, key: str) -> None:
         st.session_state[key] = not value  # the card keeps showing what is on disk
 
 
-def render_card(row: pd.Series, doc_id: str, can_edit: bool) -> None:
-    with st.container(border=True):
+def follow_bottom_pager() -> None:
+    """Bottom pager callback: turn the page the top pager (and page_of_rows) holds."""
+    st.session_state[TOP_PAGER] = st.session_state[BOTTOM_PAGER]
+
+
+def render_card(row: pd.Series, doc_id: str, can_edit: bool, position: int) -> None:
+    with st.container(border=True, height=CARD_HEIGHT, key=f"gallery_card_{position}"):
         image = http_url(row["image"])
-        if image:
-            st.image(image, width="stretch")
-        else:
-            st.markdown("🖼️ *no image*")
+        with st.container(
+            height=IMAGE_HEIGHT, border=False, key=f"gallery_image_{position}",
+            horizontal_alignment="center", vertical_alignment="center",
+        ):  # fmt: skip
+            if image:
+                st.image(image, width="stretch")  # an <img> the editor's browser loads; the server never fetches it
+            else:
+                st.markdown("🖼️ *no image*", width="content")
         st.markdown(f"**{markdown_link(row['title'], row['webUrl'])}**")
         date = row["publishedDateTime"].strftime("%Y-%m-%d") if pd.notna(row["publishedDateTime"]) else "no date"
         quality = "–" if pd.isna(row["quality"]) else int(row["quality"])
@@ -49,10 +70,17 @@ render_header(board, "Gallery")
 if not board.shown_count:
     st.info("No articles match the filters. Loosen them in the sidebar.")
     st.stop()
-cards, page, pages = page_of_rows(board, CARDS_PER_PAGE, "gallery_page")
-for start in range(0, len(cards), CARDS_PER_ROW):
-    row_cards = cards.iloc[start : start + CARDS_PER_ROW]
-    for column, (doc_id, row) in zip(st.columns(CARDS_PER_ROW), row_cards.iterrows(), strict=False):
-        with column:
-            render_card(row, doc_id, board.can_edit)
+cards, page, pages = page_of_rows(board, CARDS_PER_PAGE, TOP_PAGER)
+enable_image_fallback()
+with st.container(key="gallery_cards"):
+    for start in range(0, len(cards), CARDS_PER_ROW):
+        row_cards = cards.iloc[start : start + CARDS_PER_ROW]
+        columns = st.columns(CARDS_PER_ROW)
+        for offset, (column, (doc_id, row)) in enumerate(zip(columns, row_cards.iterrows(), strict=False)):
+            with column:
+                render_card(row, doc_id, board.can_edit, start + offset)
+if pages > 1:
+    if st.session_state.get(BOTTOM_PAGER) != page:
+        st.session_state[BOTTOM_PAGER] = page  # follows the top pager (set before it is drawn in this run)
+    st.pagination(pages, key=BOTTOM_PAGER, on_change=follow_bottom_pager)
 st.caption(f"Page {page} of {pages} · {board.shown_count:,} shown articles")

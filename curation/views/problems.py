@@ -1,11 +1,11 @@
-"""Problems: every file that could not be loaded, grouped by kind, and likely duplicates."""
+"""Problems: every file that could not be loaded, under a heading per kind, and likely duplicates."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from curation.presentation import problem_report, problems_by_kind
+from curation.problems import kind_heading, problem_report, problems_by_kind
 from curation.safety import escape_markdown
 from curation.views.session import dashboard
 from curation.views.shell import render_header
@@ -17,17 +17,22 @@ def problem_table(problems) -> pd.DataFrame:
     ).astype({"line": "Int64"})
 
 
+def render_kind(kind: str, problems, key: str) -> None:
+    """A heading an editor reads, the kind's code under it in small type, then its files."""
+    st.subheader(f"{escape_markdown(kind_heading(kind))} ({len(problems)})")
+    st.caption(f"kind: {escape_markdown(kind)}")
+    st.dataframe(problem_table(problems), hide_index=True, key=key)
+
+
 board = dashboard()
-render_header(board, "Problems")
+render_header(board, "Problems", link_problems=False)  # no link to the page itself
 collection = board.collection
 if not collection.problems:
     st.success("Every document file in the folder loaded.")
 for kind, problems in problems_by_kind(collection.problems).items():
-    st.subheader(f"{escape_markdown(kind)} ({len(problems)})")
-    st.dataframe(problem_table(problems), hide_index=True, key=f"problems_{kind}")
-if collection.warnings:
-    st.subheader(f"Likely duplicates ({len(collection.warnings)})")
-    st.dataframe(problem_table(collection.warnings), hide_index=True, key="problems_duplicates")
+    render_kind(kind, problems, f"problems_{kind}")
+for kind, warnings in problems_by_kind(collection.warnings).items():
+    render_kind(kind, warnings, "problems_duplicates" if kind == "duplicate" else f"warnings_{kind}")
 st.subheader("Report to send")
 st.caption("Copy this and send it to whoever fixes the files.")
 st.code(problem_report(collection.folder, collection.problems, collection.warnings), language=None)

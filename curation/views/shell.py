@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
@@ -11,17 +12,28 @@ from curation.safety import escape_markdown
 from curation.views.session import Dashboard, show_flashes
 from curation.wording import plural
 
+PROBLEMS_URL_PATH = "problems"  # the URL path st.navigation gives curation/views/problems.py (app.py)
 
-def render_header(dashboard: Dashboard, title: str) -> None:
+
+def render_header(dashboard: Dashboard, title: str, *, link_problems: bool = True) -> None:
     collection = dashboard.collection
     st.title(title)
-    problems = len(collection.problems)
-    counts = (
-        f"{plural(len(collection.frame), 'article')} · {dashboard.shown_count:,} shown · {plural(problems, 'problem')}"
-    )
+    problems = plural(len(collection.problems), "problem")
+    if collection.problems and link_problems:
+        problems = f"[{problems}]({problems_link()})"
+    counts = f"{plural(len(collection.frame), 'article')} · {dashboard.shown_count:,} shown · {problems}"
     # The sentence carries search text and facet values from the URL and the documents: text, never markup.
     st.markdown(f"**{counts}** — {escape_markdown(dashboard.filters.describe())}")
     show_flashes()
+
+
+def problems_link() -> str:
+    """The Problems page's URL relative to this page's, with this page's query (the filters) percent-encoded.
+
+    Streamlit opens a markdown link in a new tab: the editor's view stays as it is in this one.
+    """
+    query = urlencode([(key, value) for key in st.query_params for value in st.query_params.get_all(key)])
+    return f"{PROBLEMS_URL_PATH}?{query}" if query else PROBLEMS_URL_PATH
 
 
 def page_of_rows(board: Dashboard, page_size: int, key: str) -> tuple[pd.DataFrame, int, int]:
