@@ -143,3 +143,13 @@ def test_who_you_are_is_one_line_below_the_filters(app):
     assert access_line(app) == "👤 anonymous · can edit · open to anyone"
     app.text_input(key="editor_name").input("Ann Editor").run()
     assert access_line(app) == "👤 Ann Editor · can edit · open to anyone"
+
+
+def test_likely_duplicates_are_marked_in_the_gallery(app, docs):
+    for name in ("dup_a.txt", "dup_b.txt"):
+        write_document(docs, name, f"---\ntitle: Twin story {name}\noriginalUrl: https://example.com/twin\n---\n")
+    app.query_params["search"] = "Twin story"
+    app.run()
+    app.switch_page("curation/views/gallery.py").run()
+    titles = [element.value for element in app.markdown if element.value.startswith("**Twin story")]
+    assert len(titles) == 2 and all(title.endswith(":violet-badge[likely duplicate]") for title in titles)

@@ -184,33 +184,32 @@ def render_bulk_summary() -> None:
 
 
 def render_bulk_and_export(board: Dashboard) -> None:
+    # One wrapping row of buttons as wide as their labels: no label is ever cut short.
+    actions = st.container(horizontal=True, wrap=True, gap="small", key="articles_actions")
     selected = selected_in(board.shown_ids)
-    columns = st.columns(6)
     writable = board.can_edit
     shown_count = board.shown_count
-    for column, (value, scope, count) in zip(
-        columns[:4],
-        ((True, "shown", shown_count), (False, "shown", shown_count),
-         (True, "selected", len(selected)), (False, "selected", len(selected))),
-        strict=True,
+    for value, scope, count in (
+        (True, "shown", shown_count), (False, "shown", shown_count),
+        (True, "selected", len(selected)), (False, "selected", len(selected)),
     ):  # fmt: skip
         verb = "Publish" if value else "Unpublish"
         label = f"{verb} all {count:,} shown" if scope == "shown" else f"{verb} {count:,} selected"
-        column.button(
+        actions.button(
             label, key=f"bulk_{verb.lower()}_{scope}", on_click=request_bulk, args=(value, scope),
-            disabled=not (writable and count), width="stretch",
+            disabled=not (writable and count),
         )  # fmt: skip
+    render_field_bulk_buttons([actions] * 3, board, selected)
     today = dt.datetime.now(dt.UTC).date()
-    columns[4].download_button(
+    actions.download_button(
         "Download CSV", data=lambda: frame_to_csv(board.shown), file_name=export_file_name(board.filters, "csv", today),
-        mime="text/csv", key="export_csv", icon=":material/download:", on_click="ignore", width="stretch",
+        mime="text/csv", key="export_csv", icon=":material/download:", on_click="ignore",
     )  # fmt: skip
-    columns[5].download_button(
+    actions.download_button(
         "Download JSON", data=lambda: frame_to_json(board.shown),
         file_name=export_file_name(board.filters, "json", today), mime="application/json",
-        key="export_json", icon=":material/download:", on_click="ignore", width="stretch",
+        key="export_json", icon=":material/download:", on_click="ignore",
     )  # fmt: skip
-    render_field_bulk_buttons(st.columns(6)[:3], board, selected)
 
 
 def page_rows(board: Dashboard, page_size: int, page: int, view: tuple[object, ...]) -> RowSnapshot:

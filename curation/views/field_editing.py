@@ -152,8 +152,7 @@ def render_field_bulk_buttons(columns: list[DeltaGenerator], board: Dashboard, s
     for column, (action, label) in zip(columns, BULK_ACTIONS.items(), strict=True):
         column.button(
             f"{label}…", key=f"bulk_field_{action}", on_click=_request_field_bulk, args=(action, chosen),
-            disabled=not (board.can_edit and selected), width="stretch",
-            help=f"{label} for the {len(selected):,} selected articles",
+            disabled=not (board.can_edit and selected), help=f"{label} for the {len(selected):,} selected articles",
         )  # fmt: skip
 
 

@@ -38,7 +38,7 @@ def follow_bottom_pager() -> None:
     st.session_state[TOP_PAGER] = st.session_state[BOTTOM_PAGER]
 
 
-def render_card(row: pd.Series, doc_id: str, can_edit: bool, position: int) -> None:
+def render_card(row: pd.Series, doc_id: str, can_edit: bool, position: int, duplicate: bool) -> None:
     with st.container(border=True, height=CARD_HEIGHT, key=f"gallery_card_{position}"):
         image = http_url(row["image"])
         with st.container(
@@ -49,7 +49,8 @@ def render_card(row: pd.Series, doc_id: str, can_edit: bool, position: int) -> N
                 st.image(image, width="stretch")  # an <img> the editor's browser loads; the server never fetches it
             else:
                 st.markdown("🖼️ *no image*", width="content")
-        st.markdown(f"**{markdown_link(row['title'], row['webUrl'])}**")
+        mark = " :violet-badge[likely duplicate]" if duplicate else ""
+        st.markdown(f"**{markdown_link(row['title'], row['webUrl'])}**{mark}")
         date = row["publishedDateTime"].strftime("%Y-%m-%d") if pd.notna(row["publishedDateTime"]) else "no date"
         quality = "–" if pd.isna(row["quality"]) else int(row["quality"])
         heat = "–" if pd.isna(row["heat"]) else int(row["heat"])
@@ -78,7 +79,8 @@ with st.container(key="gallery_cards"):
         columns = st.columns(CARDS_PER_ROW)
         for offset, (column, (doc_id, row)) in enumerate(zip(columns, row_cards.iterrows(), strict=False)):
             with column:
-                render_card(row, doc_id, board.can_edit, start + offset)
+                duplicate = bool(board.collection.likely_duplicates.at[doc_id])
+                render_card(row, doc_id, board.can_edit, start + offset, duplicate)
 if pages > 1:
     if st.session_state.get(BOTTOM_PAGER) != page:
         st.session_state[BOTTOM_PAGER] = page  # follows the top pager (set before it is drawn in this run)
