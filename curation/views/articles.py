@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -44,6 +43,7 @@ from curation.views.field_editing import (
 )
 from curation.views.session import (
     BULK_SUMMARY_KEY,
+    BulkRequest,
     BulkSummary,
     Dashboard,
     RowSnapshot,
@@ -84,9 +84,10 @@ def row_fragment_key(doc_id: str) -> str:
     return f"row:{doc_id}"
 
 
-def tick(doc_id: str, shown_sha: str) -> None:
-    """Published callback: write what the editor ticked to this article, with the sha its row showed;
-    Streamlit then reruns only its row (a fragment), which also updates the "N changed" line."""
+def tick(board: Dashboard, doc_id: str, shown_sha: str) -> None:
+    """Published callback: write what the editor ticked to this article, with the sha its row showed, as the
+    run that drew the row (`board`) allows; Streamlit then reruns only its row (a fragment), which also
+    updates the "N changed" line."""
     key = published_key(doc_id)
     value = bool(st.session_state[key])
     own_writes: dict[str, tuple[str, str]] = st.session_state.setdefault(OWN_WRITES_KEY, {})
@@ -102,7 +103,7 @@ def tick(doc_id: str, shown_sha: str) -> None:
     last = own_writes.get(doc_id)
     # A second tick on the row before it was drawn again still carries the sha from before our first one.
     expected = last[1] if last and last[0] == shown_sha else shown_sha
-    outcomes = write_published(dashboard(), [doc_id], value, {doc_id: expected}, announce)
+    outcomes = write_published(board, [doc_id], value, {doc_id: expected}, announce)
     outcome = outcomes[0] if outcomes else None
     if outcome is not None and outcome.change is not None and outcome.status == "changed":
         own_writes[doc_id] = (outcome.change.sha_before, outcome.change.sha_after)
@@ -129,20 +130,16 @@ def selected_in(index: pd.Index) -> set[str]:
     return {doc_id for doc_id in st.session_state.get(SELECTED_KEY, set()) if doc_id in index}
 
 
-def request_bulk(value: bool, scope: str) -> None:
-    """Button callback: remember what the editor asked for; the dialog confirms it."""
-    board = dashboard()  # the run the editor was looking at
+def request_bulk(board: Dashboard, value: bool, scope: str) -> None:
+    """Button callback: remember what the editor asked for, from the rows the button was drawn with; the
+    dialog confirms it."""
     rows = board.shown
     if scope == "selected":
         chosen = st.session_state.get(SELECTED_KEY, set())
         rows = rows[rows.index.isin(chosen)]
-    st.session_state[BULK_KEY] = {
-        "value": value,
-        "scope": scope,
-        "ids": list(rows.index),
-        "changing": list(rows.index[rows["published"] != value]),
-        "shas": dict(rows["sha256"]),
-    }
+    st.session_state[BULK_KEY] = BulkRequest(
+        value, scope, tuple(rows.index), tuple(rows.index[rows["published"] != value]), dict(rows["sha256"])
+    )
 
 
 def cancel_bulk() -> None:
@@ -151,17 +148,17 @@ def cancel_bulk() -> None:
 
 @st.dialog("Confirm", on_dismiss=cancel_bulk)
 def confirm_bulk(board: Dashboard) -> None:
-    request = st.session_state[BULK_KEY]
-    verb = "Publish" if request["value"] else "Unpublish"
-    changing, total = len(request["changing"]), len(request["ids"])
-    st.write(f"{verb} the {total:,} {request['scope']} articles?")
+    request: BulkRequest = st.session_state[BULK_KEY]
+    verb = "Publish" if request.value else "Unpublish"
+    changing, total = len(request.changing), len(request.ids)
+    st.write(f"{verb} the {total:,} {request.scope} articles?")
     st.markdown(
         f"**{changing:,} files will change**; {total - changing:,} are already "
-        f"{'published' if request['value'] else 'unpublished'} and stay as they are."
+        f"{'published' if request.value else 'unpublished'} and stay as they are."
     )
     confirm_column, cancel_column = st.columns(2)
     if confirm_column.button(f"{verb} {changing:,}", key="bulk_confirm", type="primary", disabled=not changing):
-        outcomes = write_published(board, request["changing"], request["value"], request["shas"])
+        outcomes = write_published(board, list(request.changing), request.value, request.shas)
         keep_bulk_summary(f"{verb}ed", outcomes)
         cancel_bulk()
         st.rerun()
@@ -196,7 +193,7 @@ def render_bulk_and_export(board: Dashboard) -> None:
         verb = "Publish" if value else "Unpublish"
         label = f"{verb} all {count:,} shown" if scope == "shown" else f"{verb} {count:,} selected"
         actions.button(
-            label, key=f"bulk_{verb.lower()}_{scope}", on_click=request_bulk, args=(value, scope),
+            label, key=f"bulk_{verb.lower()}_{scope}", on_click=request_bulk, args=(board, value, scope),
             disabled=not (writable and count),
         )  # fmt: skip
     render_field_bulk_buttons([actions] * 3, board, selected)
@@ -276,12 +273,12 @@ def row_details(row: pd.Series, shown: tuple[str, ...] = DEFAULT_DETAILS) -> str
 
 
 def render_row(
-    folder: Path, doc_id: str, opened_sha: str, can_edit: bool, status: DeltaGenerator, details: tuple[str, ...]
+    board: Dashboard, doc_id: str, opened_sha: str, status: DeltaGenerator, details: tuple[str, ...]
 ) -> None:
     """One row of the table (a fragment: a tick reruns only this). Reads the current collection, so a rerun
     of the row alone shows what is on disk now; after a tick it also writes the "N changed" line into
     `status`, a placeholder outside the fragment (one element: each write replaces the last)."""
-    collection = live_collection(folder).current()
+    collection = live_collection(board.folder).current()
     frame = collection.frame
     for icon, text in st.session_state.get(PENDING_TOASTS_KEY, {}).pop(doc_id, []):
         st.toast(text, icon=icon)
@@ -301,7 +298,8 @@ def render_row(
     label = plain_label(row["title"])
     _sync_widget(key, bool(row["published"]))
     cells.checkbox(
-        f"Published: {label}", key=key, on_change=tick, args=(doc_id, row["sha256"]), disabled=not can_edit,
+        f"Published: {label}", key=key, on_change=tick, args=(board, doc_id, row["sha256"]),
+        disabled=not board.can_edit,
         label_visibility="collapsed", width=CHECKBOX_WIDTH,
     )  # fmt: skip
     _sync_widget(select_key(doc_id), doc_id in st.session_state.get(SELECTED_KEY, set()))
@@ -309,7 +307,7 @@ def render_row(
         f"Select: {label}", key=select_key(doc_id), on_change=toggle_selected, args=(doc_id,),
         label_visibility="collapsed", width=CHECKBOX_WIDTH,
     )  # fmt: skip
-    edit_button(cells, doc_id, row["sha256"], label, can_edit)
+    edit_button(cells, doc_id, row["sha256"], label, board.can_edit)
     mark = " :orange-badge[changed]" if row["sha256"] != opened_sha else ""
     if collection.likely_duplicates.at[doc_id]:
         mark += " :violet-badge[likely duplicate]"
@@ -384,7 +382,7 @@ def render_table(board: Dashboard) -> None:
         render_header_row(details)
         for doc_id, opened_sha in zip(snapshot.ids, snapshot.shas, strict=True):
             row = st.fragment(render_row, key=row_fragment_key(doc_id))
-            row(board.folder, doc_id, opened_sha, board.can_edit, status, details)
+            row(board, doc_id, opened_sha, status, details)
     # After the rows: each row reserved its place in `status` (one element, each write replaces the last).
     status.markdown(status_text(snapshot, board.collection.frame))
     # A tick on a row this run no longer draws (the filter changed meanwhile) still gets its message.
@@ -445,19 +443,24 @@ def _field_text(value: object) -> str:
     return str(value)
 
 
-board = dashboard()
-render_header(board, "Articles")
-render_bulk_summary()
-if not board.can_edit:
-    st.info(f"Read-only: {board.why_not}.", icon="🔒")
-render_bulk_and_export(board)
-render_table(board)
-st.divider()
-render_details(board)
-# Last, so opening a dialog moves nothing above it; one dialog at a time.
-if st.session_state.get(BULK_KEY):
-    confirm_bulk(board)
-elif st.session_state.get(FIELD_BULK_KEY):
-    confirm_field_bulk(board)
-elif st.session_state.get(EDIT_KEY):
-    edit_dialog(board)
+def render(board: Dashboard) -> None:
+    """The Articles page for this run's dashboard."""
+    render_header(board, "Articles")
+    render_bulk_summary()
+    if not board.can_edit:
+        st.info(f"Read-only: {board.why_not}.", icon="🔒")
+    render_bulk_and_export(board)
+    render_table(board)
+    st.divider()
+    render_details(board)
+    # Last, so opening a dialog moves nothing above it; one dialog at a time.
+    if st.session_state.get(BULK_KEY):
+        confirm_bulk(board)
+    elif st.session_state.get(FIELD_BULK_KEY):
+        confirm_field_bulk(board)
+    elif st.session_state.get(EDIT_KEY):
+        edit_dialog(board)
+
+
+if __name__ == "__main__":  # run as a page by st.navigation (app.py); importable without running
+    render(dashboard())

@@ -18,7 +18,7 @@ from streamlit.delta_generator import DeltaGenerator
 from curation.errors import InvalidValueError
 from curation.field_edits import check_value
 from curation.publish import Change, change_topics, set_field
-from curation.views.session import Dashboard, article_name, dashboard, flash, keep_bulk_summary, write_changes
+from curation.views.session import Dashboard, article_name, flash, keep_bulk_summary, write_changes
 
 EDIT_KEY = "_field_edit"  # the row whose edit dialog is open
 FIELD_BULK_KEY = "_field_bulk"  # the bulk field change waiting for confirmation
@@ -151,13 +151,13 @@ def render_field_bulk_buttons(columns: list[DeltaGenerator], board: Dashboard, s
     chosen = tuple(sorted(selected))
     for column, (action, label) in zip(columns, BULK_ACTIONS.items(), strict=True):
         column.button(
-            f"{label}…", key=f"bulk_field_{action}", on_click=_request_field_bulk, args=(action, chosen),
+            f"{label}…", key=f"bulk_field_{action}", on_click=_request_field_bulk, args=(board, action, chosen),
             disabled=not (board.can_edit and selected), help=f"{label} for the {len(selected):,} selected articles",
         )  # fmt: skip
 
 
-def _request_field_bulk(action: str, chosen: tuple[str, ...]) -> None:
-    rows = dashboard().collection.frame
+def _request_field_bulk(board: Dashboard, action: str, chosen: tuple[str, ...]) -> None:
+    rows = board.collection.frame
     rows = rows[rows.index.isin(chosen)]
     st.session_state[FIELD_BULK_KEY] = FieldBulkRequest(action, tuple(rows.index), dict(rows["sha256"]))
 

@@ -12,7 +12,7 @@ import streamlit as st
 
 from curation.safety import escape_markdown, http_url, markdown_link
 from curation.views.image_fallback import enable_image_fallback
-from curation.views.session import dashboard, write_published
+from curation.views.session import Dashboard, dashboard, write_published
 from curation.views.shell import page_of_rows, render_header
 
 CARDS_PER_PAGE = 24
@@ -25,10 +25,10 @@ TOP_PAGER = "gallery_page"
 BOTTOM_PAGER = "gallery_page_bottom"
 
 
-def toggle_published(doc_id: str, sha: str, key: str) -> None:
+def toggle_published(board: Dashboard, doc_id: str, sha: str, key: str) -> None:
     """Toggle callback: write the new value with the sha the card showed."""
     value = bool(st.session_state[key])
-    outcomes = write_published(dashboard(), [doc_id], value, {doc_id: sha})
+    outcomes = write_published(board, [doc_id], value, {doc_id: sha})
     if not outcomes or outcomes[0].failed:
         st.session_state[key] = not value  # the card keeps showing what is on disk
 
@@ -38,7 +38,7 @@ def follow_bottom_pager() -> None:
     st.session_state[TOP_PAGER] = st.session_state[BOTTOM_PAGER]
 
 
-def render_card(row: pd.Series, doc_id: str, can_edit: bool, position: int, duplicate: bool) -> None:
+def render_card(board: Dashboard, row: pd.Series, doc_id: str, position: int) -> None:
     with st.container(border=True, height=CARD_HEIGHT, key=f"gallery_card_{position}"):
         image = http_url(row["image"])
         with st.container(
@@ -49,7 +49,7 @@ def render_card(row: pd.Series, doc_id: str, can_edit: bool, position: int, dupl
                 st.image(image, width="stretch")  # an <img> the editor's browser loads; the server never fetches it
             else:
                 st.markdown("🖼️ *no image*", width="content")
-        mark = " :violet-badge[likely duplicate]" if duplicate else ""
+        mark = " :violet-badge[likely duplicate]" if board.collection.likely_duplicates.at[doc_id] else ""
         st.markdown(f"**{markdown_link(row['title'], row['webUrl'])}**{mark}")
         date = row["publishedDateTime"].strftime("%Y-%m-%d") if pd.notna(row["publishedDateTime"]) else "no date"
         quality = "–" if pd.isna(row["quality"]) else int(row["quality"])
@@ -62,27 +62,31 @@ def render_card(row: pd.Series, doc_id: str, can_edit: bool, position: int, dupl
         key = f"gallery_published_{doc_id}_{row['sha256'][:12]}"
         st.toggle(
             "Published", value=bool(row["published"]), key=key, on_change=toggle_published,
-            args=(doc_id, row["sha256"], key), disabled=not can_edit,
+            args=(board, doc_id, row["sha256"], key), disabled=not board.can_edit,
         )  # fmt: skip
 
 
-board = dashboard()
-render_header(board, "Gallery")
-if not board.shown_count:
-    st.info("No articles match the filters. Loosen them in the sidebar.")
-    st.stop()
-cards, page, pages = page_of_rows(board, CARDS_PER_PAGE, TOP_PAGER)
-enable_image_fallback()
-with st.container(key="gallery_cards"):
-    for start in range(0, len(cards), CARDS_PER_ROW):
-        row_cards = cards.iloc[start : start + CARDS_PER_ROW]
-        columns = st.columns(CARDS_PER_ROW)
-        for offset, (column, (doc_id, row)) in enumerate(zip(columns, row_cards.iterrows(), strict=False)):
-            with column:
-                duplicate = bool(board.collection.likely_duplicates.at[doc_id])
-                render_card(row, doc_id, board.can_edit, start + offset, duplicate)
-if pages > 1:
-    if st.session_state.get(BOTTOM_PAGER) != page:
-        st.session_state[BOTTOM_PAGER] = page  # follows the top pager (set before it is drawn in this run)
-    st.pagination(pages, key=BOTTOM_PAGER, on_change=follow_bottom_pager)
-st.caption(f"Page {page} of {pages} · {board.shown_count:,} shown articles")
+def render(board: Dashboard) -> None:
+    """The Gallery page for this run's dashboard."""
+    render_header(board, "Gallery")
+    if not board.shown_count:
+        st.info("No articles match the filters. Loosen them in the sidebar.")
+        return
+    cards, page, pages = page_of_rows(board, CARDS_PER_PAGE, TOP_PAGER)
+    enable_image_fallback()
+    with st.container(key="gallery_cards"):
+        for start in range(0, len(cards), CARDS_PER_ROW):
+            row_cards = cards.iloc[start : start + CARDS_PER_ROW]
+            columns = st.columns(CARDS_PER_ROW)
+            for offset, (column, (doc_id, row)) in enumerate(zip(columns, row_cards.iterrows(), strict=False)):
+                with column:
+                    render_card(board, row, doc_id, start + offset)
+    if pages > 1:
+        if st.session_state.get(BOTTOM_PAGER) != page:
+            st.session_state[BOTTOM_PAGER] = page  # follows the top pager (set before it is drawn in this run)
+        st.pagination(pages, key=BOTTOM_PAGER, on_change=follow_bottom_pager)
+    st.caption(f"Page {page} of {pages} · {board.shown_count:,} shown articles")
+
+
+if __name__ == "__main__":  # run as a page by st.navigation (app.py); importable without running
+    render(dashboard())

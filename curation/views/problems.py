@@ -7,7 +7,7 @@ import streamlit as st
 
 from curation.problems import kind_heading, problem_report, problems_by_kind
 from curation.safety import escape_markdown
-from curation.views.session import dashboard
+from curation.views.session import Dashboard, dashboard
 from curation.views.shell import render_header
 
 
@@ -24,15 +24,20 @@ def render_kind(kind: str, problems, key: str) -> None:
     st.dataframe(problem_table(problems), hide_index=True, key=key)
 
 
-board = dashboard()
-render_header(board, "Problems", link_problems=False)  # no link to the page itself
-collection = board.collection
-if not collection.problems:
-    st.success("Every document file in the folder loaded.")
-for kind, problems in problems_by_kind(collection.problems).items():
-    render_kind(kind, problems, f"problems_{kind}")
-for kind, warnings in problems_by_kind(collection.warnings).items():
-    render_kind(kind, warnings, "problems_duplicates" if kind == "duplicate" else f"warnings_{kind}")
-st.subheader("Report to send")
-st.caption("Copy this and send it to whoever fixes the files.")
-st.code(problem_report(collection.folder, collection.problems, collection.warnings), language=None)
+def render(board: Dashboard) -> None:
+    """The Problems page for this run's dashboard."""
+    render_header(board, "Problems", link_problems=False)  # no link to the page itself
+    collection = board.collection
+    if not collection.problems:
+        st.success("Every document file in the folder loaded.")
+    for kind, problems in problems_by_kind(collection.problems).items():
+        render_kind(kind, problems, f"problems_{kind}")
+    for kind, warnings in problems_by_kind(collection.warnings).items():
+        render_kind(kind, warnings, "problems_duplicates" if kind == "duplicate" else f"warnings_{kind}")
+    st.subheader("Report to send")
+    st.caption("Copy this and send it to whoever fixes the files.")
+    st.code(problem_report(collection.folder, collection.problems, collection.warnings), language=None)
+
+
+if __name__ == "__main__":  # run as a page by st.navigation (app.py); importable without running
+    render(dashboard())

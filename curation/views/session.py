@@ -71,6 +71,17 @@ class Dashboard:
 
 
 @dataclass(frozen=True)
+class BulkRequest:
+    """A bulk publish or unpublish waiting for the editor's confirmation (the rows as the button saw them)."""
+
+    value: bool
+    scope: str  # "shown" or "selected"
+    ids: tuple[str, ...]
+    changing: tuple[str, ...]  # the ids whose published flag differs from value
+    shas: dict[str, str]  # each id's sha then, so a file changed since is a conflict
+
+
+@dataclass(frozen=True)
 class RowSnapshot:
     """The rows of one page of the Articles table as they were when the view was opened.
 
