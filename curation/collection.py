@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 
 from curation.access import is_read_only
 from curation.atomic_files import TEMP_NAME, sweep_orphan_temp_files
@@ -91,14 +92,9 @@ class Collection:
         for column in UPDATABLE_COLUMNS:
             chosen = [(at, values[column]) for at, values in zip(positions, updates.values(), strict=True)
                       if at >= 0 and column in values]  # fmt: skip
-            if chosen and column == "topics":
-                topics = frame[column].copy()  # a list per cell: set one by one, never broadcast
-                for at, value in chosen:
-                    topics.iat[at] = list(value)
-                frame[column] = topics
-            elif chosen:
+            if chosen:
                 at, values = zip(*chosen, strict=True)
-                frame.iloc[list(at), frame.columns.get_loc(column)] = list(values)
+                _set_at(frame, column, at, list(values))
         updated = Collection(self.folder, frame, self.problems, self.warnings, parsed=0)
         touched = {column for values in updates.values() for column in values}
         if "facets" in self.__dict__ and not touched & set(FACET_COLUMNS.values()):
@@ -200,16 +196,50 @@ def frame_from_columns(columns: Columns) -> pd.DataFrame:
     return frame.set_index("id")
 
 
+def _set_at(frame: pd.DataFrame, column: str, positions: Sequence[int], values: Sequence[Any] | ExtensionArray) -> None:
+    """Set one column of `frame` (a shallow copy: copy-on-write copies only that column) at these positions."""
+    if column == "topics":
+        topics = frame[column].copy()  # a list per cell: set one by one, never broadcast
+        for at, value in zip(positions, values, strict=True):
+            topics.iat[at] = list(value)
+        frame[column] = topics
+    else:
+        frame.iloc[list(positions), frame.columns.get_loc(column)] = values
+
+
+def _replaces_only(rows: int, valid: np.ndarray, replaced: np.ndarray) -> bool:
+    """Whether every row is either still valid or replaced by a new row of the same id, and no row is both."""
+    if len(valid) + len(replaced) != rows or (replaced < 0).any():
+        return False
+    kept = np.zeros(rows, dtype=bool)
+    kept[valid] = True
+    return not kept[replaced].any()
+
+
 def _merge_in_id_order(cached: pd.DataFrame, valid: np.ndarray, new: pd.DataFrame) -> pd.DataFrame:
     """The still-valid cached rows (positions, ascending) and the new rows, in id order.
 
-    Cached rows are in id order already, so each new row's slot is found by
+    When files were only edited in place (every new row replaces the cached
+    row of its id, nothing added or removed), the new values are set at those
+    rows of a shallow copy, and only in the columns where they differ: an
+    edit below the front matter changes sha256 and the stat, so about 20 ms at
+    100,000 rows instead of the concat, retyping and take of every row that
+    the general case needs (0.2-0.4 s with seed-sized documents). Otherwise
+    cached rows are in id order already, so each new row's slot is found by
     binary search and everything is gathered with one take: copying 100,000
     rows is the cost here, so it is done at most once (and not at all when
     nothing changed).
     """
     if new.empty:
         return cached if len(valid) == len(cached) else cached.take(valid)
+    replaced = cached.index.get_indexer(new.index)
+    if _replaces_only(len(cached), valid, replaced):
+        frame = cached.copy(deep=False)
+        for column in cached.columns:
+            values = new[column]
+            if not cached[column].iloc[replaced].equals(values):  # an edit changes a few columns: copy only those
+                _set_at(frame, column, replaced, values.array)
+        return frame
     new = new.sort_index()
     kept_ids = cached.index.to_numpy()[valid]
     slots = np.searchsorted(kept_ids, new.index.to_numpy())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -64,6 +65,71 @@ def test_a_file_rewritten_within_the_same_second_keeps_its_old_mtime(folder):
     assert path.stat().st_mtime_ns == before.st_mtime_ns and path.stat().st_size == before.st_size
     warm = assert_same_as_cold(folder)
     assert warm.parsed == 1 and warm.frame.loc[path.name, "type"] == "artikel"
+
+
+def rewrite_in_place(path, *replacements):
+    """Edit a document in place (same path), as an editor saving it would."""
+    text = path.read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert old in text
+        text = text.replace(old, new, 1)
+    path.write_text(text, encoding="utf-8")
+
+
+def test_a_file_edited_in_place_gives_the_cold_frame_dtypes_included(folder):
+    """Every kind of column changes (text, date, a score to none, the flag, topics): same values and dtypes."""
+    path = some_document(folder)
+    was_published = load_collection(folder).frame.loc[path.name, "published"]
+    flag = ("published: true", "published: false") if was_published else ("published: false", "published: true")
+    rewrite_in_place(
+        path,
+        ("title: ", 'title: "Edited title"\nold_title: '),
+        ("publishedDateTime: ", "publishedDateTime: 2020-02-29T12:00:00Z\nold_date: "),
+        ("quality: ", "old_quality: "),
+        flag,
+        ("topics:\n", "topics:\n  - Edited topic\n"),
+    )
+    warm = assert_same_as_cold(folder)
+    assert warm.parsed == 1 and warm.frame.index.is_monotonic_increasing
+    row = warm.frame.loc[path.name]
+    assert (row["title"], row["published"], row["publishedDateTime"]) == (
+        "Edited title",
+        not was_published,
+        pd.Timestamp("2020-02-29T12:00:00Z"),
+    )
+    assert pd.isna(row["quality"]) and "Edited topic" in row["topics"]
+
+
+def test_many_files_edited_in_place_at_once(folder):
+    edited = sorted(folder.glob("*.txt"))[::3]
+    for number, path in enumerate(edited):
+        rewrite_in_place(path, ("heat: ", f"heat: {number}\nold_heat: "))
+    warm = assert_same_as_cold(folder)
+    assert warm.parsed == len(edited)
+    assert [warm.frame.loc[path.name, "heat"] for path in edited] == list(range(len(edited)))
+
+
+def test_an_edit_an_addition_and_a_removal_in_one_load(folder):
+    documents = sorted(folder.glob("*.txt"))
+    rewrite_in_place(documents[5], ("heat: ", "heat: 7\nold_heat: "))
+    documents[9].unlink()
+    write_document(folder, documents[9].name.replace(".txt", "-b.txt"), "---\ntitle: Next door\n---\n")
+    warm = assert_same_as_cold(folder)
+    assert warm.parsed == 2 and len(warm.frame) == 40 and warm.frame.loc[documents[5].name, "heat"] == 7
+
+
+def test_an_edit_in_place_leaves_the_cached_rows_untouched(folder):
+    """The rows read from the cache may be shared: the merge sets values in a copy."""
+    cached = cache.read_cache(folder, collection.COLUMNS).rows
+    before = cached.copy(deep=True)
+    new = cached.iloc[[4]].copy()
+    new["title"], new["topics"] = "changed", [["changed"]]
+    valid = np.delete(np.arange(len(cached)), 4)
+    merged = collection._merge_in_id_order(cached, valid, new)
+    pd.testing.assert_frame_equal(cached, before)
+    assert merged.iloc[4]["title"] == "changed" and merged.iloc[4]["topics"] == ["changed"]
+    pd.testing.assert_frame_equal(merged.drop(index=new.index), before.drop(index=new.index))
+    assert merged.dtypes.to_dict() == before.dtypes.to_dict()
 
 
 def test_a_deleted_file_is_dropped(folder):
