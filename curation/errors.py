@@ -1,9 +1,10 @@
 """Exceptions raised by curation.
 
-Every error names the document it is about, so a message can always say
-which file to open:
+An error about a document names it, so the message can say which file to
+open; an error about a request (a filter, an export, a command line) has no
+location and is its message alone:
 
-    CurationError(path, line)      base; path relative to the docs folder
+    CurationError(path, line)      base; path relative to the docs folder, or None
     ├── DocumentError              a file that is not a valid article document (.kind)
     ├── DocsFolderError            the docs folder is missing or not a folder
     ├── UnsafePathError            an id that does not map to a document inside the folder
@@ -11,24 +12,40 @@ which file to open:
     ├── ConflictError              the file changed since the editor saw it
     ├── ReadOnlyError              writing is switched off for this folder
     ├── InvalidValueError          a value an editor asked for that a field cannot take (path: the field)
-    └── StoreError                 object storage refused or could not be reached (path: s3://bucket/key)
+    ├── StoreError                 object storage refused or could not be reached (path: s3://bucket/key)
+    └── RequestError               what was asked for cannot be done; no location
+        ├── FilterError            a filter value that cannot be applied (curation.filters; also a ValueError)
+        ├── ExportError            columns the frame does not have (curation.export; also a ValueError)
+        └── UsageError             a command line that cannot be run as written (curation.cli)
 """
 
 from __future__ import annotations
 
 
-class CurationError(Exception):
-    """Something is wrong with one document; carries its path and line."""
+def format_location(path: str, line: int | None) -> str:
+    """`path:line`, or just `path` when there is no line: how an error and a Problem name their place."""
+    return f"{path}:{line}" if line else path
 
-    def __init__(self, path: str, message: str, line: int | None = None) -> None:
+
+class CurationError(Exception):
+    """Something is wrong; carries the path and line of the document it is about, when it is about one."""
+
+    def __init__(self, path: str | None, message: str, line: int | None = None) -> None:
         self.path = path
         self.line = line
         self.message = message
-        super().__init__(self.location() + ": " + message)
+        super().__init__(message if path is None else f"{format_location(path, line)}: {message}")
 
-    def location(self) -> str:
-        """`path:line`, or just `path` when there is no line."""
-        return f"{self.path}:{self.line}" if self.line else self.path
+    def location(self) -> str | None:
+        """`path:line`, just `path` when there is no line, None when the error is about no document."""
+        return None if self.path is None else format_location(self.path, self.line)
+
+
+class RequestError(CurationError):
+    """An error about what was asked for rather than about a document: its message alone, no location."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(None, message)
 
 
 class DocumentError(CurationError):

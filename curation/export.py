@@ -23,6 +23,8 @@ from typing import Any
 
 import pandas as pd
 
+from curation.errors import RequestError
+
 EXPORT_COLUMNS = (
     "id", "title", "excerpt", "category", "type", "provider", "domain", "topics",
     "publishedDateTime", "quality", "heat", "published", "webUrl", "image",
@@ -35,7 +37,7 @@ _FORMULA = re.compile(r"[\t\r]|[ \t\r\n\u00a0\u200b\ufeff]*[=+\-@\uff1d\uff0b\uf
 TOPIC_SEPARATOR = "; "
 
 
-class ExportError(ValueError):
+class ExportError(RequestError, ValueError):
     """The export was asked for columns the frame does not have."""
 
 

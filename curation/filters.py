@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from curation.errors import RequestError
+
 PUBLISHED_STATES = ("all", "published", "unpublished")
 SORT_COLUMNS = (
     "id", "title", "category", "type", "provider", "domain", "publishedDateTime",
@@ -25,7 +27,7 @@ FACET_PARTS = ("category", "type", "provider", "domain", "topic")
 TRUE_WORDS = ("true", "1", "yes", "on")
 
 
-class FilterError(ValueError):
+class FilterError(RequestError, ValueError):
     """A filter value that cannot be applied, e.g. an unknown sort column."""
 
 
@@ -68,10 +70,11 @@ class Filters:
             frame = frame.sort_index()  # the loader's frames are in id order already
         return frame.take(self.positions(frame))
 
-    def positions(self, frame: pd.DataFrame) -> np.ndarray:
+    def positions(self, frame: pd.DataFrame, keep: np.ndarray | None = None) -> np.ndarray:
         """Row positions of the matching rows in the requested order; ties keep the frame's
-        (id) order. Cheaper than apply() when only a page of rows is needed."""
-        matching = np.flatnonzero(self.matches(frame).to_numpy())
+        (id) order. Cheaper than apply() when only a page of rows is needed. `keep`, when given,
+        is the match already computed (curation.facets.Selection)."""
+        matching = np.flatnonzero(self.matches(frame).to_numpy() if keep is None else keep)
         if self.sort == "id":
             return matching[::-1] if self.descending else matching
         values = frame[self.sort].iloc[matching].reset_index(drop=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from curation.errors import DocumentError
+from curation.errors import DocumentError, format_location
 
 # Every kind a Problem is given (DocumentError.kind, the loaders' and the audit log's own), with the heading
 # the Problems page shows above its files. The code stays in the data, the report and small type on the page.
@@ -55,8 +55,7 @@ class Problem:
         object.__setattr__(self, "message", one_line(self.message))
 
     def __str__(self) -> str:
-        location = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{location}: {self.message}"
+        return f"{format_location(self.path, self.line)}: {self.message}"
 
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "line": self.line, "message": self.message, "kind": self.kind}
