@@ -461,11 +461,13 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--scheduler", metavar="ADDRESS", help="with --docs: a Dask scheduler (else a LocalCluster)")
     bench.add_argument(
         "--browser", action="store_true",
-        help="measure the dashboard in Chromium against `streamlit run` instead (Published ticks, filter, page)",
+        help="measure the dashboard in Chromium against `streamlit run` instead: the first open (cache cold, beside "
+        "`curation validate`, and warm), ticks, filter, page, Charts, Gallery, sort, undo, 5 sessions at once, memory",
     )  # fmt: skip
     bench.add_argument(
-        "--corpus", type=Path, metavar="DIR", help="with --browser: use this folder (it is written to) instead of N new"
-    )
+        "--corpus", type=Path, metavar="DIR",
+        help="with --browser: use this folder instead of N new (it is written to, and its parse cache deleted)",
+    )  # fmt: skip
     bench.set_defaults(run=command_bench)
 
     index = commands.add_parser("index", parents=[common], help="parse new and changed documents into the cache")
