@@ -1,6 +1,6 @@
 """Who may change what is published: the access policy, read from secrets and the environment.
 
-Three modes, strongest first:
+Three modes (AccessMode), strongest first:
 - "login": an OpenID Connect provider is configured (Streamlit's `[auth]`
   secrets). Everyone must log in; the editors listed in `[curation] editors`
   (or $CURATION_EDITORS, comma-separated) may publish, anyone else reads.
@@ -26,6 +26,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Literal
 
 EDITORS_ENV = "CURATION_EDITORS"
@@ -38,9 +39,17 @@ log = logging.getLogger("curation")
 _warned_values: set[str] = set()
 
 
+class AccessMode(StrEnum):
+    """How the dashboard decides who may edit; compares equal to, and prints as, its word."""
+
+    LOGIN = "login"
+    PASSWORD = "password"
+    OPEN = "open"
+
+
 @dataclass(frozen=True)
 class AccessPolicy:
-    mode: str  # "login", "password" or "open"
+    mode: AccessMode
     editors: frozenset[str] = frozenset()  # lower-cased emails
     password: str | None = None
     read_only: bool = False
@@ -81,10 +90,10 @@ def access_policy(secrets: Mapping[str, Any], environment: Mapping[str, str]) ->
     password = environment.get(PASSWORD_ENV) or curation.get("password") or None
     read_only = is_read_only(environment)
     if secrets.get("auth"):
-        return AccessPolicy("login", emails, None, read_only)
+        return AccessPolicy(AccessMode.LOGIN, emails, None, read_only)
     if password:
-        return AccessPolicy("password", emails, str(password), read_only)
-    return AccessPolicy("open", emails, None, read_only)
+        return AccessPolicy(AccessMode.PASSWORD, emails, str(password), read_only)
+    return AccessPolicy(AccessMode.OPEN, emails, None, read_only)
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ from typing import Any
 
 from curation.docs_folder import STATE_DIR, DocsFolder, closing, open_file, read_file
 from curation.errors import UnsafePathError
-from curation.problems import Problem
+from curation.problems import Problem, ProblemKind
 
 AUDIT_LOG_ENV = "CURATION_AUDIT_LOG"
 LOG_NAME = "audit.jsonl"
@@ -193,7 +193,9 @@ def _parse_lines(raw: bytes, shown: str) -> tuple[list[AuditEntry], list[Problem
             entry = AuditEntry.from_json(json.loads(line))
         except ValueError as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
             reason = "a torn last line (a write that did not finish)" if number == torn_at else str(error)
-            problems.append(Problem(shown, number, f"unreadable audit entry: {reason}; the line was skipped", "audit"))
+            problems.append(
+                Problem(shown, number, f"unreadable audit entry: {reason}; the line was skipped", ProblemKind.AUDIT)
+            )
             continue
         entries.append(entry)
     return entries, problems

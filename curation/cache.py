@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 from curation.atomic_files import STATE_DIR, replace_atomically
 from curation.docs_folder import DocsFolder, closing, open_subfolder
 from curation.parsing import PROBLEM_TYPES, ROW_TYPES, STAT_FIELDS, TEXT_FIELDS
+from curation.problems import ProblemKind
 
 CACHE_VERSION = "3"
 CACHE_DIR_ENV = "CURATION_CACHE_DIR"
@@ -76,7 +77,7 @@ def read_cache(folder: Path, columns: tuple[str, ...]) -> CachedParse | None:
     except Exception:
         return None  # whatever the files hold, a cache that cannot be read is rebuilt
     # A problem that was a bug of ours is not kept: the file is parsed again, maybe by a fixed version.
-    return CachedParse(rows, problems[problems["kind"] != "internal"])
+    return CachedParse(rows, problems[problems["kind"] != ProblemKind.INTERNAL])
 
 
 def _topics_are_lists_of_text(topics: pa.ChunkedArray) -> bool:

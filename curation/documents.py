@@ -21,7 +21,7 @@ import yaml
 
 from curation.errors import DocumentError
 from curation.fast_front_matter import ListSummary, read_plain_front_matter
-from curation.problems import one_line
+from curation.problems import ProblemKind, one_line
 
 try:  # libyaml is ~10x faster; the pure-Python loader is only a fallback.
     SafeYamlLoader: type = yaml.CSafeLoader
@@ -80,7 +80,7 @@ def decode_document(raw: bytes, path: str) -> str:
             path,
             f"file is {len(raw):,} bytes, over the 1 MiB limit for a document; "
             "move the body elsewhere or split the file",
-            kind="too-large",
+            kind=ProblemKind.TOO_LARGE,
         )
     if raw.startswith(UTF8_BOM):
         raw = raw[len(UTF8_BOM) :]
@@ -93,7 +93,7 @@ def decode_document(raw: bytes, path: str) -> str:
             f"contains a NUL byte (0x00) at line {line}; this is not a text file, or it was saved "
             "as UTF-16: re-save it as UTF-8 text",
             line,
-            kind="encoding",
+            kind=ProblemKind.ENCODING,
         )
     try:
         return raw.decode("utf-8")
@@ -103,7 +103,7 @@ def decode_document(raw: bytes, path: str) -> str:
             path,
             f"not UTF-8 (byte 0x{raw[error.start]:02x}); re-save the file as UTF-8",
             line,
-            kind="encoding",
+            kind=ProblemKind.ENCODING,
         ) from None
 
 
@@ -126,9 +126,9 @@ def parse_front_matter(raw: bytes, path: str, summarized: tuple[str, ...] = (), 
                 "the file uses old Mac line endings (a carriage return, CR, with no line feed); "
                 "re-save it with LF (Unix) line endings",
                 1,
-                kind="line-break",
+                kind=ProblemKind.LINE_BREAK,
             )
-        raise DocumentError(path, "no front matter: the first line must be `---`", 1, kind="front-matter")
+        raise DocumentError(path, "no front matter: the first line must be `---`", 1, kind=ProblemKind.FRONT_MATTER)
     yaml_start = first_line_end + 1 if first_line_end >= 0 else len(text)
     yaml_end = _closing_line_start(text, yaml_start)
     _refuse_hidden_line_breaks(text, yaml_start, len(text) if yaml_end is None else yaml_end, path)
@@ -137,7 +137,7 @@ def parse_front_matter(raw: bytes, path: str, summarized: tuple[str, ...] = (), 
             path,
             "front matter is never closed: add a `---` line after the last field",
             1,
-            kind="front-matter",
+            kind=ProblemKind.FRONT_MATTER,
         )
     yaml_text = text[yaml_start:yaml_end]
     plain = read_plain_front_matter(yaml_text, summarized) if fast else None
@@ -168,7 +168,7 @@ def _refuse_hidden_line_breaks(text: str, start: int, end: int, path: str) -> No
             f"line {line} contains {_YAML_ONLY_LINE_BREAKS[text[at]]}, an invisible character that YAML "
             "reads as a line break; replace it with a space"
         )
-    raise DocumentError(path, message, line, kind="line-break")
+    raise DocumentError(path, message, line, kind=ProblemKind.LINE_BREAK)
 
 
 def _closing_line_start(text: str, start: int) -> int | None:
@@ -201,7 +201,7 @@ def _load_mapping(
                     path,
                     "front matter is not a mapping of `key: value` lines",
                     line,
-                    kind="not-a-mapping",
+                    kind=ProblemKind.NOT_A_MAPPING,
                 )
             key_lines, single_line_keys = _top_level_keys(node, path, line_offset)
             data = _construct_mapping(loader, node, path, line_offset, summarized)
@@ -214,13 +214,15 @@ def _load_mapping(
         line = mark.line + line_offset if mark is not None else None
         reason = error.problem or str(error)
         if "nesting depth" in reason:
-            raise DocumentError(path, "front matter is nested too deeply to read", line, kind="too-deep") from None
+            raise DocumentError(
+                path, "front matter is nested too deeply to read", line, kind=ProblemKind.TOO_DEEP
+            ) from None
         message = f"YAML syntax error: {one_line(reason)}{_where_the_quote_opened(error, line_offset)}"
-        raise DocumentError(path, message, line, kind="yaml-syntax") from None
+        raise DocumentError(path, message, line, kind=ProblemKind.YAML_SYNTAX) from None
     except yaml.YAMLError as error:
-        raise DocumentError(path, f"YAML error: {one_line(str(error))}", kind="yaml-syntax") from None
+        raise DocumentError(path, f"YAML error: {one_line(str(error))}", kind=ProblemKind.YAML_SYNTAX) from None
     except RecursionError:
-        raise DocumentError(path, "front matter is nested too deeply to read", kind="too-deep") from None
+        raise DocumentError(path, "front matter is nested too deeply to read", kind=ProblemKind.TOO_DEEP) from None
     return data, key_lines, single_line_keys
 
 
@@ -242,14 +244,14 @@ def _unreadable_character(yaml_text: str, path: str, line_offset: int, error: Ex
     # Found again here rather than taken from the error: libyaml and PyYAML count positions differently.
     found = _NOT_YAML_TEXT.search(yaml_text)
     if found is None:
-        return DocumentError(path, f"YAML error: {one_line(str(error))}", kind="yaml-syntax")
+        return DocumentError(path, f"YAML error: {one_line(str(error))}", kind=ProblemKind.YAML_SYNTAX)
     line = yaml_text.count("\n", 0, found.start()) + line_offset
     return DocumentError(
         path,
         f"line {line} contains the character U+{ord(found.group()):04X}, which YAML does not allow "
         "(a control or non-character); delete it",
         line,
-        kind="yaml-syntax",
+        kind=ProblemKind.YAML_SYNTAX,
     )
 
 
@@ -281,12 +283,14 @@ def _construct_mapping(
         except (ValueError, TypeError, OverflowError) as error:
             # e.g. a timestamp such as 2023-02-30 that matches YAML's pattern
             line = key_node.start_mark.line + line_offset
-            raise DocumentError(path, f"unreadable value: {one_line(str(error))}", line, kind="yaml-syntax") from None
+            raise DocumentError(
+                path, f"unreadable value: {one_line(str(error))}", line, kind=ProblemKind.YAML_SYNTAX
+            ) from None
         except (AttributeError, KeyError, IndexError):
             # PyYAML's constructors fail this way on text an explicit tag does not fit, e.g. `!!timestamp 'soon'`
             line = key_node.start_mark.line + line_offset
             message = "unreadable value: it does not have the form its YAML tag (like `!!timestamp`) asks for"
-            raise DocumentError(path, message, line, kind="yaml-syntax") from None
+            raise DocumentError(path, message, line, kind=ProblemKind.YAML_SYNTAX) from None
     return data
 
 
@@ -297,7 +301,7 @@ def _refuse_anchors_and_aliases(yaml_text: str, path: str, line_offset: int) -> 
                 path,
                 "YAML anchors and aliases (&name, *name) are not allowed; write the value out in full",
                 event.start_mark.line + line_offset,
-                kind="anchor",
+                kind=ProblemKind.ANCHOR,
             )
 
 
@@ -312,7 +316,7 @@ def _top_level_keys(node: yaml.MappingNode, path: str, line_offset: int) -> tupl
                 path,
                 f"key `{_escaped(key)}` appears twice (also on line {key_lines[key]}); keep one",
                 line,
-                kind="duplicate-key",
+                kind=ProblemKind.DUPLICATE_KEY,
             )
         key_lines[key] = line
         if isinstance(value_node, yaml.ScalarNode) and value_node.end_mark.line == key_node.start_mark.line:
@@ -340,7 +344,7 @@ def article_fields(front_matter: FrontMatter, path: str) -> dict[str, Any]:
     line_of = front_matter.line_of
 
     def problem(key: str, message: str) -> DocumentError:
-        return DocumentError(path, message, line_of(key), kind="invalid-field")
+        return DocumentError(path, message, line_of(key), kind=ProblemKind.INVALID_FIELD)
 
     def text(key: str) -> str:
         value = data.get(key)

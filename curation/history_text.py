@@ -14,15 +14,15 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from curation.audit import AuditEntry, AuditHistory
-from curation.publish import Outcome
+from curation.publish import Outcome, OutcomeStatus
 from curation.wording import plural
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")  # not the locale's
-OUTCOME_WORDS = {
-    "changed": "reverted",
-    "unchanged": "undone already",
-    "conflict": "conflict: changed since, left as it is",
-    "refused": "refused",
+OUTCOME_WORDS = {  # what each outcome of an undo means
+    OutcomeStatus.CHANGED: "reverted",
+    OutcomeStatus.UNCHANGED: "undone already",
+    OutcomeStatus.CONFLICT: "conflict: changed since, left as it is",
+    OutcomeStatus.REFUSED: "refused",
 }
 COLUMNS = ("when", "local time", "editor", "change", "article", "undone", "undo of", "log id", "UTC")
 
@@ -255,12 +255,13 @@ class HistoryWords:
 
 def undo_summary(outcomes: Sequence[Outcome]) -> str:
     """'Reverted 3 of 4 articles · 1 conflict · 0 refused', and how many were undone already."""
-    count = {status: sum(outcome.status == status for outcome in outcomes) for status in OUTCOME_WORDS}
+    count = {status: sum(outcome.status == status for outcome in outcomes) for status in OutcomeStatus}
     text = (
-        f"Reverted {count['changed']:,} of {plural(len(outcomes), 'article')} · "
-        f"{plural(count['conflict'], 'conflict')} · {count['refused']:,} refused"
+        f"Reverted {count[OutcomeStatus.CHANGED]:,} of {plural(len(outcomes), 'article')} · "
+        f"{plural(count[OutcomeStatus.CONFLICT], 'conflict')} · {count[OutcomeStatus.REFUSED]:,} refused"
     )
-    return text + (f" · {count['unchanged']:,} undone already" if count["unchanged"] else "")
+    unchanged = count[OutcomeStatus.UNCHANGED]
+    return text + (f" · {unchanged:,} undone already" if unchanged else "")
 
 
 def outcome_rows(outcomes: Iterable[Outcome], titles: Mapping[str, object]) -> list[dict[str, str]]:
@@ -268,7 +269,7 @@ def outcome_rows(outcomes: Iterable[Outcome], titles: Mapping[str, object]) -> l
     return [
         {
             "article": article_title(outcome.id, titles),
-            "outcome": OUTCOME_WORDS.get(outcome.status, outcome.status),
+            "outcome": OUTCOME_WORDS[outcome.status],
             "file": outcome.id,
             "message": outcome.message,
         }

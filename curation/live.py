@@ -50,7 +50,7 @@ from curation.docs_folder import DocsFolder
 from curation.errors import CurationError
 from curation.folder_watch import FolderWatcher, visible_folders
 from curation.parsing import ProgressCallback
-from curation.publish import Change, Outcome, set_published, write_many
+from curation.publish import Change, Outcome, OutcomeStatus, set_published, write_many
 
 FULL_CHECK_SECONDS = 30
 STATS = ["size", "mtime_ns"]
@@ -184,7 +184,7 @@ class LiveCollection(WritesThrough):
         stale = False
         for outcome in outcomes:
             change = outcome.change
-            if outcome.status == "changed" and change is not None:
+            if outcome.status == OutcomeStatus.CHANGED and change is not None:
                 size, mtime_ns = getattr(change, "size", None), getattr(change, "mtime_ns", None)
                 if size is None or mtime_ns is None:
                     stale = True  # without the written file's stat the rows cannot match the disk: reload
@@ -192,7 +192,7 @@ class LiveCollection(WritesThrough):
                 updates[outcome.id] = {field: change.new, "sha256": change.sha_after}
                 if not stale:
                     updates[outcome.id] |= {"size": size, "mtime_ns": mtime_ns}
-            elif outcome.status == "conflict":
+            elif outcome.status == OutcomeStatus.CONFLICT:
                 stale = True  # it changed under us: show what is on disk
         with self._lock:
             if self._version is None:

@@ -30,7 +30,7 @@ from curation.errors import CurationError
 from curation.live import WritesThrough
 from curation.object_loading import build_collection
 from curation.parsing import ProgressCallback
-from curation.publish import Outcome
+from curation.publish import Outcome, OutcomeStatus
 from curation.s3_store import ObjectListing, S3Store
 
 LIST_EVERY_SECONDS = 5.0
@@ -74,14 +74,14 @@ class LiveObjects(WritesThrough):
         stale = False
         for outcome in outcomes:
             change = outcome.change
-            if outcome.status == "changed" and change is not None:
+            if outcome.status == OutcomeStatus.CHANGED and change is not None:
                 field = change.entry.field if change.entry is not None else "published"
                 updates[outcome.id] = {field: change.new, "sha256": change.sha_after, "size": change.size}
                 if change.version:
                     etags[outcome.id] = change.version
                 else:
                     stale = True
-            elif outcome.status == "conflict":
+            elif outcome.status == OutcomeStatus.CONFLICT:
                 stale = True
         with self._lock:
             if self._version is None:

@@ -56,7 +56,7 @@ from curation.parsing import (
     ProgressCallback,
     problem_for,
 )
-from curation.problems import Problem
+from curation.problems import Problem, ProblemKind
 from curation.s3_store import ObjectListing, S3Store, S3Url, StoredObject
 
 # Tied to the folder cache's version: a parser change that invalidates one invalidates both.
@@ -66,7 +66,7 @@ PROBLEMS_NAME = f"s3-problems-v{CACHE_VERSION}.parquet"
 ROW_COLUMNS = (*COLUMNS, "etag")
 ROW_COLUMN_TYPES = {**{column: ROW_TYPES[column] for column in COLUMNS}, "etag": "str"}
 PROBLEM_COLUMN_TYPES = {"path": "str", "line": "Int64", "message": "str", "kind": "str", "size": "int64", "etag": "str"}
-TRANSIENT_KINDS = ("unreadable", "internal")  # the next load tries these objects again
+TRANSIENT_KINDS = (ProblemKind.UNREADABLE, ProblemKind.INTERNAL)  # the next load tries these objects again
 PARTITION_SIZE = 500
 SHARED_CACHE_FROM = 200  # read the bucket's cache when this host's would leave this many objects to fetch
 
@@ -121,14 +121,16 @@ def fetch_and_parse(location: str, partition: Partition) -> Parsed:
     for ref in partition:
         if ref.size > MAX_DOCUMENT_BYTES:  # not fetched at all
             message = f"object is {ref.size:,} bytes, over the 1 MiB limit for a document"
-            problem(ref, Problem(ref.id, None, message, "too-large"), ref.size, ref.etag)
+            problem(ref, Problem(ref.id, None, message, ProblemKind.TOO_LARGE), ref.size, ref.etag)
         else:
             wanted.append(ref)
     for ref, (_, got) in zip(wanted, store.get_many(ref.id for ref in wanted), strict=True):
         if got is None:
             continue  # deleted since the listing: not a document any more
         if not isinstance(got, StoredObject):
-            problem(ref, Problem(ref.id, None, f"cannot read the object: {got}", "unreadable"), ref.size, ref.etag)
+            problem(
+                ref, Problem(ref.id, None, f"cannot read the object: {got}", ProblemKind.UNREADABLE), ref.size, ref.etag
+            )
             continue
         try:
             row = read_article(got.raw, ref.id)

@@ -13,7 +13,7 @@ from typing import Any
 
 from curation.documents import MAX_DOCUMENT_BYTES, read_article
 from curation.errors import DocumentError
-from curation.problems import Problem
+from curation.problems import Problem, ProblemKind
 
 PARALLEL_FROM = 5000  # below this many files to parse, starting workers costs more than it saves
 CHUNK_SIZE = 1000
@@ -64,7 +64,7 @@ def read_document_file(document: DocumentFile) -> dict[str, Any]:
         raise DocumentError(
             document.id,
             f"file is {document.size:,} bytes, over the 1 MiB limit for a document",
-            kind="too-large",
+            kind=ProblemKind.TOO_LARGE,
         )
     try:
         # O_NOFOLLOW: the file may have been swapped for a link since the scan.
@@ -76,7 +76,7 @@ def read_document_file(document: DocumentFile) -> dict[str, Any]:
         finally:
             os.close(fd)
     except OSError as error:
-        raise DocumentError(document.id, f"cannot read file: {error.strerror}", kind="unreadable") from None
+        raise DocumentError(document.id, f"cannot read file: {error.strerror}", kind=ProblemKind.UNREADABLE) from None
     row = read_article(raw, document.id)
     row.update(id=document.id, mtime_ns=document.mtime_ns, size=document.size, ctime_ns=document.ctime_ns)
     return row
@@ -98,13 +98,13 @@ def problem_for(document: DocumentFile, error: Exception) -> Problem:
     if isinstance(error, DocumentError):
         return Problem.from_error(error)
     if isinstance(error, OSError):
-        return Problem(document.id, None, f"cannot read file: {error.strerror or error}", "unreadable")
+        return Problem(document.id, None, f"cannot read file: {error.strerror or error}", ProblemKind.UNREADABLE)
     # Most likely a bug of ours, not of the file; naming the exception lets an editor report it.
     message = (
         f"could not be loaded because of an unexpected {type(error).__name__}: {error}; "
         "this is a bug in curation, not necessarily in the file: please report it with the file"
     )
-    return Problem(document.id, None, message, "internal")
+    return Problem(document.id, None, message, ProblemKind.INTERNAL)
 
 
 def parse_files(documents: Iterable[DocumentFile]) -> tuple[Columns, list[dict[str, Any]]]:

@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -81,18 +82,30 @@ class Change:
         return self.entry is not None
 
 
+class OutcomeStatus(StrEnum):
+    """What a request did to one document; compares equal to, and prints as, its word."""
+
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"  # already so, or undone already
+    CONFLICT = "conflict"  # the file changed since the editor saw it; left alone
+    REFUSED = "refused"
+
+
 @dataclass(frozen=True)
 class Outcome:
     """One id's result in a bulk request: changed, unchanged, conflict or refused."""
 
     id: str
-    status: str
+    status: OutcomeStatus
     message: str = ""
     change: Change | None = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", OutcomeStatus(self.status))  # a plain word is checked and typed
+
     @property
     def failed(self) -> bool:
-        return self.status in ("conflict", "refused")
+        return self.status in (OutcomeStatus.CONFLICT, OutcomeStatus.REFUSED)
 
 
 def edit_published(raw: bytes, value: bool, path: str) -> bytes:
@@ -433,12 +446,13 @@ def _outcome(doc_id: str, write: Callable[[], Change]) -> Outcome:
     try:
         change = write()
     except ConflictError as error:
-        return Outcome(doc_id, "conflict", str(error))
+        return Outcome(doc_id, OutcomeStatus.CONFLICT, str(error))
     except CurationError as error:
-        return Outcome(doc_id, "refused", str(error))
+        return Outcome(doc_id, OutcomeStatus.REFUSED, str(error))
     except OSError as error:
-        return Outcome(doc_id, "refused", f"{doc_id}: {os_reason(error)}")
-    return Outcome(doc_id, "changed" if change.changed else "unchanged", change=change)
+        return Outcome(doc_id, OutcomeStatus.REFUSED, f"{doc_id}: {os_reason(error)}")
+    status = OutcomeStatus.CHANGED if change.changed else OutcomeStatus.UNCHANGED
+    return Outcome(doc_id, status, change=change)
 
 
 def current_sha(folder: Path | str, doc_id: str) -> str | None:
@@ -529,11 +543,13 @@ def undo_change(
         if entry.change != change_id:
             continue
         if not history.took_effect(position):
-            return Outcome(entry.id, "refused", f"change {change_id} never took effect (its write did not complete)")
+            return Outcome(
+                entry.id, OutcomeStatus.REFUSED, f"change {change_id} never took effect (its write did not complete)"
+            )
         if change_id in history.undone_changes():
-            return Outcome(entry.id, "unchanged", f"change {change_id} is undone already")
+            return Outcome(entry.id, OutcomeStatus.UNCHANGED, f"change {change_id} is undone already")
         return undo_entry(folder, entry, editor=editor, audit_log=audit_log)
-    return Outcome(change_id, "refused", f"no change {change_id} in the audit log")
+    return Outcome(change_id, OutcomeStatus.REFUSED, f"no change {change_id} in the audit log")
 
 
 def undo_batch(
@@ -548,14 +564,14 @@ def undo_batch(
     history, _ = load_history(folder, audit_log)
     positions = history.batch_positions(batch_id)
     if not positions:
-        return [Outcome(batch_id, "refused", f"no batch {batch_id} in the audit log")]
+        return [Outcome(batch_id, OutcomeStatus.REFUSED, f"no batch {batch_id} in the audit log")]
     undone = history.undone_changes()
     to_undo: list[AuditEntry] = []
     already: list[Outcome] = []
     for position in positions:
         entry = history.entries[position]
         if entry.change in undone:
-            already.append(Outcome(entry.id, "unchanged", f"change {entry.change} is undone already"))
+            already.append(Outcome(entry.id, OutcomeStatus.UNCHANGED, f"change {entry.change} is undone already"))
         elif history.took_effect(position):  # a write that never completed has nothing to undo
             to_undo.append(entry)
     batch = new_batch_id() if len(to_undo) > 1 else None

@@ -49,7 +49,7 @@ from curation.audit import AuditEntry
 from curation.docs_folder import STATE_DIR, check_document_id, is_document_name
 from curation.documents import MAX_DOCUMENT_BYTES
 from curation.errors import CurationError, PublishRefusedError, StoreError, UnsafePathError
-from curation.problems import Problem
+from curation.problems import Problem, ProblemKind
 
 S3_SCHEME = "s3://"
 CONCURRENCY = 32  # GETs in flight per process: object storage wants concurrency, not cores
@@ -288,7 +288,7 @@ class S3Store:
                             doc_id,
                             None,
                             "has a key that is not a document id (an empty part or a backslash); rename the object",
-                            "not-a-file",
+                            ProblemKind.NOT_A_FILE,
                         )
                     )
                     continue
@@ -390,7 +390,7 @@ class S3Store:
                 if isinstance(result, AuditEntry):
                     entries.append(result)
                 elif result is not None:
-                    problems.append(Problem(self.location.url(key), None, result, "audit"))
+                    problems.append(Problem(self.location.url(key), None, result, ProblemKind.AUDIT))
         return entries, problems
 
     def _audit_entry(self, item: tuple[str, str]) -> AuditEntry | str | None:

@@ -8,7 +8,7 @@ import logging
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from curation.access import PasswordThrottle, access_policy, is_read_only
+from curation.access import AccessMode, PasswordThrottle, access_policy, is_read_only
 from curation.audit import read_audit_log
 from tests.conftest import REPO, SEED_ID
 
@@ -31,7 +31,8 @@ AUTH = {
     ],
 )
 def test_the_policy_mode_follows_the_configuration(secrets, environment, mode):
-    assert access_policy(secrets, environment).mode == mode
+    policy = access_policy(secrets, environment)
+    assert policy.mode is AccessMode(mode) and policy.mode == mode and f"{policy.mode}" == mode
 
 
 def test_editors_come_from_secrets_or_the_environment_in_any_case():

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import ast
+import json
 import re
 from urllib.parse import parse_qs
 
 import pytest
 
-from curation.problems import KIND_HEADINGS, Problem, kind_heading, problem_report, problems_by_kind
+from curation.problems import KIND_HEADINGS, Problem, ProblemKind, kind_heading, problem_report, problems_by_kind
 from tests.conftest import REPO, write_document
 
 UNCLOSED_QUOTE = '---\ntitle: "Parliament votes on the budget\nquality: 60\nheat: 12\n---\n'
@@ -83,9 +84,12 @@ def test_an_unclosed_quote_names_the_line_where_it_opened(app, docs):
 
 
 def _kinds_given_in(source: str) -> set[str]:
-    """Problem kinds written as literals: `kind="..."` and the fourth argument of `Problem(...)`."""
+    """Problem kinds the source gives: `ProblemKind.NAME` (a name ProblemKind lacks comes back as itself),
+    and words written as literals, `kind="..."` and the fourth argument of `Problem(...)`."""
     kinds = set()
     for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "ProblemKind":
+            kinds.add(ProblemKind.__members__.get(node.attr, node.attr))
         if not isinstance(node, ast.Call):
             continue
         for keyword in node.keywords:
@@ -97,12 +101,32 @@ def _kinds_given_in(source: str) -> set[str]:
     return kinds
 
 
-def test_every_problem_kind_the_code_gives_has_a_heading():
-    """A new kind without a heading would show as its code: every kind in the library has one."""
+def test_the_kind_scan_finds_words_members_and_misspellings():
+    source = 'Problem(p, None, m, "state")\nDocumentError(p, m, kind=ProblemKind.ANCHOR)\nProblemKind.ANKOR\n'
+    assert _kinds_given_in(source) == {"state", "anchor", "ANKOR"}
+
+
+def test_every_problem_kind_has_a_heading():
+    assert set(KIND_HEADINGS) == set(ProblemKind)
+    assert all(isinstance(kind, ProblemKind) for kind in KIND_HEADINGS)
+
+
+def test_every_problem_kind_the_code_gives_is_a_problem_kind():
+    """A kind outside ProblemKind would have no heading and show as its code: the library gives none."""
     kinds = set().union(*(_kinds_given_in(path.read_text()) for path in (REPO / "curation").rglob("*.py")))
     kinds.discard("stable")  # pandas' sort kind in filters.py, not a problem
     assert {"yaml-syntax", "front-matter", "duplicate", "internal"} <= kinds
-    assert kinds <= set(KIND_HEADINGS)
+    assert kinds <= set(ProblemKind)
+
+
+def test_a_problem_kind_is_a_member_and_prints_as_its_code():
+    """Problems from the loaders, the cache (plain words) and older caches (unknown words) alike."""
+    problem = Problem("a.txt", 2, "bad", "yaml-syntax")
+    assert problem.kind is ProblemKind.YAML_SYNTAX and problem.kind == "yaml-syntax"
+    assert json.dumps(problem.to_dict()) == '{"path": "a.txt", "line": 2, "message": "bad", "kind": "yaml-syntax"}'
+    assert f"{problem.kind}" == str(problem.kind) == "yaml-syntax"
+    old = Problem("b.txt", None, "gone", "retired-kind")
+    assert old.kind == "retired-kind" and kind_heading(old.kind) == "Retired kind"
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,8 @@ from curation.collection import load_collection
 from curation.docs_folder import DocsFolder
 from curation.errors import ConflictError, PublishRefusedError, ReadOnlyError, UnsafePathError
 from curation.publish import (
+    Outcome,
+    OutcomeStatus,
     edit_published,
     load_history,
     set_published,
@@ -291,10 +293,22 @@ def test_bulk_reports_each_id_and_one_failure_stops_nothing(docs):
     ids = [*unpublished, published, "broken.txt", "../escape.txt"]
     outcomes = set_published_many(docs, ids, True, expected_shas=expected, editor="Ann")
     assert [o.status for o in outcomes] == ["changed", "conflict", "changed", "unchanged", "refused", "refused"]
+    assert all(isinstance(o.status, OutcomeStatus) for o in outcomes)
     assert all(o.message for o in outcomes if o.failed)
     after = load_collection(docs).frame
     assert after.loc[[unpublished[0], unpublished[2]], "published"].all()
     assert not after.loc[unpublished[1], "published"]
+
+
+def test_an_outcome_status_is_a_member_that_reads_as_its_word():
+    """Callers compare with words, print statuses and dump them as JSON: each sees the plain word."""
+    outcome = Outcome("a.txt", "conflict", "a.txt: changed on disk")
+    assert outcome.status is OutcomeStatus.CONFLICT and outcome.status == "conflict" and outcome.failed
+    assert f"{outcome.status}: {outcome.message}" == "conflict: a.txt: changed on disk"
+    assert json.dumps({"status": outcome.status}) == '{"status": "conflict"}'
+    assert [str(status) for status in OutcomeStatus] == ["changed", "unchanged", "conflict", "refused"]
+    with pytest.raises(ValueError, match="'conflicted' is not a valid OutcomeStatus"):
+        Outcome("a.txt", "conflicted")
 
 
 def test_read_only_mode_refuses_in_the_library(seed_only, monkeypatch):
