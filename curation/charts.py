@@ -13,15 +13,18 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from curation.wording import published_label
+
 SCATTER_LIMIT = 3000  # above this the quality x heat chart becomes a binned heat-map
 SCORE_BIN = 10
 REGION = "region"  # the quality x heat interval selection
 PICK = "pick"  # the point selection on the bar charts
-STATE_COLORS = alt.Scale(domain=["published", "unpublished"], range=["#2e7d32", "#9e9e9e"])
+STATE_LABELS = {value: published_label(value) for value in (True, False)}
+STATE_COLORS = alt.Scale(domain=list(STATE_LABELS.values()), range=["#2e7d32", "#9e9e9e"])
 
 
 def _state(frame: pd.DataFrame) -> pd.Series:
-    return frame["published"].map({True: "published", False: "unpublished"})
+    return frame["published"].map(STATE_LABELS)
 
 
 def _state_color() -> alt.Color:

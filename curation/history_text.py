@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from curation.audit import AuditEntry, AuditHistory
 from curation.publish import Outcome, OutcomeStatus
-from curation.wording import plural
+from curation.wording import plural, published_label
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")  # not the locale's
 OUTCOME_WORDS = {  # what each outcome of an undo means
@@ -101,12 +101,8 @@ def utc_text(when: dt.datetime) -> str:
 def describe_change(entry: AuditEntry, arrow: str = "→") -> str:
     """'published → unpublished', or 'title: "Old" → "New"' for the other fields (the CLI's arrow is '->')."""
     if entry.field == "published":
-        return f"{_state(entry.old)} {arrow} {_state(entry.new)}"
+        return f"{published_label(entry.old)} {arrow} {published_label(entry.new)}"
     return f"{entry.field}: {_shown_value(entry.old)} {arrow} {_shown_value(entry.new)}"
-
-
-def _state(value: object) -> str:
-    return "published" if value else "unpublished"
 
 
 def _shown_value(value: object) -> str:

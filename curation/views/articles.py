@@ -55,6 +55,7 @@ from curation.views.session import (
 from curation.views.shell import render_header
 from curation.views.table_keys import enable_table_keys
 from curation.views.url_state import seed_from_url, write_parameter
+from curation.wording import published_label
 
 PAGE_SIZES = (25, 50, 100, 200)
 PAGE_KEY = "articles_page"
@@ -154,7 +155,7 @@ def confirm_bulk(board: Dashboard) -> None:
     st.write(f"{verb} the {total:,} {request.scope} articles?")
     st.markdown(
         f"**{changing:,} files will change**; {total - changing:,} are already "
-        f"{'published' if request.value else 'unpublished'} and stay as they are."
+        f"{published_label(request.value)} and stay as they are."
     )
     confirm_column, cancel_column = st.columns(2)
     if confirm_column.button(f"{verb} {changing:,}", key="bulk_confirm", type="primary", disabled=not changing):

@@ -1,0 +1,34 @@
+"""The words the command line, History and the charts share."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from curation import charts
+from curation.audit import new_entry
+from curation.history_text import describe_change
+from curation.wording import plural, published_label
+
+
+@pytest.mark.parametrize(("count", "text"), [(1, "1 document"), (2, "2 documents"), (1234, "1,234 documents")])
+def test_plural(count, text):
+    assert plural(count, "document") == text
+
+
+@pytest.mark.parametrize(("value", "label"), [(True, "published"), (False, "unpublished"), (None, "unpublished")])
+def test_published_label(value, label):
+    assert published_label(value) == label
+
+
+def test_history_and_the_charts_name_the_published_state_alike():
+    """History's change, the CLI's (its arrow is '->') and a chart's colour legend use the same two words."""
+    entry = new_entry(id="a.txt", editor="Ann", old=True, new=False, sha_before="0" * 64, sha_after="1" * 64)
+    assert describe_change(entry, arrow="->") == f"{published_label(True)} -> {published_label(False)}"
+    frame = pd.DataFrame(
+        {"quality": [10, 80], "published": [True, False]}, index=pd.Index(["a.txt", "b.txt"], name="id")
+    )
+    spec = charts.score_histogram(frame, "quality").to_dict()
+    (rows,) = spec["datasets"].values()
+    assert {row["state"] for row in rows} == set(spec["encoding"]["color"]["scale"]["domain"])
+    assert spec["encoding"]["color"]["scale"]["domain"] == [published_label(True), published_label(False)]
