@@ -73,9 +73,23 @@ def with_login(at: AppTest, email: str | None) -> AppTest:
     return at
 
 
+SHOWN_BULK_BUTTONS = ("bulk_publish_shown", "bulk_unpublish_shown")
+
+
 def write_controls(at: AppTest) -> dict[str, bool]:
     """Whether each "… all shown" bulk button is disabled (the "selected" ones also need a selection)."""
     return {button.key: button.disabled for button in at.button if button.key.endswith("_shown")}
+
+
+def assert_writing_is_off(at: AppTest) -> None:
+    """Both "… all shown" buttons and the seed's Published box are there, and every one of them is disabled."""
+    assert write_controls(at) == dict.fromkeys(SHOWN_BULK_BUTTONS, True)
+    assert at.checkbox(key=f"published:{SEED_ID}").disabled
+
+
+def assert_writing_is_on(at: AppTest) -> None:
+    assert write_controls(at) == dict.fromkeys(SHOWN_BULK_BUTTONS, False)
+    assert not at.checkbox(key=f"published:{SEED_ID}").disabled
 
 
 def untick_seed(at: AppTest) -> None:
@@ -100,7 +114,7 @@ def test_a_listed_editor_edits_and_the_log_records_the_login(app, docs):
 def test_a_logged_in_reader_sees_everything_but_cannot_write(app, docs):
     with_login(app, "bob@newsroom.example").run()
     assert [box.key for box in app.checkbox if box.key.startswith("published:")] == [f"published:{SEED_ID}"]
-    assert all(write_controls(app).values())
+    assert_writing_is_off(app)
     assert any("bob@newsroom.example is not on the editors list" in info.value for info in app.info)
     before = (docs / SEED_ID).read_bytes()
     untick_seed(app)  # even a forged edit is refused (Streamlit drops changes to a disabled widget)
@@ -116,13 +130,13 @@ def test_a_logged_out_visitor_sees_only_the_login(app):
 
 def test_the_password_gate(throttled_app, docs):
     app, clock = throttled_app
-    assert all(write_controls(app).values())
+    assert_writing_is_off(app)
     try_password(app, "wrong")
     assert any("Wrong password" in error.value for error in app.error)
-    assert all(write_controls(app).values())
+    assert_writing_is_off(app)
     clock.advance(0.5)  # the wait a first wrong password costs
     try_password(app, "correct horse")
-    assert not any(write_controls(app).values())
+    assert_writing_is_on(app)
     assert app.session_state["editor_password"] == ""  # not kept in the session
     untick_seed(app)
     assert b"\npublished: false\n" in (docs / SEED_ID).read_bytes()
@@ -350,11 +364,11 @@ def test_the_password_gate_makes_a_guesser_wait(throttled_app, caplog):
     assert "wrong editor password" in caplog.text and "wrong\n" not in caplog.text
     try_password(app, "correct horse")
     assert sidebar_errors(app) == ["Too many wrong passwords: wait 1 s before the next try."]
-    assert all(write_controls(app).values())
+    assert_writing_is_off(app)
     clock.advance(0.5)
     try_password(app, "correct horse")
     assert not sidebar_errors(app)
-    assert not any(write_controls(app).values())
+    assert_writing_is_on(app)
 
 
 def test_the_password_gate_locks_a_client_out(throttled_app):
@@ -368,10 +382,10 @@ def test_the_password_gate_locks_a_client_out(throttled_app):
     clock.advance(60)
     try_password(app, "correct horse")
     assert sidebar_errors(app) == ["Too many wrong passwords: editing is locked for 14 min."]
-    assert all(write_controls(app).values())
+    assert_writing_is_off(app)
     clock.advance(14 * 60)
     try_password(app, "correct horse")
-    assert not any(write_controls(app).values())
+    assert_writing_is_on(app)
 
 
 def test_a_new_tab_does_not_escape_the_lockout(throttled_app, docs):
@@ -385,4 +399,4 @@ def test_a_new_tab_does_not_escape_the_lockout(throttled_app, docs):
     second.run()
     try_password(second, "correct horse")
     assert sidebar_errors(second) == ["Too many wrong passwords: editing is locked for 15 min."]
-    assert all(write_controls(second).values())
+    assert_writing_is_off(second)

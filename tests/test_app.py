@@ -14,6 +14,10 @@ from curation.safety import escape_markdown
 from tests.conftest import REPO, SEED_ID, write_document
 
 PAGES = ("articles", "charts", "gallery", "problems", "history")
+BULK_BUTTONS = (  # every write control above the Articles table
+    "bulk_publish_shown", "bulk_unpublish_shown", "bulk_publish_selected", "bulk_unpublish_selected",
+    "bulk_field_category", "bulk_field_add", "bulk_field_remove",
+)  # fmt: skip
 
 
 def header(at: AppTest) -> str:
@@ -281,25 +285,27 @@ def test_hostile_titles_are_shown_as_text(app, docs):
     app.run()
     assert row_ids(app) == ["hostile.txt"]
     row_title = next(element.value for element in app.markdown if "script" in element.value)
-    title = "<script>window.pwned=1</script> **bold** [click](javascript:alert(1))"
-    assert row_title.startswith(escape_markdown(title))  # escaped text, not a link: the URL is javascript:
+    # Every markdown character escaped, and a word joiner after the colon (no javascript: link, no icon).
+    shown = r"\<script\>window\.pwned=1\</script\> \*\*bold\*\* \[click\]\(javascript\:" "\u2060" r"alert\(1\)\)"
+    assert row_title.startswith(shown)  # escaped text, not a link: the URL is javascript:
     label = app.checkbox(key="published:hostile.txt").label
     assert not set(label) & set("<>*[]()`_")  # labels are plain text
     app.switch_page("curation/views/gallery.py").run()
     card_title = next(element.value for element in app.markdown if "script" in element.value)
-    assert card_title == f"**{escape_markdown(title)}**"  # plain text: no link, no emphasis, no tag
-    assert card_title.startswith("**\\<script\\>")
+    assert card_title == f"**{shown}**"  # plain text: no link, no emphasis, no tag
     assert not app.image
 
 
 def test_read_only_mode_shows_no_write_control(app, monkeypatch):
     monkeypatch.setenv("CURATION_READ_ONLY", "1")
     app.run()
-    buttons = {button.key: button for button in app.button}
-    assert all(buttons[key].disabled for key in buttons if key.startswith("bulk_"))
-    assert row_ids(app) and all(at_box.disabled for at_box in app.checkbox if at_box.key.startswith("published:"))
+    bulk = {button.key: button.disabled for button in app.button if button.key.startswith("bulk_")}
+    assert bulk == dict.fromkeys(BULK_BUTTONS, True)
+    boxes = [box.disabled for box in app.checkbox if box.key.startswith("published:")]
+    assert len(boxes) == len(row_ids(app)) == 25 and all(boxes)
     app.switch_page("curation/views/gallery.py").run()
-    assert all(toggle.disabled for toggle in app.toggle if toggle.key.startswith("gallery_published_"))
+    toggles = [toggle.disabled for toggle in app.toggle if toggle.key.startswith("gallery_published_")]
+    assert len(toggles) == 24 and all(toggles)
 
 
 def test_a_missing_docs_folder_is_a_clear_message(tmp_path, monkeypatch):

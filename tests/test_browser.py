@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import shutil
+import re
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -441,7 +441,14 @@ def test_every_page_loads_without_an_exception(server, page, path, request):
     page.screenshot(path=str(ARTIFACTS / f"page-{path or 'articles'}.png"), full_page=True)
 
 
-def test_the_chromium_the_tests_use_is_real():
-    """Guards against a silent skip in CI: the variable must be honoured."""
-    if os.environ.get("CURATION_REQUIRE_BROWSER") == "1":
-        assert CHROMIUM.exists() and shutil.which(str(CHROMIUM))
+def test_the_chromium_the_tests_use_is_real(browser, page):
+    """The session's browser is the Chromium at CHROMIUM (not a bundled one) and it renders a page.
+
+    The `browser` fixture skips when Chromium is missing, or fails under CURATION_REQUIRE_BROWSER=1 (CI)."""
+    assert browser.browser_type.name == "chromium"
+    reported = subprocess.run([str(CHROMIUM), "--version"], capture_output=True, text=True, timeout=60, check=True)
+    installed = re.search(r"Chromium (\d+)\.", reported.stdout)
+    assert installed, reported.stdout
+    assert browser.version.split(".")[0] == installed[1]
+    page.set_content("<p id='here'>rendered</p>")
+    assert page.inner_text("#here") == "rendered"
