@@ -28,9 +28,10 @@ try:
 except (DocsFolderError, StoreError) as error:
     st.error(f"{error}. Set CURATION_DOCS to a folder or an s3:// prefix of article documents and restart.", icon="📂")
     st.stop()
-filters = render_filters(collection, filters_area)
-positions = filters.positions(collection.frame)
-set_dashboard(Dashboard(collection, filters, positions, identity.name, identity.can_edit, identity.why_not))
+selection = render_filters(collection, filters_area)
+board = Dashboard(collection, selection.filters, selection.positions(), identity.name, identity.can_edit,
+                  identity.why_not)  # fmt: skip
+set_dashboard(board)
 if pages.url_path != articles.url_path:
     drop_parameters(ARTICLES_PARAMETERS)  # the table's page and layout mean nothing elsewhere
 pages.run()

@@ -1,15 +1,18 @@
-"""Facet counts that follow the other filters, the way Datasette's facets do.
+"""Facets: what a set of filters keeps of a collection, and counts that follow the other filters.
 
 The count beside an option is what the editor would get by adding that
 option: the rows every *other* active filter keeps, counted per value of
-this facet. Each collection version builds a FacetIndex once (every row's
-value as a small integer code), so a count is one `np.bincount` over the
-kept rows, a few milliseconds at 100,000 rows.
+this facet, the way Datasette's facets do. Each collection version builds a
+Facet per column once (every row's value as a small integer code), so a
+facet filter is an `np.isin` over codes and a count one `np.bincount` over
+the kept rows: milliseconds at 100,000 rows, where matching the strings of
+every row again costs about a tenth of a second per run.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -40,6 +43,13 @@ class Facet:
         codes, labels = pd.factorize(values[present])
         return cls(np.asarray(labels), codes, rows[present], len(column))
 
+    def having(self, wanted: set[str]) -> np.ndarray:
+        """Per row: whether it has one of these values (compared casefolded)."""
+        chosen = np.flatnonzero([label.casefold() in wanted for label in self.labels])
+        rows = np.zeros(self.size, dtype=bool)
+        rows[self.rows[np.isin(self.codes, chosen)]] = True
+        return rows
+
     def totals(self) -> pd.Series:
         """Rows per value over the whole collection."""
         return self.counts(np.ones(self.size, dtype=bool))
@@ -54,15 +64,52 @@ def facet_index(frame: pd.DataFrame) -> dict[str, Facet]:
     return {name: Facet.of(frame[column]) for name, column in FACET_COLUMNS.items()}
 
 
-def facet_counts(index: dict[str, Facet], frame: pd.DataFrame, filters: Filters) -> dict[str, pd.Series]:
-    """Per facet, the count of each value among the rows all the other filters keep."""
-    parts = {name: part.to_numpy() for name, part in filters.parts(frame).items()}
-    everything = np.ones(len(frame), dtype=bool)
-    counts = {}
-    for name, facet in index.items():
-        keep = everything.copy()
-        for part_name, part in parts.items():
-            if part_name != name:
+def _wanted(values: tuple[str, ...] | str) -> set[str]:
+    values = (values,) if isinstance(values, str) else values
+    return {value.strip().casefold() for value in values if value.strip()}
+
+
+def facet_parts(index: dict[str, Facet], filters: Filters) -> dict[str, np.ndarray]:
+    """The masks of the active facet filters, from the codes (the same rows Filters.parts keeps)."""
+    wanted = {
+        "category": _wanted(filters.categories), "type": _wanted(filters.type),
+        "provider": _wanted(filters.providers), "domain": _wanted(filters.domains), "topic": _wanted(filters.topics),
+    }  # fmt: skip
+    parts = {name: index[name].having(values) for name, values in wanted.items() if values}
+    if "provider" in parts:  # a provider is named by its name or its domain
+        parts["provider"] |= index["domain"].having(wanted["provider"])
+    return parts
+
+
+@dataclass
+class Selection:
+    """What one set of filters keeps of one collection version, each filter's mask computed once per run."""
+
+    filters: Filters
+    frame: pd.DataFrame
+    index: dict[str, Facet]
+
+    @cached_property
+    def parts(self) -> dict[str, np.ndarray]:
+        without_facets = replace(self.filters, categories=(), type="", providers=(), domains=(), topics=())
+        parts = {name: part.to_numpy() for name, part in without_facets.parts(self.frame).items()}
+        return parts | facet_parts(self.index, self.filters)
+
+    @cached_property
+    def keep(self) -> np.ndarray:
+        return self._keep_all_but("")
+
+    def _keep_all_but(self, left_out: str) -> np.ndarray:
+        keep = np.ones(len(self.frame), dtype=bool)
+        for name, part in self.parts.items():
+            if name != left_out:
                 keep &= part
-        counts[name] = facet.counts(keep)
-    return counts
+        return keep
+
+    def positions(self) -> np.ndarray:
+        """The kept rows' positions in the filters' order."""
+        return self.filters.positions(self.frame, keep=self.keep)
+
+    def facet_counts(self) -> dict[str, pd.Series]:
+        """Per facet, the count of each value among the rows all the other filters keep."""
+        return {name: facet.counts(self._keep_all_but(name)) for name, facet in self.index.items()}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from curation.collection import load_collection
-from curation.facets import facet_counts
+from curation.facets import Selection
 from curation.filters import Filters
 from tests.conftest import write_document
 
@@ -26,7 +26,7 @@ def collection(tmp_path_factory):
 
 
 def counts(collection, filters: Filters) -> dict[str, dict[str, int]]:
-    found = facet_counts(collection.facets, collection.frame, filters)
+    found = Selection(filters, collection.frame, collection.facets).facet_counts()
     return {name: {label: int(count) for label, count in series.items() if count} for name, series in found.items()}
 
 
@@ -58,5 +58,40 @@ def test_non_facet_filters_narrow_every_facet(collection):
 
 
 def test_a_value_no_row_keeps_counts_zero(collection):
-    found = facet_counts(collection.facets, collection.frame, Filters(categories=("sport",)))
+    found = Selection(Filters(categories=("sport",)), collection.frame, collection.facets).facet_counts()
     assert int(found["topic"]["AI"]) == 0 and int(found["domain"]["reuters.com"]) == 0
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(),
+        Filters(categories=("NEWS",)),
+        Filters(type="Article", published="unpublished"),
+        Filters(providers=("espn.com", "reuters")),  # a name or a domain
+        Filters(domains=("reuters.co.uk", "espn.com"), topics=("ai",)),
+        Filters(topics=("AI", "climate"), categories=("news", "politics")),
+        Filters(categories=("nothing such",)),
+        Filters(search="espn", sort="title", descending=True),
+    ],
+)
+def test_a_selection_keeps_exactly_what_the_filters_match(collection, filters):
+    """The codes-based facet masks agree with Filters.matches on every row, and so do the positions."""
+    selection = Selection(filters, collection.frame, collection.facets)
+    assert list(selection.keep) == list(filters.matches(collection.frame))
+    assert list(selection.positions()) == list(filters.positions(collection.frame))
+
+
+def test_a_selection_on_the_seeds_agrees_with_the_filters(docs):
+    frame = load_collection(docs).frame
+    collection = load_collection(docs)
+    categories = tuple(frame["category"].value_counts().index[:2])
+    topics = tuple(frame["topics"].explode().dropna().value_counts().index[:3])
+    domains = tuple(frame["domain"].value_counts().index[:2])
+    for filters in (
+        Filters(categories=categories, published="unpublished"),
+        Filters(topics=topics, min_quality=40),
+        Filters(providers=domains, domains=domains[:1]),
+    ):
+        selection = Selection(filters, collection.frame, collection.facets)
+        assert list(selection.keep) == list(filters.matches(collection.frame)), filters

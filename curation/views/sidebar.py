@@ -18,7 +18,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from curation.collection import Collection
-from curation.facets import facet_counts
+from curation.facets import Selection
 from curation.filters import (
     DASHBOARD_FILTERS,
     PUBLISHED_STATES,
@@ -163,11 +163,12 @@ def _date_box(area: DeltaGenerator, label: str, key: str) -> None:
         area.error(f"{label}: {escape_markdown(problem)}", icon="📅")
 
 
-def render_filters(collection: Collection, area: DeltaGenerator) -> Filters:
-    """Draw the filter widgets in `area` (options with counts), write the URL, and return what they apply."""
+def render_filters(collection: Collection, area: DeltaGenerator) -> Selection:
+    """Draw the filter widgets in `area` (options with counts), write the URL, and return what they keep."""
     seed_from_url()
     applied = filters_from_state()  # a widget's change is in its state before the run starts
-    counts = facet_counts(collection.facets, collection.frame, applied)
+    selection = Selection(applied, collection.frame, collection.facets)
+    counts = selection.facet_counts()
     heading, reset = area.columns([3, 2], vertical_alignment="center")
     heading.subheader("Filters")
     reset.button("Reset", key="reset_filters", on_click=reset_filters, icon=":material/restart_alt:", width="stretch")
@@ -186,4 +187,4 @@ def render_filters(collection: Collection, area: DeltaGenerator) -> Filters:
     area.selectbox("Sort by", SORT_COLUMNS, key="sort", format_func=SORT_LABELS.get)
     area.toggle("Descending", key="desc")
     write_url(applied)
-    return applied
+    return selection
