@@ -7,7 +7,7 @@ import importlib
 import pandas as pd
 import pytest
 
-PAGES = ("articles", "gallery", "problems")
+PAGES = ("articles", "charts", "gallery", "problems", "history")
 
 
 @pytest.mark.parametrize("name", PAGES)

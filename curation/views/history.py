@@ -19,7 +19,15 @@ from curation.history_text import (
 )
 from curation.publish import Outcome, load_history, undo_batch, undo_change, undo_last
 from curation.safety import escape_markdown
-from curation.views.session import dashboard, flash, flash_outcomes, live_collection, may_write, outcome_messages
+from curation.views.session import (
+    Dashboard,
+    dashboard,
+    flash,
+    flash_outcomes,
+    live_collection,
+    may_write,
+    outcome_messages,
+)
 from curation.views.shell import render_header
 
 SHOWN_ROWS = 500
@@ -31,8 +39,7 @@ COLUMN_WIDTHS = {
 }
 
 
-def undo_newest() -> None:
-    board = dashboard()
+def undo_newest(board: Dashboard) -> None:
     if not may_write(board, "undone"):
         return
     # Through the shared collection, like a tick: the undone row is swapped in, nothing is reloaded.
@@ -42,8 +49,7 @@ def undo_newest() -> None:
     flash_outcomes(outcomes, "Reverted")
 
 
-def undo_chosen() -> None:
-    board = dashboard()
+def undo_chosen(board: Dashboard) -> None:
     if not may_write(board, "undone"):
         return
     change = st.session_state.get("undo_choice")
@@ -54,9 +60,8 @@ def undo_chosen() -> None:
         flash_outcomes(outcomes, "Reverted")
 
 
-def undo_chosen_batch() -> None:
+def undo_chosen_batch(board: Dashboard) -> None:
     """Undo every change of the chosen bulk action as one request; the page shows what happened to each file."""
-    board = dashboard()
     if not may_write(board, "undone"):
         return
     batch = st.session_state.get("batch_choice")
@@ -83,58 +88,72 @@ def render_undo_summary(titles: pd.Series) -> None:
     box.dataframe(pd.DataFrame(outcome_rows(failed_first, titles)), hide_index=True, key="undo_summary_table")
 
 
-board = dashboard()
-render_header(board, "History")
-history, log_problems = load_history(board.folder)
-for problem in log_problems:
-    st.warning(escape_markdown(str(problem)))  # names the log and a line that anyone may have written
-titles = board.collection.frame["title"]
-render_undo_summary(titles)
-if not history.entries:
-    st.info("No changes yet. Every publish, unpublish and undo will be listed here.")
-    st.stop()
-# The browser's zone (absent outside a browser, e.g. in AppTest: UTC); the exact UTC time is the last column.
-clock = EditorClock.current(editor_zone(st.context.timezone, st.context.timezone_offset))
-words = HistoryWords(history, titles, clock)
-# Whether an entry took effect may need its file read: judge only the rows shown.
-rows = history_rows(history.entries, SHOWN_ROWS)
-shown_changes = sum(len(row.positions) for row in rows)
-if shown_changes < len(history.entries):
-    st.caption(
-        f"The newest {len(rows):,} rows ({shown_changes:,} of {len(history.entries):,} changes); "
-        "`curation history` lists all."
-    )
-st.caption(f"Times in {clock.zone_name()}, this browser's time zone; the UTC column has the exact time.")
-table = pd.DataFrame([words.row(row) for row in rows], columns=list(COLUMNS))
-st.dataframe(table, hide_index=True, key="history_table", column_config=COLUMN_WIDTHS)
-writable = board.can_edit
-st.button("Undo the last change", key="undo_last", on_click=undo_newest, disabled=not writable, icon=":material/undo:")
-
-bulk = {row.batch: row for row in rows if row.batch is not None}
-if bulk:
-    st.subheader("Bulk actions")
-    choice = st.selectbox(
-        "Bulk action", list(bulk), key="batch_choice",
-        format_func=lambda batch: words.batch_label(bulk[batch]),
-    )  # fmt: skip
-    chosen = bulk[choice]
-    files = pd.DataFrame(words.file_rows(chosen), columns=list(COLUMNS))
-    st.dataframe(files, hide_index=True, key="batch_table", column_config=COLUMN_WIDTHS)
-    undone, done = words.undone_count(chosen)
-    left = done - undone
+def render(board: Dashboard) -> None:
+    """The History page for this run's dashboard."""
+    render_header(board, "History")
+    history, log_problems = load_history(board.folder)
+    for problem in log_problems:
+        st.warning(escape_markdown(str(problem)))  # names the log and a line that anyone may have written
+    titles = board.collection.frame["title"]
+    render_undo_summary(titles)
+    if not history.entries:
+        st.info("No changes yet. Every publish, unpublish and undo will be listed here.")
+        return
+    # The browser's zone (absent outside a browser, e.g. in AppTest: UTC); the exact UTC time is the last column.
+    clock = EditorClock.current(editor_zone(st.context.timezone, st.context.timezone_offset))
+    words = HistoryWords(history, titles, clock)
+    # Whether an entry took effect may need its file read: judge only the rows shown.
+    rows = history_rows(history.entries, SHOWN_ROWS)
+    shown_changes = sum(len(row.positions) for row in rows)
+    if shown_changes < len(history.entries):
+        st.caption(
+            f"The newest {len(rows):,} rows ({shown_changes:,} of {len(history.entries):,} changes); "
+            "`curation history` lists all."
+        )
+    st.caption(f"Times in {clock.zone_name()}, this browser's time zone; the UTC column has the exact time.")
+    table = pd.DataFrame([words.row(row) for row in rows], columns=list(COLUMNS))
+    st.dataframe(table, hide_index=True, key="history_table", column_config=COLUMN_WIDTHS)
+    writable = board.can_edit
     st.button(
-        "Undo this bulk action" if left else ("Undone already" if done else "Nothing to undo"), key="undo_batch",
-        on_click=undo_chosen_batch, disabled=not (writable and left), icon=":material/undo:",
-        help=f"Reverts its {left:,} changes not undone yet; each file only if it is still as this action left it",
-    )  # fmt: skip
-
-undoable = {entry.change: entry for entry in islice(history.undoable(), SHOWN_ROWS)}
-if undoable:
-    undo_column, button_column = st.columns([4, 1], vertical_alignment="bottom")
-    undo_column.selectbox(
-        "Undo one change",
-        list(undoable),
-        key="undo_choice",
-        format_func=lambda change: words.change_label(undoable[change]),
+        "Undo the last change",
+        key="undo_last",
+        on_click=undo_newest,
+        args=(board,),
+        disabled=not writable,
+        icon=":material/undo:",
     )
-    button_column.button("Undo this change", key="undo_entry", on_click=undo_chosen, disabled=not writable)
+
+    bulk = {row.batch: row for row in rows if row.batch is not None}
+    if bulk:
+        st.subheader("Bulk actions")
+        choice = st.selectbox(
+            "Bulk action", list(bulk), key="batch_choice",
+            format_func=lambda batch: words.batch_label(bulk[batch]),
+        )  # fmt: skip
+        chosen = bulk[choice]
+        files = pd.DataFrame(words.file_rows(chosen), columns=list(COLUMNS))
+        st.dataframe(files, hide_index=True, key="batch_table", column_config=COLUMN_WIDTHS)
+        undone, done = words.undone_count(chosen)
+        left = done - undone
+        st.button(
+            "Undo this bulk action" if left else ("Undone already" if done else "Nothing to undo"), key="undo_batch",
+            on_click=undo_chosen_batch, args=(board,), disabled=not (writable and left), icon=":material/undo:",
+            help=f"Reverts its {left:,} changes not undone yet; each file only if it is still as this action left it",
+        )  # fmt: skip
+
+    undoable = {entry.change: entry for entry in islice(history.undoable(), SHOWN_ROWS)}
+    if undoable:
+        undo_column, button_column = st.columns([4, 1], vertical_alignment="bottom")
+        undo_column.selectbox(
+            "Undo one change",
+            list(undoable),
+            key="undo_choice",
+            format_func=lambda change: words.change_label(undoable[change]),
+        )
+        button_column.button(
+            "Undo this change", key="undo_entry", on_click=undo_chosen, args=(board,), disabled=not writable
+        )
+
+
+if __name__ == "__main__":  # run as a page by st.navigation (app.py); importable without running
+    render(dashboard())
