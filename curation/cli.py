@@ -38,10 +38,10 @@ from curation.publish import (
     write_many,
 )
 from curation.s3_store import S3Location, S3Store, is_s3_location
+from curation.stores import DEFAULT_DOCS, DOCS_ENV, default_docs_location
 from curation.terminal import json_text, printable, printable_lines
 from curation.wording import plural
 
-DOCS_ENV = "CURATION_DOCS"
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
@@ -70,10 +70,6 @@ def docs_location(text: str) -> Path | str:
             raise argparse.ArgumentTypeError(error.message) from None
         return text
     return Path(text)
-
-
-def default_docs_folder() -> Path | str:
-    return docs_location(os.environ.get(DOCS_ENV) or "seeds")
 
 
 def check_docs_location(location: Path | str) -> None:
@@ -384,8 +380,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = Parser(add_help=False)
     common.add_argument(
-        "--docs", type=docs_location, default=default_docs_folder(), metavar="DIR|s3://BUCKET/PREFIX",
-        help=f"the docs folder, or an S3 prefix (default: ${DOCS_ENV}, else ./seeds)",
+        "--docs", type=docs_location, default=default_docs_location(), metavar="DIR|s3://BUCKET/PREFIX",
+        help=f"the docs folder, or an S3 prefix (default: ${DOCS_ENV}, else ./{DEFAULT_DOCS})",
     )  # fmt: skip
     writer = Parser(add_help=False)
     writer.add_argument("--editor", default="cli", metavar="NAME", help="who is changing (default: cli)")

@@ -21,6 +21,8 @@ opened.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -32,9 +34,14 @@ from curation.s3_store import S3Store, VersionChanged, is_s3_location
 if TYPE_CHECKING:
     from curation.s3_store import ObjectListing
 
-__all__ = ["DocumentWrite", "S3Store", "Store", "VersionChanged", "is_s3_location", "open_store", "read_document_bytes"]
+__all__ = [
+    "DocumentWrite", "S3Store", "Store", "VersionChanged",
+    "default_docs_location", "is_s3_location", "open_store", "read_document_bytes",
+]  # fmt: skip
 
 Location = Path | str
+DOCS_ENV = "CURATION_DOCS"
+DEFAULT_DOCS = "seeds"  # the sample documents, beside app.py in a checkout
 
 
 class DocumentWrite(Protocol):
@@ -59,6 +66,15 @@ class Store(Protocol):
     def read(self, doc_id: str) -> bytes: ...
     def writer(self, doc_id: str, audit_log: Path | str | None = None) -> AbstractContextManager[DocumentWrite]: ...
     def read_audit(self, audit_log: Path | str | None = None) -> tuple[list[AuditEntry], list[Problem]]: ...
+
+
+def default_docs_location(environment: Mapping[str, str] | None = None) -> Location:
+    """Where the documents are when nobody says, for the command line and the dashboard alike:
+    $CURATION_DOCS (a folder, or an `s3://bucket/prefix` kept as text), else seeds/ in the working folder."""
+    configured = (os.environ if environment is None else environment).get(DOCS_ENV)
+    if is_s3_location(configured):
+        return configured
+    return Path(configured or DEFAULT_DOCS)
 
 
 def open_store(location: Location) -> Store:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from curation.object_live import LiveObjects
 from curation.publish import Change, Outcome, set_published
 from curation.s3_store import is_s3_location
 from curation.safety import escape_markdown
+from curation.stores import default_docs_location
 
 REPO = Path(__file__).resolve().parent.parent.parent
 DASHBOARD_KEY = "_dashboard"
@@ -100,11 +100,8 @@ class RowSnapshot:
 
 
 def docs_folder() -> Path | str:
-    """$CURATION_DOCS (a folder or an `s3://bucket/prefix`), else the seeds/ folder beside app.py."""
-    configured = os.environ.get("CURATION_DOCS")
-    if is_s3_location(configured):
-        return configured
-    return Path(configured) if configured else REPO / "seeds"
+    """$CURATION_DOCS (a folder or an `s3://bucket/prefix`), else seeds/ (curation.stores.default_docs_location)."""
+    return default_docs_location()
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
