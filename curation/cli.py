@@ -28,6 +28,7 @@ from curation.filters import SORT_COLUMNS, FilterError, Filters
 from curation.history_text import describe_change
 from curation.publish import (
     Outcome,
+    OutcomeStatus,
     change_topics,
     load_history,
     set_field,
@@ -287,9 +288,9 @@ def _report(outcomes: list[Outcome], verb: str) -> int:
         if outcome.failed:
             say(f"{outcome.status}: {outcome.message}", error=True)
         else:
-            say(f"{verb if outcome.status == 'changed' else 'already so'}: {outcome.id}")
+            say(f"{verb if outcome.status == OutcomeStatus.CHANGED else 'already so'}: {outcome.id}")
     statuses = [outcome.status for outcome in outcomes]
-    summary = (f"{statuses.count(status)} {status}" for status in ("changed", "unchanged", "conflict", "refused"))
+    summary = (f"{statuses.count(status)} {status}" for status in OutcomeStatus)
     say(", ".join(summary), error=True)
     return EXIT_PROBLEMS if any(outcome.failed for outcome in outcomes) else EXIT_OK
 
