@@ -21,10 +21,10 @@ from pathlib import Path
 
 from curation.collection import Collection, check_docs_folder, load_collection
 from curation.demo import DemoFolderError, write_demo_collection
-from curation.errors import CurationError, DocsFolderError, InvalidValueError, StoreError
-from curation.export import EXPORT_COLUMNS, ExportError, check_columns, frame_to_csv, frame_to_json, write_export
+from curation.errors import CurationError, DocsFolderError, InvalidValueError, RequestError, StoreError
+from curation.export import EXPORT_COLUMNS, check_columns, frame_to_csv, frame_to_json, write_export
 from curation.field_edits import TEXT_FIELDS, check_value
-from curation.filters import SORT_COLUMNS, FilterError, Filters
+from curation.filters import SORT_COLUMNS, Filters
 from curation.history_text import describe_change
 from curation.publish import (
     Outcome,
@@ -46,7 +46,7 @@ from curation.wording import plural
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
-class UsageError(Exception):
+class UsageError(RequestError):
     """Arguments that parse but do not make sense together."""
 
 
@@ -488,7 +488,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 say(f"curation {args.command}: {error}", error=True)
                 return EXIT_USAGE
         return args.run(args)
-    except (UsageError, FilterError, ExportError) as error:
+    except RequestError as error:  # a UsageError, FilterError or ExportError: what was asked cannot be done
         parser.exit(EXIT_USAGE, f"curation {args.command}: error: {printable(error)}\n")
     except DocsFolderError as error:
         say(f"curation {args.command}: {error}; pass --docs DIR or set ${DOCS_ENV}", error=True)

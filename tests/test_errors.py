@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from curation.cli import EXIT_USAGE, UsageError, main
 from curation.errors import CurationError, DocumentError, RequestError, format_location
 from curation.export import ExportError, frame_to_csv
 from curation.filters import FilterError, Filters
@@ -37,3 +38,12 @@ def test_a_bad_export_is_a_curation_error_and_still_a_value_error():
         frame_to_csv(pd.DataFrame({"title": ["A"]}, index=pd.Index(["a.txt"], name="id")), ["secured"])
     assert isinstance(caught.value, CurationError) and isinstance(caught.value, ValueError)
     assert str(caught.value) == "unknown column secured; choose from id, title"
+
+
+def test_a_usage_error_is_a_curation_error_the_cli_reports_as_usage(docs, capsys):
+    assert issubclass(UsageError, RequestError) and issubclass(UsageError, CurationError)
+    with pytest.raises(SystemExit) as exited:
+        main(["publish", "--docs", str(docs)])
+    assert exited.value.code == EXIT_USAGE
+    message = "curation publish: error: give document ids, or --all-matching with filters: curation publish ID...\n"
+    assert capsys.readouterr().err == message
