@@ -22,6 +22,7 @@ import yaml
 from curation.errors import DocumentError
 from curation.fast_front_matter import ListSummary, read_plain_front_matter
 from curation.problems import ProblemKind, one_line
+from curation.safe_markdown import http_url
 
 try:  # libyaml is ~10x faster; the pure-Python loader is only a fallback.
     SafeYamlLoader: type = yaml.CSafeLoader
@@ -483,3 +484,22 @@ def read_article(raw: bytes, path: str, *, fast: bool = True) -> dict[str, Any]:
     fields = article_fields(front_matter, path)
     fields["sha256"] = sha256_of(raw)
     return fields
+
+
+HIDDEN_FIELDS = ("secured",)  # opaque to editors: never shown, only kept byte for byte
+
+
+def document_details(raw: bytes, doc_id: str) -> dict[str, Any]:
+    """Every front-matter field of one document's bytes except the hidden ones (all of them, fully built)."""
+    data = parse_front_matter(raw, doc_id).data
+    return {key: value for key, value in data.items() if key not in HIDDEN_FIELDS}
+
+
+def image_urls(details: dict[str, Any]) -> tuple[list[str], int]:
+    """The http(s) image URLs of a document, and how many other images were left out."""
+    images = details.get("images") or []
+    if not isinstance(images, list):
+        return [], 0
+    urls = [http_url(image.get("url") if isinstance(image, dict) else image) for image in images]
+    shown = [url for url in urls if url]
+    return shown, len(urls) - len(shown)

@@ -10,6 +10,7 @@ replaces the previous one.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import math
@@ -24,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from curation.errors import RequestError
+from curation.filters import Filters
 
 EXPORT_COLUMNS = (
     "id", "title", "excerpt", "category", "type", "provider", "domain", "topics",
@@ -139,3 +141,8 @@ def _fsync_folder(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def export_file_name(filters: Filters, extension: str, today: dt.date) -> str:
+    """e.g. articles-2026-11-25-unpublished-category-news.csv"""
+    return f"articles-{today:%Y-%m-%d}-{filters.slug()}.{extension}"

@@ -12,7 +12,7 @@ import yaml
 
 from curation import documents
 from curation.collection import load_collection
-from curation.documents import MAX_DOCUMENT_BYTES
+from curation.documents import MAX_DOCUMENT_BYTES, document_details, image_urls
 from curation.errors import PublishRefusedError
 from curation.problems import Problem
 from curation.publish import set_published
@@ -239,3 +239,10 @@ def test_the_first_and_last_instants_in_utc_load(tmp_path, written, loaded):
     collection = load_collection(tmp_path)
     assert collection.problems == []
     assert collection.frame.loc["edge.txt", "publishedDateTime"] == pd.Timestamp(loaded)
+
+
+def test_details_never_include_secured(seed_only):
+    details = document_details((seed_only / SEED_ID).read_bytes(), SEED_ID)
+    assert "secured" not in details
+    assert details["quality"] == 52 and len(details["related"]) == 2
+    assert image_urls(details) == ([details["images"][0]["url"]], 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import errno
 import io
 import json
@@ -12,7 +13,7 @@ import pytest
 
 from curation import export
 from curation.collection import load_collection
-from curation.export import EXPORT_COLUMNS, ExportError, frame_to_csv, frame_to_json
+from curation.export import EXPORT_COLUMNS, ExportError, export_file_name, frame_to_csv, frame_to_json
 from curation.filters import Filters
 from tests.conftest import SEED_ID, write_document
 
@@ -178,3 +179,11 @@ def test_write_export_replaces_the_file_and_keeps_the_umask(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert target.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_export_file_name_carries_the_date_and_filter():
+    filters = Filters(published="unpublished", categories=("news",))
+    assert (
+        export_file_name(filters, "csv", dt.date(2026, 11, 25)) == "articles-2026-11-25-unpublished-category-news.csv"
+    )
+    assert export_file_name(Filters(), "json", dt.date(2026, 1, 2)) == "articles-2026-01-02-all.json"

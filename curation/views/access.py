@@ -11,7 +11,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from curation.access import AccessPolicy, PasswordThrottle, access_policy, wait_message
-from curation.safety import escape_markdown
+from curation.safe_markdown import escape_markdown
 from curation.views.remembered_name import NAME_KEY, fill_in_remembered_name
 
 UNLOCKED_KEY = "_editing_unlocked"

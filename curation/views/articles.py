@@ -28,10 +28,11 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from curation.documents import document_details, image_urls
 from curation.errors import CurationError
-from curation.export import frame_to_csv, frame_to_json
-from curation.presentation import article_details, export_file_name, image_urls
-from curation.safety import escape_markdown, http_url, markdown_link, plain_label
+from curation.export import export_file_name, frame_to_csv, frame_to_json
+from curation.safe_markdown import escape_markdown, http_url, markdown_link, plain_label
+from curation.stores import read_document_bytes
 from curation.views.field_editing import (
     EDIT_KEY,
     FIELD_BULK_KEY,
@@ -41,6 +42,7 @@ from curation.views.field_editing import (
     render_field_bulk_buttons,
     render_text_editor,
 )
+from curation.views.layout import render_header
 from curation.views.session import (
     BULK_SUMMARY_KEY,
     BulkRequest,
@@ -52,7 +54,6 @@ from curation.views.session import (
     live_collection,
     write_published,
 )
-from curation.views.shell import render_header
 from curation.views.table_keys import enable_table_keys
 from curation.views.url_state import seed_from_url, write_parameter
 from curation.wording import published_label
@@ -403,7 +404,7 @@ def render_details(board: Dashboard) -> None:
         "Details of", selected, key="details_id", format_func=lambda value: f"{titles[value]} ({value})"
     )
     try:
-        details = article_details(board.folder, doc_id)
+        details = document_details(read_document_bytes(board.folder, doc_id), doc_id)  # fresh from disk
     except CurationError as error:
         st.error(str(error))
         return

@@ -14,8 +14,8 @@ from curation.charts import (
     score_histogram,
     top_values,
 )
+from curation.views.layout import render_header
 from curation.views.session import Dashboard, dashboard
-from curation.views.shell import render_header
 from curation.views.sidebar import set_filter_values
 
 CHART_COLUMNS = ["title", "quality", "heat", "published", "publishedDateTime", "category", "provider"]

@@ -10,10 +10,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from curation.safety import escape_markdown, http_url, markdown_link
+from curation.safe_markdown import escape_markdown, http_url, markdown_link
 from curation.views.image_fallback import enable_image_fallback
+from curation.views.layout import page_of_rows, render_header
 from curation.views.session import Dashboard, dashboard, write_published
-from curation.views.shell import page_of_rows, render_header
 
 CARDS_PER_PAGE = 24
 CARDS_PER_ROW = 4

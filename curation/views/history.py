@@ -18,7 +18,8 @@ from curation.history_text import (
     undo_summary,
 )
 from curation.publish import Outcome, load_history, undo_batch, undo_change, undo_last
-from curation.safety import escape_markdown
+from curation.safe_markdown import escape_markdown
+from curation.views.layout import render_header
 from curation.views.session import (
     Dashboard,
     dashboard,
@@ -28,7 +29,6 @@ from curation.views.session import (
     may_write,
     outcome_messages,
 )
-from curation.views.shell import render_header
 
 SHOWN_ROWS = 500
 UNDO_SUMMARY_KEY = "_history_undo_summary"

@@ -6,9 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from curation.problems import kind_heading, problem_report, problems_by_kind
-from curation.safety import escape_markdown
+from curation.safe_markdown import escape_markdown
+from curation.views.layout import render_header
 from curation.views.session import Dashboard, dashboard
-from curation.views.shell import render_header
 
 
 def problem_table(problems) -> pd.DataFrame:

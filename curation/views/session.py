@@ -20,10 +20,9 @@ from curation.live import LiveCollection
 from curation.object_live import LiveObjects
 from curation.publish import Change, Outcome, set_published
 from curation.s3_store import is_s3_location
-from curation.safety import escape_markdown
+from curation.safe_markdown import escape_markdown
 from curation.stores import default_docs_location
 
-REPO = Path(__file__).resolve().parent.parent.parent
 DASHBOARD_KEY = "_dashboard"
 BULK_SUMMARY_KEY = "_bulk_summary"
 FLASH_KEY = "_flash"

@@ -27,7 +27,7 @@ from curation.filters import (
     Filters,
     parse_day,
 )
-from curation.safety import escape_markdown
+from curation.safe_markdown import escape_markdown
 from curation.views.url_state import write_parameter
 
 FULL_RANGE = (0, 100)

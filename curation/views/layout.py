@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from curation.safety import escape_markdown
+from curation.safe_markdown import escape_markdown
 from curation.views.session import Dashboard, show_flashes
 from curation.wording import plural
 
