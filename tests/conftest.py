@@ -46,6 +46,15 @@ def write_document(folder: Path, name: str, text: str | bytes) -> Path:
     return path
 
 
+def load_front_matters(folder: Path, front_matters: dict[str, str]):
+    """Write each name's front matter (between `---` lines) as a document in the folder; load the folder."""
+    from curation.collection import load_collection
+
+    for name, front_matter in front_matters.items():
+        write_document(folder, name, f"---\n{front_matter}---\n")
+    return load_collection(folder)
+
+
 @pytest.fixture(scope="module")
 def golden_copy(tmp_path_factory) -> Path:
     """A private copy of the golden documents (loading writes a cache beside them)."""

@@ -7,7 +7,7 @@ import pytest
 from curation.collection import load_collection
 from curation.facets import Selection
 from curation.filters import Filters
-from tests.conftest import write_document
+from tests.conftest import load_front_matters
 
 ARTICLES = {
     "a.txt": "category: news\ntype: article\nprovider: {name: Reuters, domain: reuters.com}\ntopics: [AI, Climate]\n",
@@ -19,10 +19,8 @@ ARTICLES = {
 
 @pytest.fixture(scope="module")
 def collection(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("facets")
-    for name, front_matter in ARTICLES.items():
-        write_document(folder, name, f"---\ntitle: {name}\n{front_matter}---\n")
-    return load_collection(folder)
+    titled = {name: f"title: {name}\n{front_matter}" for name, front_matter in ARTICLES.items()}
+    return load_front_matters(tmp_path_factory.mktemp("facets"), titled)
 
 
 def counts(collection, filters: Filters) -> dict[str, dict[str, int]]:

@@ -6,9 +6,8 @@ import datetime as dt
 
 import pytest
 
-from curation.collection import load_collection
 from curation.filters import DASHBOARD_FILTERS, SORT_COLUMNS, FilterError, Filters
-from tests.conftest import write_document
+from tests.conftest import load_front_matters
 
 ARTICLES = {
     "a.txt": "title: Climate summit opens\ncategory: news\ntype: article\nquality: 80\nheat: 10\npublished: true\n"
@@ -25,10 +24,7 @@ ARTICLES = {
 
 @pytest.fixture(scope="module")
 def frame(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("filters")
-    for name, front_matter in ARTICLES.items():
-        write_document(folder, name, f"---\n{front_matter}---\n")
-    collection = load_collection(folder)
+    collection = load_front_matters(tmp_path_factory.mktemp("filters"), ARTICLES)
     assert collection.problems == []
     return collection.frame
 
