@@ -85,3 +85,14 @@ def test_the_bench_times_dashboard_reruns_in_a_process_of_its_own(docs):
     finished = subprocess.run(command, capture_output=True, text=True, check=True, cwd=REPO, timeout=300)
     times = json.loads(finished.stdout.splitlines()[-1])
     assert len(times) == 2 and all(0 < seconds < 300 for seconds in times)
+
+
+def test_the_server_config_keeps_its_safe_and_fast_settings():
+    """XSRF protection and no error details for whoever reaches the app; and no gc.collect(2) after each
+    run, which held the GIL for 25-70 ms while the run's messages waited to be sent (BENCHMARKS.md)."""
+    import tomllib
+
+    config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["enableXsrfProtection"] is True
+    assert config["client"]["showErrorDetails"] == "none"
+    assert config["runner"]["postScriptGC"] is False
