@@ -4,9 +4,11 @@ A FolderWatcher records the ids of documents that were created, deleted,
 moved or written since the last `take_changes()`:
 
 - "notify": the kernel tells (inotify through watchdog) as it happens;
-- "poll": for file systems without notifications (network mounts), or when
-  $CURATION_WATCH=poll, a background thread stats every document every few
-  seconds and records what differs from the previous pass.
+- "poll": for file systems without notifications, for network mounts (NFS,
+  SMB and the like accept inotify watches but never hear of other hosts'
+  changes, so they are polled on their own), or when $CURATION_WATCH=poll, a
+  background thread stats every document every few seconds and records what
+  differs from the previous pass.
 
 Either way no request waits for a stat of 100,000 files: a rerun only asks
 the watcher what it saw. A change the watcher cannot pin to documents (a
@@ -27,6 +29,8 @@ from curation.docs_folder import is_document_name
 
 WATCH_ENV = "CURATION_WATCH"  # "poll" forces polling; anything else: notifications when available
 POLL_SECONDS = 5.0
+NETWORK_FILE_SYSTEMS = ("nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "ceph", "glusterfs", "lustre", "afs",
+                        "fuse.sshfs", "fuse.s3fs", "fuse.rclone", "fuse.gcsfuse")  # fmt: skip
 log = logging.getLogger("curation")
 
 
@@ -79,6 +83,10 @@ class FolderWatcher:
 
     def start(self, *, poll_if_needed: bool = True) -> FolderWatcher:
         """Start watching; without notifications, poll (or, with `poll_if_needed=False`, leave mode "")."""
+        network = file_system_type(self.folder)
+        if not self._want_poll and network in NETWORK_FILE_SYSTEMS:
+            log.info("%s is on %s, which does not report other hosts' changes: polling it", self.folder, network)
+            self._want_poll = True
         if not self._want_poll:
             try:
                 self._start_notifications()
@@ -193,3 +201,23 @@ class FolderWatcher:
             previous = now if now is not None else previous
             self.passes += 1
             self._stopped.wait(self.interval)
+
+
+def file_system_type(folder: Path, mounts: str | None = None) -> str:
+    """The type of the file system holding the folder, from /proc/self/mounts ("" when unknown)."""
+    if mounts is None:
+        try:
+            mounts = Path("/proc/self/mounts").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+    target = os.path.realpath(folder)
+    best, kind = "", ""
+    for line in mounts.splitlines():
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = fields[1].replace("\\040", " ")
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, kind = point, fields[2]
+    return kind

@@ -10,10 +10,13 @@ How a change on disk is noticed:
   version reflects (a stat per folder; the folders are listed again only on a
   reload). Adds, deletes, renames and atomic saves change them, including our
   own `os.replace`.
-- **Every FULL_CHECK_SECONDS**, in a background thread (never inside a
+- **Every FULL_CHECK_SECONDS** (every FULL_CHECK_WITH_NOTIFY_SECONDS when
+  inotify reports edits in place), in a background thread (never inside a
   request), every file is stat-ed and compared with the sizes and mtimes the
   version holds (and, for documents that are problems, with the last check's
   stats). That also sees an edit written in place; the next call reloads.
+  Stat-ing 100,000 files takes the GIL from the server's runs for about a
+  second, so with notifications it is only the safety net for a lost event.
 - **Our own writes** (`write_published`) put the written rows' published,
   sha256, size and mtime_ns into a new version, without a stat of every file,
   without listing a folder and without reading the parse cache. The folders'
@@ -53,6 +56,7 @@ from curation.parsing import ProgressCallback
 from curation.publish import Change, Outcome, OutcomeStatus, set_published, write_many
 
 FULL_CHECK_SECONDS = 30
+FULL_CHECK_WITH_NOTIFY_SECONDS = 300
 STATS = ["size", "mtime_ns"]
 
 Loader = Callable[..., Collection]
@@ -122,14 +126,13 @@ class LiveCollection(WritesThrough):
         folder: Path | str,
         *,
         loader: Loader = load_collection,
-        full_check_seconds: float = FULL_CHECK_SECONDS,
+        full_check_seconds: float | None = None,  # None: as often as the kind of watching needs
         clock: Callable[[], float] = time.monotonic,
         background: bool = True,
         watch: bool = True,
     ) -> None:
         self.folder = Path(folder)
         self._loader = loader
-        self._full_check_seconds = full_check_seconds
         self._clock = clock
         self._background = background  # False: the full check runs inside the call (tests)
         self._lock = threading.RLock()
@@ -146,6 +149,9 @@ class LiveCollection(WritesThrough):
         self._watcher = FolderWatcher(self.folder).start(poll_if_needed=False) if watch else None
         if self._watcher is not None and self._watcher.mode != "notify":
             self._watcher = None  # no notifications (or CURATION_WATCH=poll): the folder times and full check
+        if full_check_seconds is None:
+            full_check_seconds = FULL_CHECK_SECONDS if self._watcher is None else FULL_CHECK_WITH_NOTIFY_SECONDS
+        self._full_check_seconds = full_check_seconds
         if self._watcher is not None:
             # A version the dashboard's cache let go of must not keep its inotify instance (128 per user).
             weakref.finalize(self, self._watcher.stop, wait=False)
@@ -173,6 +179,11 @@ class LiveCollection(WritesThrough):
     @property
     def location(self) -> Path:
         return self.folder
+
+    @property
+    def full_check_seconds(self) -> float:
+        """How often every file is stat-ed in the background."""
+        return self._full_check_seconds
 
     def _before_write(self) -> FolderTimes:
         return folder_times(self._folders)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from curation.folder_watch import Changes, FolderWatcher
+from curation.folder_watch import Changes, FolderWatcher, file_system_type
 from tests.conftest import write_document
 
 DOC = "---\ntitle: t\n---\n"
@@ -100,6 +100,33 @@ def test_a_new_folder_with_documents_is_seen(watched):
 def test_polling_can_be_forced_by_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("CURATION_WATCH", "poll")
     watcher = FolderWatcher(tmp_path, interval=0.05).start()
+    try:
+        assert watcher.mode == "poll"
+    finally:
+        watcher.stop()
+
+
+MOUNTS = """sysfs /sys sysfs rw 0 0
+/dev/vda / ext4 rw,relatime 0 0
+server:/export /mnt/news nfs4 rw,relatime 0 0
+//files/desk /mnt/desk\\040two cifs rw 0 0
+"""
+
+
+@pytest.mark.parametrize(
+    ("folder", "kind"),
+    [("/mnt/news/docs", "nfs4"), ("/mnt/news", "nfs4"), ("/mnt/newsroom", "ext4"), ("/mnt/desk two/a", "cifs"),
+     ("/home/ann", "ext4")],
+)  # fmt: skip
+def test_the_file_system_of_a_folder_is_its_longest_mount_point(folder, kind):
+    assert file_system_type(Path(folder), MOUNTS) == kind
+
+
+def test_a_network_mount_is_polled_without_being_asked(tmp_path, monkeypatch):
+    """NFS accepts an inotify watch but never hears of another host's edit: such a folder is polled."""
+    monkeypatch.delenv("CURATION_WATCH", raising=False)
+    monkeypatch.setattr("curation.folder_watch.file_system_type", lambda folder: "nfs4")
+    watcher = FolderWatcher(tmp_path).start()
     try:
         assert watcher.mode == "poll"
     finally:
