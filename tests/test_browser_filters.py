@@ -95,6 +95,7 @@ def test_filters_set_by_keyboard_and_mouse_reopen_from_the_link(server, page, do
 def test_the_page_and_rows_per_page_come_back_with_the_link(server, page, docs):
     frame = load_collection(docs).frame
     open_app(page, server)
+    page.get_by_role("button", name="25 rows · details").click()  # the table's layout popover
     size = page.get_by_test_id("stSelectbox").filter(has_text="Rows per page")
     size.click()
     page.get_by_role("option", name="50", exact=True).click()

@@ -351,10 +351,16 @@ def choose_layout() -> tuple[int, tuple[str, ...], DeltaGenerator]:
     seed_from_url("details_shown", "show", _details_from)
     st.session_state.setdefault("page_size", PAGE_SIZES[0])
     st.session_state.setdefault("details_shown", list(DEFAULT_DETAILS))
-    size_column, details_column, page_column = st.columns([1, 3, 4], vertical_alignment="bottom")
-    page_size = size_column.selectbox("Rows per page", PAGE_SIZES, key="page_size")
+    # In a popover: two heavy widgets drawn in the page cost every rerun, a tick's too, about 40 ms in the browser.
+    layout_column, page_column = st.columns([1, 5], vertical_alignment="center")
+    layout = layout_column.popover(
+        f"{st.session_state['page_size']} rows · details",
+        icon=":material/view_list:",
+        help="Rows per page and the details shown",
+    )
+    page_size = layout.selectbox("Rows per page", PAGE_SIZES, key="page_size")
     details = tuple(
-        details_column.multiselect(
+        layout.multiselect(
             "Details shown", list(DETAIL_PARTS), key="details_shown", placeholder="title only",
             help="What the line under each title shows; a shared link keeps the choice",
         )
