@@ -31,7 +31,7 @@ bench: setup  ## N=100000 RUNS=3 to change the size
 	$(PYTHON) -m pip install --quiet -e ".[bench]"
 	$(VENV)/bin/curation bench --n $(or $(N),10000) --runs $(or $(RUNS),3)
 
-bench-browser: setup  ## the dashboard in Chromium: Published ticks, a filter, a page turn (N=10000 RUNS=21)
+bench-browser: setup  ## the dashboard in Chromium: first opens, ticks, filters, pages, Charts, Gallery, sort, undo, 5 sessions, memory (N=10000 RUNS=21)
 	$(VENV)/bin/curation bench --browser --n $(or $(N),10000) --runs $(or $(RUNS),21)
 
 bench-s3: setup  ## the S3 benchmark against a moto server it starts (N=10000 RUNS=3)
