@@ -65,7 +65,7 @@ def read_cache(folder: Path, columns: tuple[str, ...]) -> CachedParse | None:
     rows_path, problems_path = _paths(folder)
     try:
         table = pq.read_table(rows_path)
-        if not _topics_are_lists_of_text(table.column("topics")):
+        if not topics_are_lists_of_text(table.column("topics")):
             return None
         rows = table.drop_columns(["topics"]).to_pandas()
         # to_pylist gives real lists; pandas would hand back numpy arrays.
@@ -80,7 +80,8 @@ def read_cache(folder: Path, columns: tuple[str, ...]) -> CachedParse | None:
     return CachedParse(rows, problems[problems["kind"] != ProblemKind.INTERNAL])
 
 
-def _topics_are_lists_of_text(topics: pa.ChunkedArray) -> bool:
+def topics_are_lists_of_text(topics: pa.ChunkedArray) -> bool:
+    """Whether a stored `topics` column holds only lists of text, with no nulls at either level."""
     kind = topics.type
     if pa.types.is_null(kind):
         return len(topics) == 0  # how Arrow stores a column of no rows
@@ -93,7 +94,8 @@ def _topics_are_lists_of_text(topics: pa.ChunkedArray) -> bool:
     return topics.null_count == 0 and all(chunk.flatten().null_count == 0 for chunk in topics.chunks)
 
 
-def _has_dtypes(frame: pd.DataFrame, types: dict[str, str]) -> bool:
+def has_dtypes(frame: pd.DataFrame, types: dict[str, str]) -> bool:
+    """Whether each named column of `frame` has exactly the dtype given for it."""
     return all(frame[column].dtype == pd.api.types.pandas_dtype(dtype) for column, dtype in types.items())
 
 
@@ -101,7 +103,7 @@ def _trusted_rows(rows: pd.DataFrame, columns: list[str]) -> bool:
     """Whether cached rows look exactly like rows the loader builds (topics are checked in Arrow)."""
     if list(rows.columns) != columns or rows.index.name != "id" or set(columns) != set(ROW_TYPES):
         return False
-    if not _has_dtypes(rows, {column: dtype for column, dtype in ROW_TYPES.items() if column != "topics"}):
+    if not has_dtypes(rows, {column: dtype for column, dtype in ROW_TYPES.items() if column != "topics"}):
         return False
     index = rows.index
     if len(index) == 0:
@@ -119,7 +121,7 @@ def _trusted_rows(rows: pd.DataFrame, columns: list[str]) -> bool:
 
 def _trusted_problems(problems: pd.DataFrame, row_ids: pd.Index) -> bool:
     """Whether cached problems look like the loader's: one per file, never a file that is also a row."""
-    if list(problems.columns) != list(PROBLEM_COLUMNS) or not _has_dtypes(problems, PROBLEM_TYPES):
+    if list(problems.columns) != list(PROBLEM_COLUMNS) or not has_dtypes(problems, PROBLEM_TYPES):
         return False
     if problems[["path", "message", "kind"]].isna().to_numpy().any() or not problems["path"].is_unique:
         return False

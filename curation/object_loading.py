@@ -36,7 +36,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from curation import cache
@@ -341,12 +340,16 @@ def _rows_from_parquet(source: Any) -> pd.DataFrame | None:
     """Cached rows, exactly as a load builds them, or None when the data is not that."""
     table = pq.read_table(source)
     topics = table.column("topics")
-    if not _lists_of_text(topics):
+    if not cache.topics_are_lists_of_text(topics):
         return None
     rows = table.drop_columns(["topics"]).to_pandas()
     # to_pylist gives real lists; pandas would hand back numpy arrays.
     rows.insert(ROW_COLUMNS.index("topics"), "topics", pd.Series(topics.to_pylist(), index=rows.index, dtype=object))
-    if list(rows.columns) != list(ROW_COLUMNS) or rows.index.name != "id" or not _typed(rows, ROW_COLUMN_TYPES):
+    if (
+        list(rows.columns) != list(ROW_COLUMNS)
+        or rows.index.name != "id"
+        or not cache.has_dtypes(rows, ROW_COLUMN_TYPES)
+    ):
         return None
     if (len(rows) and not (rows.index.is_unique and rows.index.is_monotonic_increasing)) or rows.index.hasnans:
         return None
@@ -357,27 +360,11 @@ def _rows_from_parquet(source: Any) -> pd.DataFrame | None:
 
 def _problems_from_parquet(source: Any) -> pd.DataFrame | None:
     problems = pd.read_parquet(source)
-    if list(problems.columns) != list(PROBLEM_COLUMN_TYPES) or not _typed(problems, PROBLEM_COLUMN_TYPES):
+    if list(problems.columns) != list(PROBLEM_COLUMN_TYPES) or not cache.has_dtypes(problems, PROBLEM_COLUMN_TYPES):
         return None
     if problems[["path", "message", "kind", "etag"]].isna().to_numpy().any() or not problems["path"].is_unique:
         return None
     return problems[~problems["kind"].isin(TRANSIENT_KINDS)].reset_index(drop=True)
-
-
-def _typed(frame: pd.DataFrame, types: dict[str, str]) -> bool:
-    return all(frame[column].dtype == pd.api.types.pandas_dtype(dtype) for column, dtype in types.items())
-
-
-def _lists_of_text(topics: pa.ChunkedArray) -> bool:
-    kind = topics.type
-    if pa.types.is_null(kind):
-        return len(topics) == 0  # how Arrow stores a column of no rows
-    if not (pa.types.is_list(kind) or pa.types.is_large_list(kind)):
-        return False
-    items = kind.value_type  # list<null>: every list is empty
-    if not (pa.types.is_string(items) or pa.types.is_large_string(items) or pa.types.is_null(items)):
-        return False
-    return topics.null_count == 0 and all(chunk.flatten().null_count == 0 for chunk in topics.chunks)
 
 
 def _cache_from(rows_source: Any, problems_source: Any) -> CachedObjects | None:
