@@ -53,7 +53,7 @@ from curation.docs_folder import DocsFolder
 from curation.errors import CurationError
 from curation.folder_watch import FolderWatcher, visible_folders
 from curation.parsing import ProgressCallback
-from curation.publish import Change, Outcome, OutcomeStatus, set_published, write_many
+from curation.publish import Change, Outcome, OutcomeStatus, set_published_many, write_many
 
 FULL_CHECK_SECONDS = 30
 FULL_CHECK_WITH_NOTIFY_SECONDS = 300
@@ -88,10 +88,11 @@ class WritesThrough:
     ) -> list[Outcome]:
         """Set published, then the written rows swapped into a new version (see the module's docstring)."""
         location = self.location
-        return self.write(
-            doc_ids, lambda doc_id, **options: set_published(location, doc_id, value, **options),
-            expected_shas=expected_shas, editor=editor, audit_log=audit_log,
-        )  # fmt: skip
+        return self.recording(
+            lambda: set_published_many(
+                location, doc_ids, value, expected_shas=expected_shas, editor=editor, audit_log=audit_log
+            )
+        )
 
     def write(
         self,

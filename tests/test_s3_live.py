@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from curation.documents import sha256_of
 from curation.object_live import LiveObjects
 from curation.s3_store import S3Url
@@ -10,62 +12,54 @@ from tests.conftest import SEED_ID, SEEDS, get_document, put_document
 SEED = (SEEDS / SEED_ID).read_bytes()
 
 
-def test_another_hosts_change_is_noticed_by_a_listing_and_loaded_on_the_next_run(s3_seed_only):
+@pytest.fixture
+def live(s3_seed_only):
+    """The shared collection of the seed's prefix, closed after the test."""
     live = LiveObjects(s3_seed_only, list_every=3600)  # the watcher thread stays asleep: the test looks itself
-    try:
-        first = live.current()
-        assert first.folder == s3_seed_only and isinstance(first.folder, S3Url)
-        assert str(first.folder / SEED_ID) == f"{s3_seed_only}/{SEED_ID}"
-        assert live.check_once() is False and live.current() is first
-        put_document(s3_seed_only, SEED_ID, SEED.replace(b"\npublished: true\n", b"\npublished: false\n"))
-        put_document(s3_seed_only, "new.txt", b"---\ntitle: New\n---\n")
-        assert live.check_once() is True
-        second = live.current()
-        assert second is not first and live.reloads == 2 and second.parsed == 2
-        assert not second.frame.loc[SEED_ID, "published"] and "new.txt" in second.frame.index
-    finally:
-        live.close()
+    yield live
+    live.close()
 
 
-def test_our_own_write_is_swapped_in_without_a_reload(s3_seed_only):
-    live = LiveObjects(s3_seed_only, list_every=3600)
-    try:
-        first = live.current()
-        (outcome,) = live.write_published([SEED_ID], False, expected_shas={SEED_ID: sha256_of(SEED)}, editor="ann")
-        assert outcome.status == "changed"
-        after = live.current()
-        assert not after.frame.loc[SEED_ID, "published"]
-        assert after.frame.loc[SEED_ID, "sha256"] == sha256_of(get_document(s3_seed_only, SEED_ID))
-        assert live.check_once() is False and live.reloads == 1  # the new ETag is known as ours
-        assert first.frame.loc[SEED_ID, "published"]  # the old version was never changed in place
-    finally:
-        live.close()
+def test_another_hosts_change_is_noticed_by_a_listing_and_loaded_on_the_next_run(live, s3_seed_only):
+    first = live.current()
+    assert first.folder == s3_seed_only and isinstance(first.folder, S3Url)
+    assert str(first.folder / SEED_ID) == f"{s3_seed_only}/{SEED_ID}"
+    assert live.check_once() is False and live.current() is first
+    put_document(s3_seed_only, SEED_ID, SEED.replace(b"\npublished: true\n", b"\npublished: false\n"))
+    put_document(s3_seed_only, "new.txt", b"---\ntitle: New\n---\n")
+    assert live.check_once() is True
+    second = live.current()
+    assert second is not first and live.reloads == 2 and second.parsed == 2
+    assert not second.frame.loc[SEED_ID, "published"] and "new.txt" in second.frame.index
 
 
-def test_a_conflict_reloads_what_is_in_the_bucket(s3_seed_only):
-    live = LiveObjects(s3_seed_only, list_every=3600)
-    try:
-        live.current()
-        theirs = SEED.replace(b"\npublished: true\n", b"\npublished: false\n")
-        put_document(s3_seed_only, SEED_ID, theirs)
-        (outcome,) = live.write_published([SEED_ID], False, expected_shas={SEED_ID: sha256_of(SEED)})
-        assert outcome.status == "conflict"
-        assert live.current().frame.loc[SEED_ID, "sha256"] == sha256_of(theirs) and live.reloads == 2
-    finally:
-        live.close()
+def test_our_own_write_is_swapped_in_without_a_reload(live, s3_seed_only):
+    first = live.current()
+    (outcome,) = live.write_published([SEED_ID], False, expected_shas={SEED_ID: sha256_of(SEED)}, editor="ann")
+    assert outcome.status == "changed"
+    after = live.current()
+    assert not after.frame.loc[SEED_ID, "published"]
+    assert after.frame.loc[SEED_ID, "sha256"] == sha256_of(get_document(s3_seed_only, SEED_ID))
+    assert live.check_once() is False and live.reloads == 1  # the new ETag is known as ours
+    assert first.frame.loc[SEED_ID, "published"]  # the old version was never changed in place
 
 
-def test_a_field_edit_through_the_shared_collection_is_swapped_in(s3_seed_only):
+def test_a_conflict_reloads_what_is_in_the_bucket(live, s3_seed_only):
+    live.current()
+    theirs = SEED.replace(b"\npublished: true\n", b"\npublished: false\n")
+    put_document(s3_seed_only, SEED_ID, theirs)
+    (outcome,) = live.write_published([SEED_ID], False, expected_shas={SEED_ID: sha256_of(SEED)})
+    assert outcome.status == "conflict"
+    assert live.current().frame.loc[SEED_ID, "sha256"] == sha256_of(theirs) and live.reloads == 2
+
+
+def test_a_field_edit_through_the_shared_collection_is_swapped_in(live, s3_seed_only):
     from curation.publish import set_field
 
-    live = LiveObjects(s3_seed_only, list_every=3600)
-    try:
-        live.current()
-        (outcome,) = live.write(
-            [SEED_ID], lambda doc_id, **options: set_field(s3_seed_only, doc_id, "category", "politics", **options)
-        )
-        assert outcome.status == "changed"
-        assert live.current().frame.loc[SEED_ID, "category"] == "politics"
-        assert live.check_once() is False and live.reloads == 1
-    finally:
-        live.close()
+    live.current()
+    (outcome,) = live.write(
+        [SEED_ID], lambda doc_id, **options: set_field(s3_seed_only, doc_id, "category", "politics", **options)
+    )
+    assert outcome.status == "changed"
+    assert live.current().frame.loc[SEED_ID, "category"] == "politics"
+    assert live.check_once() is False and live.reloads == 1
