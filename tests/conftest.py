@@ -55,6 +55,20 @@ def load_front_matters(folder: Path, front_matters: dict[str, str]):
     return load_collection(folder)
 
 
+def serial_load_with_a_bad_file(monkeypatch, docs: Path, count: int, *, seed: int, chunk_size: int):
+    """Demo documents and one that does not parse, loaded serially; later loads parse in chunks of `chunk_size`."""
+    from curation import parsing
+    from curation.collection import load_collection
+    from curation.demo import write_demo_collection
+
+    write_demo_collection(docs, count, seed=seed)
+    write_document(docs, "bad.txt", "---\ntitle: t\nheat: x\n---\n")
+    serial = load_collection(docs, use_cache=False)
+    monkeypatch.setattr(parsing, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(parsing, "CHUNK_SIZE", chunk_size)
+    return serial
+
+
 @pytest.fixture(scope="module")
 def golden_copy(tmp_path_factory) -> Path:
     """A private copy of the golden documents (loading writes a cache beside them)."""

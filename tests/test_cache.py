@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from curation import cache, collection, parsing
+from curation import cache, collection
 from curation.collection import load_collection
 from curation.demo import write_demo_collection
 from curation.filters import Filters
-from tests.conftest import write_document
+from tests.conftest import serial_load_with_a_bad_file, write_document
 
 
 @pytest.fixture
@@ -229,11 +229,7 @@ def test_the_cache_can_live_outside_the_docs_folder(tmp_path, monkeypatch):
 
 def test_parallel_parsing_gives_the_serial_result(tmp_path, monkeypatch):
     docs = tmp_path / "docs"
-    write_demo_collection(docs, 60, seed=9)
-    write_document(docs, "bad.txt", "---\ntitle: t\nheat: x\n---\n")
-    serial = load_collection(docs, use_cache=False)
-    monkeypatch.setattr(parsing, "PARALLEL_FROM", 10)
-    monkeypatch.setattr(parsing, "CHUNK_SIZE", 7)
+    serial = serial_load_with_a_bad_file(monkeypatch, docs, 60, seed=9, chunk_size=7)
     seen = []
     parallel = load_collection(docs, use_cache=False, progress=lambda done, total: seen.append((done, total)))
     pd.testing.assert_frame_equal(parallel.frame, serial.frame)

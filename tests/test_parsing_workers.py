@@ -11,9 +11,8 @@ import pandas as pd
 
 from curation import parse_workers, parsing
 from curation.collection import load_collection
-from curation.demo import write_demo_collection
 from curation.parsing import DocumentFile
-from tests.conftest import write_document
+from tests.conftest import serial_load_with_a_bad_file, write_document
 
 
 def test_a_worker_imports_neither_pandas_nor_the_parents_main():
@@ -38,11 +37,7 @@ def test_a_worker_answers_each_chunk_with_its_parse(tmp_path):
 def test_a_worker_that_dies_leaves_the_load_to_this_process(tmp_path, monkeypatch):
     """A worker that exits before answering costs speed, never a file."""
     docs = tmp_path / "docs"
-    write_demo_collection(docs, 30, seed=3)
-    write_document(docs, "bad.txt", "---\ntitle: t\nheat: x\n---\n")
-    serial = load_collection(docs, use_cache=False)
-    monkeypatch.setattr(parsing, "PARALLEL_FROM", 10)
-    monkeypatch.setattr(parsing, "CHUNK_SIZE", 4)
+    serial = serial_load_with_a_bad_file(monkeypatch, docs, 30, seed=3, chunk_size=4)
     started = []
 
     def start_a_worker_that_exits():
