@@ -40,7 +40,7 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext, suppress
 from pathlib import Path
 from typing import Any
@@ -77,36 +77,14 @@ class WritesThrough:
     def record_writes(self, outcomes: Iterable[Outcome], before: Any) -> None:
         raise NotImplementedError
 
-    def write_published(
-        self,
-        doc_ids: Iterable[str],
-        value: bool,
-        *,
-        expected_shas: Mapping[str, str] | None = None,
-        editor: str = "anonymous",
-        audit_log: Path | str | None = None,
-    ) -> list[Outcome]:
-        """Set published, then the written rows swapped into a new version (see the module's docstring)."""
+    def write_published(self, doc_ids: Iterable[str], value: bool, **options: Any) -> list[Outcome]:
+        """`publish.set_published_many` (same options), then the written rows swapped into a new version."""
         location = self.location
-        return self.recording(
-            lambda: set_published_many(
-                location, doc_ids, value, expected_shas=expected_shas, editor=editor, audit_log=audit_log
-            )
-        )
+        return self.recording(lambda: set_published_many(location, doc_ids, value, **options))
 
-    def write(
-        self,
-        doc_ids: Iterable[str],
-        write_one: Callable[..., Change],
-        *,
-        expected_shas: Mapping[str, str] | None = None,
-        editor: str = "anonymous",
-        audit_log: Path | str | None = None,
-    ) -> list[Outcome]:
-        """Any write (`publish.write_many`: a field edit, a publish), then the written rows swapped in."""
-        return self.recording(
-            lambda: write_many(doc_ids, write_one, expected_shas=expected_shas, editor=editor, audit_log=audit_log)
-        )
+    def write(self, doc_ids: Iterable[str], write_one: Callable[..., Change], **options: Any) -> list[Outcome]:
+        """`publish.write_many` (a field edit, a publish; same options), then the written rows swapped in."""
+        return self.recording(lambda: write_many(doc_ids, write_one, **options))
 
     def recording(self, act: Callable[[], list[Outcome]]) -> list[Outcome]:
         """Run a library write that returns outcomes (`write_many`, an undo), then swap the written rows in."""
