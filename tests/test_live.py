@@ -242,7 +242,7 @@ def wait_until(condition, what: str, timeout: float = 20.0) -> None:
 
 
 def test_with_notifications_the_full_check_is_only_a_safety_net(docs):
-    """inotify reports edits in place, so the full stat of every file (a second of the server's time at
+    """inotify reports edits in place, so the full stat of every file (half a second of the server's time at
     100,000 files) runs every 5 minutes instead of every 30 s; without notifications it stays at 30 s."""
     from curation.live import FULL_CHECK_SECONDS, FULL_CHECK_WITH_NOTIFY_SECONDS
 
