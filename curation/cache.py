@@ -60,24 +60,47 @@ def _paths(folder: Path) -> tuple[Path, Path]:
     return base / f"rows-v{CACHE_VERSION}.parquet", base / f"problems-v{CACHE_VERSION}.parquet"
 
 
-def read_cache(folder: Path, columns: tuple[str, ...]) -> CachedParse | None:
-    """The cached parse, or None when there is none that can be trusted."""
+@dataclass
+class CacheTables:
+    """The cache files as Arrow tables, decoded but not yet checked."""
+
+    rows: pa.Table
+    problems: pa.Table
+
+
+def read_cache_tables(folder: Path) -> CacheTables | None:
+    """The stored tables, or None when they cannot be read. Arrow decodes them outside the GIL,
+    so this can run in a thread beside the folder scan; `cached_parse` checks them."""
     rows_path, problems_path = _paths(folder)
     try:
-        table = pq.read_table(rows_path)
+        return CacheTables(pq.read_table(rows_path), pq.read_table(problems_path))
+    except Exception:
+        return None  # whatever the files hold, a cache that cannot be read is rebuilt
+
+
+def cached_parse(tables: CacheTables, columns: tuple[str, ...]) -> CachedParse | None:
+    """The cached rows and problems, or None when the tables are not exactly what the loader writes."""
+    table = tables.rows
+    try:
         if not topics_are_lists_of_text(table.column("topics")):
             return None
         rows = table.drop_columns(["topics"]).to_pandas()
         # to_pylist gives real lists; pandas would hand back numpy arrays.
         topics = pd.Series(table.column("topics").to_pylist(), index=rows.index, dtype=object)
         rows.insert(list(columns).index("topics"), "topics", topics)
-        problems = pd.read_parquet(problems_path)
+        problems = tables.problems.to_pandas()
         if not (_trusted_rows(rows, [*columns, "ctime_ns"]) and _trusted_problems(problems, rows.index)):
             return None
     except Exception:
         return None  # whatever the files hold, a cache that cannot be read is rebuilt
     # A problem that was a bug of ours is not kept: the file is parsed again, maybe by a fixed version.
     return CachedParse(rows, problems[problems["kind"] != ProblemKind.INTERNAL])
+
+
+def read_cache(folder: Path, columns: tuple[str, ...]) -> CachedParse | None:
+    """The cached parse, or None when there is none that can be trusted."""
+    tables = read_cache_tables(folder)
+    return None if tables is None else cached_parse(tables, columns)
 
 
 def topics_are_lists_of_text(topics: pa.ChunkedArray) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 from curation import cache, collection
 from curation.collection import load_collection
 from curation.demo import write_demo_collection
+from curation.errors import DocsFolderError
 from curation.filters import Filters
 from tests.conftest import serial_load_with_a_bad_file, write_document
 
@@ -354,3 +356,27 @@ def test_a_cache_of_documents_without_topics_is_trusted(tmp_path, monkeypatch):
     assert load_collection(tmp_path).parsed == 3
     warm = assert_same_as_cold(tmp_path)
     assert warm.parsed == 0 and list(warm.frame["topics"]) == [[], [], []]
+
+
+@pytest.mark.parametrize("enabled_before", [True, False])
+def test_a_load_pauses_the_cyclic_collector_and_leaves_it_as_it_found_it(folder, monkeypatch, enabled_before):
+    """The warm load builds ~100,000 small objects at once; the collector's walks over them are skipped."""
+    seen_during_scan = []
+    scan = collection.scan_folder
+
+    def scan_and_note(path):
+        seen_during_scan.append(gc.isenabled())
+        return scan(path)
+
+    monkeypatch.setattr(collection, "scan_folder", scan_and_note)
+    was = gc.isenabled()
+    (gc.enable if enabled_before else gc.disable)()
+    try:
+        assert load_collection(folder).parsed == 0
+        assert gc.isenabled() is enabled_before
+        with pytest.raises(DocsFolderError):
+            load_collection(folder / "missing")
+        assert gc.isenabled() is enabled_before  # an error on the way out restores it too
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert seen_during_scan == [False]

@@ -136,6 +136,30 @@ def test_a_fifo_is_reported_not_read(tmp_path):
     assert [(p.path, p.kind) for p in collection.problems] == [("pipe.txt", "not-a-file")]
 
 
+def test_a_folder_or_link_named_like_a_document_is_told_apart_by_one_lstat(tmp_path):
+    """The scan classifies a document-named entry by its lstat alone: folders are read, links reported."""
+    write_document(tmp_path, "issue.md/inside.txt", "---\ntitle: inside a folder named like a file\n---\n")
+    (tmp_path / "to-folder.txt").symlink_to(tmp_path / "issue.md", target_is_directory=True)
+    collection = load_collection(tmp_path)
+    assert list(collection.frame.index) == ["issue.md/inside.txt"]
+    assert [(p.path, p.kind) for p in collection.problems] == [("to-folder.txt", "not-a-file")]
+
+
+def test_a_file_removed_while_the_folder_is_scanned_is_simply_gone(tmp_path, monkeypatch):
+    write_document(tmp_path, "stays.txt", "---\ntitle: stays\n---\n")
+    write_document(tmp_path, "goes.txt", "---\ntitle: goes\n---\n")
+    listing = os.scandir
+
+    def list_then_remove(path):
+        entries = list(listing(path))
+        (tmp_path / "goes.txt").unlink(missing_ok=True)  # after the listing, before its stat
+        return iter(entries)
+
+    monkeypatch.setattr(os, "scandir", list_then_remove)
+    collection = load_collection(tmp_path)
+    assert list(collection.frame.index) == ["stays.txt"] and collection.problems == []
+
+
 def test_a_file_over_one_mebibyte_is_a_problem(tmp_path):
     body = "x" * MAX_DOCUMENT_BYTES
     write_document(tmp_path, "huge.txt", f"---\ntitle: huge\n---\n{body}")
