@@ -341,18 +341,26 @@ def _problems_from_records(records: pd.DataFrame) -> list[Problem]:
 
 
 def load_collection(
-    folder: Path | str, progress: ProgressCallback | None = None, *, use_cache: bool = True
+    folder: Path | str,
+    progress: ProgressCallback | None = None,
+    *,
+    use_cache: bool = True,
+    refresh_cache: bool = False,
 ) -> Collection:
-    """Load every document below the folder: cached rows for unchanged files, parsing the rest."""
+    """Load every document below the folder: cached rows for unchanged files, parsing the rest.
+
+    The cache is rewritten once REWRITE_CACHE_FROM files were parsed or dropped again (a few changed files
+    cost less to parse at each load than a rewrite); `refresh_cache` rewrites it after any change.
+    """
     if is_s3_location(folder):  # `s3://bucket/prefix`: the same frame, from object storage
         from curation.object_loading import load_objects
 
         return load_objects(folder, progress, use_cache=use_cache)
     with cyclic_gc_paused():
-        return _load_folder(check_docs_folder(Path(folder)), progress, use_cache)
+        return _load_folder(check_docs_folder(Path(folder)), progress, use_cache, refresh_cache)
 
 
-def _load_folder(folder: Path, progress: ProgressCallback | None, use_cache: bool) -> Collection:
+def _load_folder(folder: Path, progress: ProgressCallback | None, use_cache: bool, refresh_cache: bool) -> Collection:
     with ThreadPoolExecutor(1) as reader:
         # Arrow decodes the cache outside the GIL while the scan makes its stat calls. Building the
         # frame needs the GIL, so it comes after: beside the scan it slowed every stat (measured).
@@ -371,7 +379,8 @@ def _load_folder(folder: Path, progress: ProgressCallback | None, use_cache: boo
     problem_records = pd.concat([kept_problems, _problem_frame(new_problems)]) if new_problems else kept_problems
     stale = 0 if cached is None else len(cached.rows) + len(cached.problems) - int(reusable.fresh.sum())
     state_warnings: list[Problem] = []
-    if use_cache and writable and (cached is None or len(to_parse) + stale >= REWRITE_CACHE_FROM):
+    rewrite_from = 1 if refresh_cache else REWRITE_CACHE_FROM
+    if use_cache and writable and (cached is None or len(to_parse) + stale >= rewrite_from):
         try:
             write_cache(folder, rows, problem_records.reset_index(drop=True))
         except UnsafePathError as error:

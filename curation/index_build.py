@@ -68,7 +68,7 @@ def build_index(
     if not is_s3_location(location):
         if scheduler:
             raise ValueError("--scheduler needs an s3:// location: Dask workers cannot read this machine's folder")
-        collection = load_collection(location, progress)
+        collection = load_collection(location, progress, refresh_cache=True)  # "into the cache", even one file
         return IndexReport(
             str(location), len(collection.frame), len(collection.problems), collection.parsed, "folder",
             "this process" if collection.parsed < PARALLEL_FROM else "local processes", time.perf_counter() - start,

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from curation import cache, collection
+from curation.cli import main
 from curation.collection import load_collection
 from curation.demo import write_demo_collection
 from curation.errors import DocsFolderError
@@ -380,3 +381,19 @@ def test_a_load_pauses_the_cyclic_collector_and_leaves_it_as_it_found_it(folder,
     finally:
         (gc.enable if was else gc.disable)()
     assert seen_during_scan == [False]
+
+
+def test_a_few_changed_files_are_parsed_at_each_load_until_the_index_command_caches_them(tmp_path, monkeypatch, capsys):
+    """Below REWRITE_CACHE_FROM a load parses the changed file again rather than rewrite 100,000 cached rows;
+    `curation index` ("parse new and changed documents into the cache") writes it even for one file."""
+    monkeypatch.setattr(cache, "RACY_NS", 0)
+    docs = tmp_path / "docs"
+    write_demo_collection(docs, 40, seed=5)
+    assert load_collection(docs).parsed == 40
+    with some_document(docs).open("a", encoding="utf-8") as handle:
+        handle.write("\nA line added to the body.\n")
+    assert [load_collection(docs).parsed for _ in range(2)] == [1, 1]
+    assert main(["index", "--docs", str(docs)]) == 0
+    assert "parsed 1 " in capsys.readouterr().out
+    assert load_collection(docs).parsed == 0
+    assert_same_as_cold(docs)
