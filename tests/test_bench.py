@@ -39,7 +39,11 @@ def test_bench_reports_every_step_as_json(capsys):
             assert "python-frontmatter" in row["note"]  # says how to get the baseline
         else:
             assert row["median"] > 0 and row["runs"]
-    assert all("goal_met" in row for row in report["results"] if row["step"] in ("warm load", "after one changed file", "typical filter"))
+    assert all(
+        "goal_met" in row
+        for row in report["results"]
+        if row["step"] in ("warm load", "after one changed file", "typical filter")
+    )
 
 
 def test_bench_rejects_a_tiny_corpus(capsys):
