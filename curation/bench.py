@@ -244,7 +244,8 @@ def _report(count: int, runs: int, seed: int, results: list[Measurement], sizes:
             kind, target = goal
             value = row.get("vs_baseline") if kind.startswith("x") else median
             if kind.endswith(" +"):  # "<= <step> +": relative to another step of the same run
-                value = median - by_name[kind[len("<= ") : -len(" +")]].median
+                other = by_name.get(kind[len("<= ") : -len(" +")])
+                value = None if other is None or other.median is None else median - other.median
             row["goal"] = f"{kind} {target}"
             row["goal_met"] = None if value is None else (value >= target if ">=" in kind else value <= target)
         rows.append(row)

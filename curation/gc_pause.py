@@ -7,22 +7,37 @@ several of them during such a burst. These objects form no cycles, so
 reference counting frees them either way; the pause only skips the walks. The
 few cycles a load does make (a YAML loader refers to itself) wait for the
 first collection after it.
+
+The collector's switch is the whole process's, and the dashboard loads from
+the threads of its server: overlapping pauses are counted, so the first one
+in saves the setting and the last one out restores it.
 """
 
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+_lock = threading.Lock()
+_pauses = 0  # pauses in progress, in any thread
+_enabled_before = False  # the setting the first of them found
 
 
 @contextmanager
 def cyclic_gc_paused() -> Iterator[None]:
-    """Disable the cyclic collector for the block; re-enable it only if this block disabled it."""
-    was_enabled = gc.isenabled()
-    gc.disable()
+    """Disable the cyclic collector for the block; the last overlapping pause puts back what the first found."""
+    global _pauses, _enabled_before
+    with _lock:
+        if _pauses == 0:
+            _enabled_before = gc.isenabled()
+            gc.disable()
+        _pauses += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with _lock:
+            _pauses -= 1
+            if _pauses == 0 and _enabled_before:
+                gc.enable()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
+import threading
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,7 @@ from curation.collection import load_collection
 from curation.demo import write_demo_collection
 from curation.errors import DocsFolderError
 from curation.filters import Filters
+from curation.gc_pause import cyclic_gc_paused
 from tests.conftest import serial_load_with_a_bad_file, write_document
 
 
@@ -397,3 +399,34 @@ def test_a_few_changed_files_are_parsed_at_each_load_until_the_index_command_cac
     assert "parsed 1 " in capsys.readouterr().out
     assert load_collection(docs).parsed == 0
     assert_same_as_cold(docs)
+
+
+def test_overlapping_pauses_in_two_threads_leave_the_collector_on():
+    """Two dashboard sessions load at once: the second pause starts inside the first and ends after it."""
+    first_inside, first_left, second_inside = threading.Event(), threading.Event(), threading.Event()
+    seen = {}
+
+    def first():
+        with cyclic_gc_paused():
+            first_inside.set()
+            second_inside.wait(10)
+        first_left.set()
+
+    def second():
+        first_inside.wait(10)
+        with cyclic_gc_paused():
+            second_inside.set()
+            first_left.wait(10)
+            seen["after the first left"] = gc.isenabled()
+
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        threads = [threading.Thread(target=first), threading.Thread(target=second)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(20)
+        assert seen == {"after the first left": False} and gc.isenabled()
+    finally:
+        (gc.enable if was else gc.disable)()

@@ -160,6 +160,31 @@ def test_a_file_removed_while_the_folder_is_scanned_is_simply_gone(tmp_path, mon
     assert list(collection.frame.index) == ["stays.txt"] and collection.problems == []
 
 
+def test_a_file_whose_details_cannot_be_read_is_a_problem_and_the_rest_load(tmp_path, monkeypatch):
+    write_document(tmp_path, "fine.txt", "---\ntitle: fine\n---\n")
+    write_document(tmp_path, "denied.txt", "---\ntitle: denied\n---\n")
+    listing = os.scandir
+
+    class DeniedStat:
+        """A directory entry whose stat fails the way a file behind a revoked permission does."""
+
+        def __init__(self, entry):
+            self.entry, self.name, self.path = entry, entry.name, entry.path
+
+        def stat(self, *, follow_symlinks=True):
+            raise PermissionError(13, "Permission denied", self.path)
+
+    def listing_with_a_denied_file(path):
+        return iter([DeniedStat(entry) if entry.name == "denied.txt" else entry for entry in listing(path)])
+
+    monkeypatch.setattr(os, "scandir", listing_with_a_denied_file)
+    collection = load_collection(tmp_path)
+    assert list(collection.frame.index) == ["fine.txt"]
+    assert [(p.path, p.kind, p.message) for p in collection.problems] == [
+        ("denied.txt", "unreadable", "cannot read file details: Permission denied")
+    ]
+
+
 def test_a_file_over_one_mebibyte_is_a_problem(tmp_path):
     body = "x" * MAX_DOCUMENT_BYTES
     write_document(tmp_path, "huge.txt", f"---\ntitle: huge\n---\n{body}")
