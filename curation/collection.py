@@ -56,6 +56,7 @@ REWRITE_CACHE_FROM = 200  # rewrite the cache once this many files were parsed o
 
 NOT_FOLLOWED = "is a symbolic link; links are never followed, copy the file in instead"
 NOT_REGULAR = "is not a regular file; replace it with a plain text file"
+NAME_NOT_UTF8 = "the name is not UTF-8 text (its odd bytes are shown as \\xNN); rename it to load it"
 
 
 @dataclass
@@ -181,6 +182,10 @@ def scan_folder(folder: Path) -> FolderScan:
                     scan.temp_files.append((prefix + temp["name"], Path(entry.path)))
                 continue
             rel = prefix + name
+            if not (name.isascii() or _is_utf8(name)):
+                if name.lower().endswith(DOCUMENT_SUFFIXES) or entry.is_dir(follow_symlinks=False):
+                    problems.append(Problem(_name_shown(rel), None, NAME_NOT_UTF8, "encoding"))
+                continue
             if name.lower().endswith(DOCUMENT_SUFFIXES):
                 # One lstat says link, folder or file: the warm load's cost is this call per document.
                 try:
@@ -208,6 +213,20 @@ def scan_folder(folder: Path) -> FolderScan:
             elif entry.is_dir(follow_symlinks=False):
                 pending.append((entry.path, rel + "/"))
     return scan
+
+
+def _is_utf8(name: str) -> bool:
+    """Whether a name from the file system is valid UTF-8 (Python keeps other bytes as lone surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _name_shown(rel: str) -> str:
+    """A name that is not UTF-8, with its odd bytes written as \\xNN, so it can be shown and stored."""
+    return os.fsencode(rel).decode("utf-8", "backslashreplace")
 
 
 def typed_frame(frame: pd.DataFrame) -> pd.DataFrame:

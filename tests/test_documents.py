@@ -185,6 +185,27 @@ def test_a_file_whose_details_cannot_be_read_is_a_problem_and_the_rest_load(tmp_
     ]
 
 
+def test_a_file_or_folder_name_that_is_not_utf8_is_a_problem_and_the_rest_load(tmp_path):
+    """Names are bytes on Linux; one in Latin-1 once made every load fail (the ids go into Arrow as UTF-8)."""
+    write_document(tmp_path, "fine.txt", "---\ntitle: fine\n---\n")
+    folder = os.fsencode(tmp_path)
+    with open(folder + b"/caf\xe9.txt", "wb") as handle:
+        handle.write(b"---\ntitle: a Latin-1 name\n---\n")
+    os.mkdir(folder + b"/r\xe9sum\xe9s")
+    with open(folder + b"/r\xe9sum\xe9s/inside.txt", "wb") as handle:
+        handle.write(b"---\ntitle: inside a Latin-1 folder\n---\n")
+    with open(folder + b"/notes-\xe9.jpg", "wb") as handle:
+        handle.write(b"not a document, whatever its name")
+    for _ in range(2):  # the second load reads the cache
+        collection = load_collection(tmp_path)
+        assert list(collection.frame.index) == ["fine.txt"]
+        assert [(p.path, p.kind) for p in collection.problems] == [
+            ("caf\\xe9.txt", "encoding"),
+            ("r\\xe9sum\\xe9s", "encoding"),
+        ]
+        assert "rename it" in collection.problems[0].message
+
+
 def test_a_file_over_one_mebibyte_is_a_problem(tmp_path):
     body = "x" * MAX_DOCUMENT_BYTES
     write_document(tmp_path, "huge.txt", f"---\ntitle: huge\n---\n{body}")
