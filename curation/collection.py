@@ -146,17 +146,20 @@ class FolderScan:
         files = [DocumentFile(*(column[i] for column in columns)) for i in np.flatnonzero(chosen)]
         return sorted(files, key=lambda document: document.id)
 
-    def stats_by_id(self) -> ScannedStats:
-        """The ids as Arrow text and the STAT_COLUMNS as one int64 array, for lookups without pandas."""
+    def stat_array(self) -> np.ndarray:
+        """One int64 row per scanned id: the STAT_COLUMNS in order."""
         columns = {"size": self.sizes, "mtime_ns": self.mtimes, "ctime_ns": self.ctimes}
         stats = np.column_stack([np.array(columns[name], dtype=np.int64) for name in STAT_COLUMNS])
-        return ScannedStats(pa.array(self.ids, pa.large_string()), stats.reshape(len(self.ids), len(STAT_COLUMNS)))
+        return stats.reshape(len(self.ids), len(STAT_COLUMNS))
+
+    def stats_by_id(self) -> ScannedStats:
+        """The ids as Arrow text and their stats as one array, for lookups without pandas."""
+        return ScannedStats(pa.array(self.ids, pa.large_string()), self.stat_array())
 
     def stats(self) -> pd.DataFrame:
         """size, mtime_ns and ctime_ns per id."""
         index = pd.Index(self.ids, name="id", dtype="str")
-        columns = {"size": self.sizes, "mtime_ns": self.mtimes, "ctime_ns": self.ctimes}
-        return pd.DataFrame({key: np.array(values, dtype=np.int64) for key, values in columns.items()}, index=index)
+        return pd.DataFrame(self.stat_array(), index=index, columns=list(STAT_COLUMNS))
 
 
 def scan_folder(folder: Path) -> FolderScan:
@@ -182,11 +185,12 @@ def scan_folder(folder: Path) -> FolderScan:
                     scan.temp_files.append((prefix + temp["name"], Path(entry.path)))
                 continue
             rel = prefix + name
+            is_document = name.lower().endswith(DOCUMENT_SUFFIXES)
             if not (name.isascii() or _is_utf8(name)):
-                if name.lower().endswith(DOCUMENT_SUFFIXES) or entry.is_dir(follow_symlinks=False):
+                if is_document or entry.is_dir(follow_symlinks=False):
                     problems.append(Problem(_name_shown(rel), None, NAME_NOT_UTF8, "encoding"))
                 continue
-            if name.lower().endswith(DOCUMENT_SUFFIXES):
+            if is_document:
                 # One lstat says link, folder or file: the warm load's cost is this call per document.
                 try:
                     info = entry.stat(follow_symlinks=False)
