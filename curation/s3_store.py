@@ -41,10 +41,11 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
+from curation.access import is_read_only
 from curation.audit import AuditEntry
 from curation.docs_folder import STATE_DIR, check_document_id, is_document_name
 from curation.documents import MAX_DOCUMENT_BYTES
@@ -56,6 +57,9 @@ CONCURRENCY = 32  # GETs in flight per process: object storage wants concurrency
 LIST_PAGE_SIZE = 1000  # keys per LIST request (S3's maximum)
 AUDIT_FOLDER = f"{STATE_DIR}/audit/"
 CACHE_FOLDER = f"{STATE_DIR}/cache/"
+AUDIT_PACK = "cache/audit-pack.json"  # under STATE_DIR: the audit entries read so far, so a reader GETs only new ones
+PACK_FORMAT = 1
+PACK_AFTER = CONCURRENCY  # a reader that fetched this many entries one by one writes the pack again
 # Metadata a PUT would otherwise drop: a replaced object keeps how the ingest pipeline described it.
 KEPT_HEADERS = ("ContentType", "CacheControl", "ContentDisposition", "ContentEncoding", "ContentLanguage", "Metadata")
 THROTTLED = {
@@ -369,7 +373,13 @@ class S3Store:
             raise self._fail(error, key, "deleting an object") from None
 
     def read_audit(self, audit_log: object = None) -> tuple[list[AuditEntry], list[Problem]]:
-        """Every audit entry, oldest first, and a warning for each object that is not one."""
+        """Every audit entry, oldest first, and a warning for each object that is not one.
+
+        The listing says which entries there are; their content comes from this
+        process's cache, then from the pack (`.curation/cache/audit-pack.json`,
+        what an earlier reader read), and only the rest is fetched one by one.
+        A reader that fetched many, or found the pack unreadable, writes it again.
+        """
         if audit_log is not None:
             raise StoreError(self.name, "an S3 location keeps its audit log in the bucket; --audit-log is for folders")
         prefix = self.location.base + AUDIT_FOLDER
@@ -383,15 +393,67 @@ class S3Store:
             ]
         except _boto_errors() as error:
             raise self._fail(error, prefix, "listing the audit log") from None
-        entries: list[AuditEntry] = []
         problems: list[Problem] = []
+        unknown = [item for item in items if (self.location.bucket, *item) not in _audit_cache]
+        pack_unreadable = False
+        if unknown:
+            unknown, pack_unreadable = self._from_pack(unknown, problems)
+        unreadable: dict[tuple[str, str], str] = {}
         with ThreadPoolExecutor(CONCURRENCY) as pool:
-            for (key, _), result in zip(items, pool.map(self._audit_entry, items), strict=True):
-                if isinstance(result, AuditEntry):
-                    entries.append(result)
-                elif result is not None:
-                    problems.append(Problem(self.location.url(key), None, result, ProblemKind.AUDIT))
+            for item, result in zip(unknown, pool.map(self._audit_entry, unknown), strict=True):
+                if isinstance(result, str):
+                    unreadable[item] = result
+        entries: list[AuditEntry] = []
+        for item in items:
+            entry = _audit_cache.get((self.location.bucket, *item))
+            if entry is not None:
+                entries.append(entry)
+            elif item in unreadable:
+                problems.append(Problem(self.location.url(item[0]), None, unreadable[item], ProblemKind.AUDIT))
+        if len(unknown) >= PACK_AFTER or pack_unreadable:
+            self._write_pack(items)
         return entries, problems
+
+    def _from_pack(self, items: list[tuple[str, str]], problems: list[Problem]) -> tuple[list[tuple[str, str]], bool]:
+        """Fill this process's cache from the pack: the items it did not have (by key and ETag), and whether
+        the pack was unreadable."""
+        try:
+            raw = self.get_state(AUDIT_PACK)
+        except StoreError:
+            return items, False  # e.g. a reader that may not see .curation/cache/: it reads the entries one by one
+        if raw is None:
+            return items, False
+        try:
+            packed = _parse_pack(raw)
+        except ValueError as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            where = self.location.url(self.location.base + f"{STATE_DIR}/{AUDIT_PACK}")
+            message = f"unreadable audit pack: {error}; each entry was read on its own, and the pack is written again"
+            problems.append(Problem(where, None, message, ProblemKind.AUDIT))
+            return items, True
+        left = []
+        for item in items:
+            entry = packed.get(item)  # an entry withdrawn since the pack was written is not listed: not used
+            if entry is None:
+                left.append(item)
+            else:
+                _audit_cache[(self.location.bucket, *item)] = entry
+        return left, False
+
+    def _write_pack(self, items: list[tuple[str, str]]) -> None:
+        """Write what this process knows of the listed entries as the pack; a cache, so a failure is no error."""
+        if is_read_only():
+            return
+        known = [(item, _audit_cache.get((self.location.bucket, *item))) for item in items]
+        pack = {
+            "format": PACK_FORMAT,
+            "entries": [
+                {"key": key, "etag": etag, "entry": entry.to_json()}
+                for (key, etag), entry in known
+                if entry is not None
+            ],
+        }
+        with suppress(StoreError):
+            self.put_state(AUDIT_PACK, json.dumps(pack, ensure_ascii=False).encode("utf-8"))
 
     def _audit_entry(self, item: tuple[str, str]) -> AuditEntry | str | None:
         """The entry an audit object holds, a message saying why it is not one, or None when it is gone."""
@@ -438,6 +500,22 @@ class S3Store:
 
 
 _audit_cache: dict[tuple[str, str, str], AuditEntry] = {}
+
+
+def _parse_pack(raw: bytes) -> dict[tuple[str, str], AuditEntry]:
+    """(key, ETag) -> entry from an audit pack; ValueError when anything in it is not what a pack holds."""
+    data = json.loads(raw)
+    if not (isinstance(data, dict) and data.get("format") == PACK_FORMAT and isinstance(data.get("entries"), list)):
+        raise ValueError(f"not an audit pack of format {PACK_FORMAT}")
+    packed = {}
+    for number, item in enumerate(data["entries"], start=1):
+        if not (isinstance(item, dict) and isinstance(item.get("key"), str) and isinstance(item.get("etag"), str)):
+            raise ValueError(f"item {number} has no `key` and `etag`")
+        try:
+            packed[(item["key"], item["etag"])] = AuditEntry.from_json(item.get("entry"))
+        except ValueError as error:
+            raise ValueError(f"item {number}: {error}") from None
+    return packed
 
 
 class S3Document:
