@@ -6,10 +6,9 @@ Ordering, safe under a kill at any instant:
 2. then the file is replaced atomically.
 A writer killed between the two leaves an entry whose change never
 happened. Nothing needs repairing on disk for that: the log and the files
-together say what happened (`AuditHistory.took_effect`). An entry took
-effect unless the file it names still had `sha_before` afterwards, which
-shows in the next entry for that file (it starts from `sha_before` again)
-or, for the newest entry of a file, in the file itself. History marks
+together say what happened (`AuditHistory.took_effect`). The entries that
+took effect form a chain of shas ending at the file as it is now
+(`completed_positions`); an entry off the chain did not. History marks
 such an entry as not completed and undo skips it.
 
 Each line is one write on an O_APPEND descriptor under an flock of the log,
@@ -22,8 +21,8 @@ skipped with a warning that names the log and the line.
 In a bucket (curation.s3_store) there is no lock: the log is one object per
 entry, created before the document's conditional PUT, and the same judgement
 applies. Two hosts racing from one sha both write an entry; the one whose PUT
-fails deletes its own, since an entry starting from the winner's sha_before
-would otherwise be judged as done.
+fails deletes its own, and one left behind by a host killed first is off the
+chain: nothing continues from its sha_after.
 """
 
 from __future__ import annotations

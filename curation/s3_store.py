@@ -18,15 +18,18 @@ A write is a compare-and-swap, with no lock anywhere:
    and nothing was written.
 
 `AuditHistory.took_effect` judges an entry from the log and the current
-object, as on disk. The loser of a race deletes its entry because a leftover
-one would be judged wrongly: it starts from the same sha as the winner's.
-The remaining edge case: a host killed (or cut off) after creating its
-entry and before deleting it following a lost PUT leaves such an entry; it
-shows as a change that took effect although it did not, until the next
-change to that document (whose entry starts from the winner's sha) or an
-operator deleting the entry object. A PUT whose answer never arrived (a
-timeout) or was a server error (5xx) leaves its entry on purpose: the object
-then says which way it went.
+object, as on disk: the entries that took effect are the chain of shas that
+ends at the object now. The loser of a race deletes its entry, so history
+does not list a change that never happened; a host killed (or cut off)
+before that delete leaves an entry off the chain (it starts from the same
+sha as the winner's and nothing continues from its sha_after), shown as not
+completed. A PUT whose answer never arrived (a timeout) or was a server
+error (5xx) leaves its entry on purpose: the object then says which way it
+went.
+
+Reading the log: a LIST of the audit objects, then the entries an earlier
+reader packed into `.curation/cache/audit-pack.json` (used only for a key
+listed with the same ETag), then a GET for each one left (see `read_audit`).
 
 The order of entries is the order of the writing hosts' clocks: keep them in
 sync (NTP). Skew can only reorder the history; it cannot lose a write.
