@@ -172,6 +172,7 @@ def _history_steps(
 
     def new_process(_: int) -> None:
         s3_store._audit_cache.clear()  # a new process has read no entry yet
+        getattr(s3_store, "_packs", {}).clear()  # nor a pack (getattr: the bench also runs on code before packs)
 
     def first_reader(number: int) -> None:
         new_process(number)
@@ -192,24 +193,27 @@ def _history_steps(
 
 
 def _log_toggles(run: S3Store, doc_ids: list[str], entries: int) -> None:
-    """`entries` logged toggles of the published flag, round by round over the documents, as writers leave them."""
+    """`entries` logged toggles of the published flag, round by round over the documents, as writers left them
+    a day ago."""
+    first_ns = time.time_ns() - 24 * 3600 * 1_000_000_000
     with ThreadPoolExecutor(CONCURRENCY) as pool:
         now = dict(zip(doc_ids, pool.map(run.read, doc_ids), strict=True))
         for first in range(0, entries, len(doc_ids)):  # a round after the other: each document's entries in order
-            round_ids = doc_ids[: entries - first]
-            list(pool.map(lambda doc_id: _log_toggle(run, doc_id, now), round_ids))
+            numbers = range(first, min(first + len(doc_ids), entries))
+            list(pool.map(lambda n: _log_toggle(run, doc_ids[n % len(doc_ids)], now, first_ns + n * 1000), numbers))
         list(pool.map(lambda doc_id: run.client.put_object(
             Bucket=run.location.bucket, Key=run.location.key(doc_id), Body=now[doc_id]
         ), doc_ids))  # fmt: skip
 
 
-def _log_toggle(run: S3Store, doc_id: str, now: dict[str, bytes]) -> None:
+def _log_toggle(run: S3Store, doc_id: str, now: dict[str, bytes], written_ns: int) -> None:
     before = now[doc_id]
     value = b"\npublished: true" not in before
     after = edit_published(before, value, doc_id)
     run.append_audit(
         new_entry(editor="bench", id=doc_id, field="published", old=not value, new=value,
-                  sha_before=sha256_of(before), sha_after=sha256_of(after))
+                  sha_before=sha256_of(before), sha_after=sha256_of(after)),
+        written_ns,
     )  # fmt: skip
     now[doc_id] = after
 
