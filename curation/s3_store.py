@@ -27,12 +27,15 @@ completed. A PUT whose answer never arrived (a timeout) or was a server
 error (5xx) leaves its entry on purpose: the object then says which way it
 went.
 
-Reading the log: a LIST of the audit objects, then the entries an earlier
-reader packed into `.curation/cache/audit-pack.json` (used only for a key
-listed with the same ETag), then a GET for each one left (see `read_audit`).
+Reading the log: the entries an earlier reader packed into
+`.curation/cache/audit-pack.json`, a LIST of the audit keys after the one the
+pack is settled to, and a GET for each listed entry neither the pack (same
+key and ETag) nor this process has (see `read_audit`).
 
 The order of entries is the order of the writing hosts' clocks: keep them in
-sync (NTP). Skew can only reorder the history; it cannot lose a write.
+sync (NTP). Skew can only reorder the history; it cannot lose a write. (An
+entry named more than SETTLED_NS in the past, behind a pack's settled key,
+is listed from the next full listing on.)
 """
 
 from __future__ import annotations
