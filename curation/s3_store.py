@@ -457,7 +457,7 @@ class S3Store:
         try:
             pack = _parse_pack(raw, self.location.base + AUDIT_FOLDER)
         except ValueError as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-            message = f"unreadable audit pack: {error}; each entry was read on its own, and the pack is written again"
+            message = f"unreadable audit pack: {error}; not used: each entry was read on its own (a writer replaces it)"
             problems.append(Problem(self.location.url(key), None, message, ProblemKind.AUDIT))
             return None, True
         _packs[(self.location.bucket, key)] = (response["ETag"], pack)
