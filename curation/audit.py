@@ -6,10 +6,9 @@ Ordering, safe under a kill at any instant:
 2. then the file is replaced atomically.
 A writer killed between the two leaves an entry whose change never
 happened. Nothing needs repairing on disk for that: the log and the files
-together say what happened (`AuditHistory.took_effect`). An entry took
-effect unless the file it names still had `sha_before` afterwards, which
-shows in the next entry for that file (it starts from `sha_before` again)
-or, for the newest entry of a file, in the file itself. History marks
+together say what happened (`AuditHistory.took_effect`). The entries that
+took effect form a chain of shas ending at the file as it is now
+(`completed_positions`); an entry off the chain did not. History marks
 such an entry as not completed and undo skips it.
 
 Each line is one write on an O_APPEND descriptor under an flock of the log,
@@ -22,8 +21,8 @@ skipped with a warning that names the log and the line.
 In a bucket (curation.s3_store) there is no lock: the log is one object per
 entry, created before the document's conditional PUT, and the same judgement
 applies. Two hosts racing from one sha both write an entry; the one whose PUT
-fails deletes its own, since an entry starting from the winner's sha_before
-would otherwise be judged as done.
+fails deletes its own, and one left behind by a host killed first is off the
+chain: nothing continues from its sha_after.
 """
 
 from __future__ import annotations
@@ -34,7 +33,8 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Callable, Iterator
+from bisect import bisect_left
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -236,53 +236,102 @@ def read_folder_log(folder: Path | str, configured: Path | str | None = None) ->
             raise
 
 
+def completed_positions(entries: Sequence[AuditEntry], positions: Sequence[int], current: str | None) -> set[int]:
+    """Which of one document's entries (`positions`, in log order) took effect, given its sha now (None: unknown).
+
+    The changes that took effect form a chain: each starts from the sha the one
+    before it left (`sha_before` == the previous `sha_after`), and the last one
+    left the document as it is now. An entry off that chain did not take effect:
+    a writer killed before its write, or the loser of a race whose entry was not
+    withdrawn (it starts from the same sha as the winner, and nothing continues
+    from its `sha_after`). Of the chains that end at the current sha, the longest
+    is the history (a leftover entry can only shorten one). Where the chain starts
+    from a sha no entry left (the first change logged, or a document changed by
+    something else), the entries before it are judged the same way, ending at
+    that sha; entries starting from that very sha next to it lost a race to it.
+    Two writers making the same edit from the same sha leave entries no one can
+    tell apart: the later one is credited.
+    """
+    length: dict[int, int] = {}
+    previous: dict[int, int | None] = {}
+    longest_to: dict[str, int] = {}  # a sha -> the entry ending the longest chain so far that leaves it
+    leaving: dict[str, list[int]] = {}  # a sha -> the entries that leave it, in log order
+    longest_so_far: list[int] = []  # per index: the entry ending the longest chain among positions[: index + 1]
+    for position in positions:
+        entry = entries[position]
+        before = longest_to.get(entry.sha_before)
+        previous[position] = before
+        length[position] = 1 + (length[before] if before is not None else 0)
+        known = longest_to.get(entry.sha_after)
+        if known is None or length[position] >= length[known]:
+            longest_to[entry.sha_after] = position
+        leaving.setdefault(entry.sha_after, []).append(position)
+        best = longest_so_far[-1] if longest_so_far else position
+        longest_so_far.append(position if length[position] >= length[best] else best)
+    done: set[int] = set()
+    count, target = len(positions), current  # judge positions[:count], whose chain ends at `target`
+    while count:
+        cut = positions[count - 1]
+        ends = [p for p in leaving.get(target, ()) if p <= cut] if target is not None else []
+        if ends:
+            end = max(ends, key=lambda p: (length[p], p))
+        else:
+            while count and target is not None and entries[positions[count - 1]].sha_before == target:
+                count -= 1  # started from `target` but nothing left it: lost the race, or killed before the write
+            if not count:
+                break
+            end = longest_so_far[count - 1]
+        start = end
+        while start is not None:
+            done.add(start)
+            first, start = start, previous[start]
+        count, target = bisect_left(positions, first), entries[first].sha_before
+    return done
+
+
 @dataclass
 class AuditHistory:
     """The entries of one log, with what took effect judged from the log and the files.
 
     `current_sha(id)` gives a document's sha256 now (None when unreadable);
-    it is asked only for the newest entry of a document, and at most once.
+    it is asked only for a document whose entries are judged, and at most once.
     """
 
     entries: list[AuditEntry]
     current_sha: Callable[[str], str | None]
-    _next_of: dict[int, AuditEntry] = field(init=False, repr=False)
-    _shas: dict[str, str | None] = field(init=False, repr=False, default_factory=dict)
+    _positions: dict[str, list[int]] = field(init=False, repr=False)
+    _done: dict[str, set[int]] = field(init=False, repr=False, default_factory=dict)
+    _undos: dict[str, dict[str, AuditEntry]] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._next_of = {}
-        newest: dict[str, int] = {}
-        for position in range(len(self.entries) - 1, -1, -1):
-            entry = self.entries[position]
-            if entry.id in newest:
-                self._next_of[position] = self.entries[newest[entry.id]]
-            newest[entry.id] = position
+        self._positions = {}
+        for position, entry in enumerate(self.entries):
+            self._positions.setdefault(entry.id, []).append(position)
 
     def took_effect(self, position: int) -> bool:
-        """Whether the change at this position of the log was really made."""
-        entry = self.entries[position]
-        following = self._next_of.get(position)
-        if following is not None:
-            return following.sha_before != entry.sha_before
-        if entry.id not in self._shas:
-            self._shas[entry.id] = self.current_sha(entry.id)
-        return self._shas[entry.id] != entry.sha_before
+        """Whether the change at this position of the log was really made (see `completed_positions`)."""
+        doc_id = self.entries[position].id
+        if doc_id not in self._done:
+            self._done[doc_id] = completed_positions(self.entries, self._positions[doc_id], self.current_sha(doc_id))
+        return position in self._done[doc_id]
 
-    def newest_first(self) -> list[tuple[AuditEntry, bool]]:
-        """(entry, took effect) from the newest entry back."""
-        return [(self.entries[p], self.took_effect(p)) for p in range(len(self.entries) - 1, -1, -1)]
+    def newest_first(self, limit: int | None = None) -> list[tuple[AuditEntry, bool]]:
+        """(entry, took effect) from the newest entry back; only the newest `limit` are judged."""
+        newest = range(len(self.entries) - 1, -1, -1)[:limit]
+        return [(self.entries[p], self.took_effect(p)) for p in newest]
 
-    def undone_changes(self) -> set[str]:
-        """The changes that an undo which took effect reverted."""
-        return set(self.undone_by())
+    def reverted_by(self, entry: AuditEntry) -> AuditEntry | None:
+        """The undo (one that took effect) that reverted this change last, or None."""
+        if entry.id not in self._undos:
+            self._undos[entry.id] = {
+                self.entries[p].undoes: self.entries[p]  # type: ignore[misc]
+                for p in self._positions.get(entry.id, ())
+                if self.entries[p].undoes and self.took_effect(p)
+            }
+        return self._undos[entry.id].get(entry.change)
 
-    def undone_by(self) -> dict[str, AuditEntry]:
-        """Each reverted change's id, with the undo (one that took effect) that reverted it last."""
-        return {
-            entry.undoes: entry
-            for position, entry in enumerate(self.entries)
-            if entry.undoes and self.took_effect(position)
-        }
+    def is_undone(self, entry: AuditEntry) -> bool:
+        return self.reverted_by(entry) is not None
 
     def batch_positions(self, batch: str) -> list[int]:
         """The log positions of one bulk request's changes, newest first (empty for an unknown batch id)."""
@@ -290,8 +339,7 @@ class AuditHistory:
 
     def undoable(self) -> Iterator[AuditEntry]:
         """Changes that took effect and are not undone yet, newest first (undos themselves are not)."""
-        undone = self.undone_changes()
         for position in range(len(self.entries) - 1, -1, -1):
             entry = self.entries[position]
-            if not entry.undoes and entry.change not in undone and self.took_effect(position):
+            if not entry.undoes and self.took_effect(position) and not self.is_undone(entry):
                 yield entry

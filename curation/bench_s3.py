@@ -10,6 +10,7 @@ runs it against a moto server started for the purpose (`make bench-s3`).
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import secrets
 import shutil
@@ -21,11 +22,15 @@ import time
 import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
+from curation import s3_store
+from curation.audit import new_entry
 from curation.bench import Measurement, _timed, dump, machine_line
 from curation.cache import CACHE_DIR_ENV
+from curation.cli import main as cli_main
 from curation.demo import write_demo_collection
 from curation.documents import sha256_of
 from curation.index_build import build_index
@@ -36,8 +41,8 @@ from curation.object_loading import (
     cache_bytes,
     local_cache_folder,
 )
-from curation.publish import set_published
-from curation.s3_store import CONCURRENCY, STATE_DIR, S3Location, S3Store
+from curation.publish import edit_published, set_published
+from curation.s3_store import AUDIT_PACK, CONCURRENCY, STATE_DIR, S3Location, S3Store
 
 
 def run_s3_benchmark(
@@ -47,9 +52,15 @@ def run_s3_benchmark(
     seed: int = 0,
     *,
     scheduler: str | None = None,
+    audit_entries: int | None = None,
+    only_history: bool = False,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    """Put `count` generated documents under a new prefix below `location`, measure every step, delete them."""
+    """Put `count` generated documents under a new prefix below `location`, measure every step, delete them.
+
+    History and undo are measured on `audit_entries` logged changes (as many as documents unless given);
+    `only_history` skips the loads and the index build.
+    """
     base = S3Location.parse(location)
     run = S3Store(f"{base.url()}/curation-bench-{secrets.token_hex(4)}")
     run.check()
@@ -68,6 +79,10 @@ def run_s3_benchmark(
             Measurement("setup: PUT every object", [time.perf_counter() - start], note=f"{CONCURRENCY} at a time")
         )
         local = local_cache_folder(run)
+        ids = [path.name for path in files]
+        if only_history:
+            results.extend(_history_steps(run, ids, count if audit_entries is None else audit_entries, runs, log))
+            return _report(count, runs, seed, facts, results)
 
         log("listing")
         listing = run.list_documents()
@@ -97,7 +112,6 @@ def run_s3_benchmark(
         results.append(
             Measurement("warm load (nothing changed)", _timed(lambda: _check_load(run, fetched=0), max(runs, 5)))
         )
-        ids = [path.name for path in files]
 
         def change_one(number: int) -> None:
             raw = (
@@ -120,6 +134,7 @@ def run_s3_benchmark(
             Measurement("one toggle", toggles, note="GET, sha check, edit, audit PUT (If-None-Match), PUT (If-Match)")
         )
 
+        results.extend(_history_steps(run, ids, count if audit_entries is None else audit_entries, runs, log))
         results.extend(_dask_steps(run, count, runs, scheduler, local, log, facts))
     finally:
         log("deleting the benchmark's objects")
@@ -129,6 +144,10 @@ def run_s3_benchmark(
             os.environ.pop(CACHE_DIR_ENV, None)
         else:
             os.environ[CACHE_DIR_ENV] = previous_cache
+    return _report(count, runs, seed, facts, results)
+
+
+def _report(count: int, runs: int, seed: int, facts: dict[str, Any], results: list[Measurement]) -> dict[str, Any]:
     return {
         "documents": count,
         "runs": runs,
@@ -140,6 +159,70 @@ def run_s3_benchmark(
             {"step": m.name, "median": m.median, "unit": m.unit, "runs": m.runs, "note": m.note} for m in results
         ],
     }
+
+
+def _history_steps(
+    run: S3Store, ids: list[str], entries: int, runs: int, log: Callable[[str], None]
+) -> list[Measurement]:
+    """`history --limit 1` and `undo --last 1` on a log of `entries` changes, each as a new process would."""
+    log(f"logging {entries:,} changes (toggles, 10 per document)")
+    start = time.perf_counter()
+    _log_toggles(run, ids[: max(entries // 10, 1)], entries)
+    setup = Measurement("setup: log the changes", [time.perf_counter() - start], note=f"{entries:,} audit entries")
+
+    def new_process(_: int) -> None:
+        s3_store._audit_cache.clear()  # a new process has read no entry yet
+        getattr(s3_store, "_packs", {}).clear()  # nor a pack (getattr: the bench also runs on code before packs)
+
+    def first_reader(number: int) -> None:
+        new_process(number)
+        run.client.delete_object(Bucket=run.location.bucket, Key=run.location.base + f"{STATE_DIR}/{AUDIT_PACK}")
+
+    history = ["history", "--limit", "1", "--docs", run.name]
+    log("history --limit 1")
+    first = _timed(lambda: _cli(history), 1, first_reader)
+    shown = _timed(lambda: _cli(history), max(runs, 5), new_process)
+    log("undo --last 1")
+    undo = _timed(lambda: _cli(["undo", "--last", "1", "--docs", run.name]), max(runs, 5), new_process)
+    return [
+        setup,
+        Measurement(f"history --limit 1, {entries:,} entries, first reader", first, note="no pack yet"),
+        Measurement(f"history --limit 1, {entries:,} entries", shown, note="a new process each run"),
+        Measurement(f"undo --last 1, {entries:,} entries", undo, note="a new process each run"),
+    ]
+
+
+def _log_toggles(run: S3Store, doc_ids: list[str], entries: int) -> None:
+    """`entries` logged toggles of the published flag, round by round over the documents, as writers left them
+    a day ago."""
+    first_ns = time.time_ns() - 24 * 3600 * 1_000_000_000
+    with ThreadPoolExecutor(CONCURRENCY) as pool:
+        now = dict(zip(doc_ids, pool.map(run.read, doc_ids), strict=True))
+        for first in range(0, entries, len(doc_ids)):  # a round after the other: each document's entries in order
+            numbers = range(first, min(first + len(doc_ids), entries))
+            list(pool.map(lambda n: _log_toggle(run, doc_ids[n % len(doc_ids)], now, first_ns + n * 1000), numbers))
+        list(pool.map(lambda doc_id: run.client.put_object(
+            Bucket=run.location.bucket, Key=run.location.key(doc_id), Body=now[doc_id]
+        ), doc_ids))  # fmt: skip
+
+
+def _log_toggle(run: S3Store, doc_id: str, now: dict[str, bytes], written_ns: int) -> None:
+    before = now[doc_id]
+    value = b"\npublished: true" not in before
+    after = edit_published(before, value, doc_id)
+    run.append_audit(
+        new_entry(editor="bench", id=doc_id, field="published", old=not value, new=value,
+                  sha_before=sha256_of(before), sha_after=sha256_of(after)),
+        written_ns,
+    )  # fmt: skip
+    now[doc_id] = after
+
+
+def _cli(argv: list[str]) -> None:
+    with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
+        code = cli_main(argv)
+    if code != 0:
+        raise RuntimeError(f"`curation {' '.join(argv)}` exited with {code}")
 
 
 def _check_load(store: S3Store, *, fetched: int, **options: Any) -> None:
@@ -265,6 +348,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--scheduler", metavar="ADDRESS")
+    parser.add_argument(
+        "--audit-entries", type=int, metavar="N", help="changes logged for history and undo (default: --n)"
+    )
+    parser.add_argument("--only-history", action="store_true", help="measure history and undo only")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     server = None
@@ -292,7 +379,13 @@ def main(argv: list[str] | None = None) -> int:
         S3Store(args.docs).client.create_bucket(Bucket=S3Location.parse(args.docs).bucket)
     try:
         report = run_s3_benchmark(
-            args.docs, args.n, args.runs, scheduler=args.scheduler, log=lambda line: print(line, file=sys.stderr)
+            args.docs,
+            args.n,
+            args.runs,
+            scheduler=args.scheduler,
+            audit_entries=args.audit_entries,
+            only_history=args.only_history,
+            log=lambda line: print(line, file=sys.stderr),
         )
         print(dump(report) if args.json else format_s3_report(report))
     finally:

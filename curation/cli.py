@@ -299,7 +299,7 @@ def command_history(args: argparse.Namespace) -> int:
     history, problems = load_history(args.docs, args.audit_log)
     for problem in problems:
         say(problem, error=True)
-    newest = history.newest_first()[: args.limit]  # --limit is positive or None (all)
+    newest = history.newest_first(args.limit)  # --limit is positive or None (all); only those are judged
     if args.json:
         print(json_text([{**entry.to_json(), "completed": completed} for entry, completed in newest]))
         return EXIT_OK

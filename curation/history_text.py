@@ -161,11 +161,9 @@ class HistoryWords:
     history: AuditHistory
     titles: Mapping[str, object]  # id -> title now (a pandas Series will do); a file gone is named by its id
     clock: EditorClock
-    _undone_by: dict[str, AuditEntry] = field(init=False, repr=False)
     _by_change: dict[str, AuditEntry] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._undone_by = self.history.undone_by()
         self._by_change = {entry.change: entry for entry in self.history.entries}
 
     def title(self, doc_id: str) -> str:
@@ -185,7 +183,7 @@ class HistoryWords:
     def undone_count(self, row: HistoryRow) -> tuple[int, int]:
         """(how many of the row's changes are undone, how many took effect)."""
         done = self.done(row)
-        return sum(entry.change in self._undone_by for entry in done), len(done)
+        return sum(self.history.is_undone(entry) for entry in done), len(done)
 
     def row(self, row: HistoryRow) -> dict[str, str]:
         """The table's cells for one row (the COLUMNS)."""
@@ -214,7 +212,7 @@ class HistoryWords:
 
     def undone(self, done: Sequence[AuditEntry], *, bulk: bool = False) -> str:
         """'by Bob, 2 min ago'; for a bulk action '3 of 5, by Bob, 2 min ago'; '' when nothing is undone."""
-        undos = [self._undone_by[entry.change] for entry in done if entry.change in self._undone_by]
+        undos = [undo for undo in map(self.history.reverted_by, done) if undo is not None]
         if not undos:
             return ""
         last = max(undos, key=lambda undo: undo.when)

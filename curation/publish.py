@@ -546,7 +546,7 @@ def undo_change(
             return Outcome(
                 entry.id, OutcomeStatus.REFUSED, f"change {change_id} never took effect (its write did not complete)"
             )
-        if change_id in history.undone_changes():
+        if history.is_undone(entry):
             return Outcome(entry.id, OutcomeStatus.UNCHANGED, f"change {change_id} is undone already")
         return undo_entry(folder, entry, editor=editor, audit_log=audit_log)
     return Outcome(change_id, OutcomeStatus.REFUSED, f"no change {change_id} in the audit log")
@@ -565,12 +565,11 @@ def undo_batch(
     positions = history.batch_positions(batch_id)
     if not positions:
         return [Outcome(batch_id, OutcomeStatus.REFUSED, f"no batch {batch_id} in the audit log")]
-    undone = history.undone_changes()
     to_undo: list[AuditEntry] = []
     already: list[Outcome] = []
     for position in positions:
         entry = history.entries[position]
-        if entry.change in undone:
+        if history.is_undone(entry):
             already.append(Outcome(entry.id, OutcomeStatus.UNCHANGED, f"change {entry.change} is undone already"))
         elif history.took_effect(position):  # a write that never completed has nothing to undo
             to_undo.append(entry)

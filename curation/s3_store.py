@@ -18,18 +18,24 @@ A write is a compare-and-swap, with no lock anywhere:
    and nothing was written.
 
 `AuditHistory.took_effect` judges an entry from the log and the current
-object, as on disk. The loser of a race deletes its entry because a leftover
-one would be judged wrongly: it starts from the same sha as the winner's.
-The remaining edge case: a host killed (or cut off) after creating its
-entry and before deleting it following a lost PUT leaves such an entry; it
-shows as a change that took effect although it did not, until the next
-change to that document (whose entry starts from the winner's sha) or an
-operator deleting the entry object. A PUT whose answer never arrived (a
-timeout) or was a server error (5xx) leaves its entry on purpose: the object
-then says which way it went.
+object, as on disk: the entries that took effect are the chain of shas that
+ends at the object now. The loser of a race deletes its entry, so history
+does not list a change that never happened; a host killed (or cut off)
+before that delete leaves an entry off the chain (it starts from the same
+sha as the winner's and nothing continues from its sha_after), shown as not
+completed. A PUT whose answer never arrived (a timeout) or was a server
+error (5xx) leaves its entry on purpose: the object then says which way it
+went.
+
+Reading the log: the entries an earlier reader packed into
+`.curation/cache/audit-pack.json`, a LIST of the audit keys after the one the
+pack is settled to, and a GET for each listed entry neither the pack (same
+key and ETag) nor this process has (see `read_audit`).
 
 The order of entries is the order of the writing hosts' clocks: keep them in
-sync (NTP). Skew can only reorder the history; it cannot lose a write.
+sync (NTP). Skew can only reorder the history; it cannot lose a write. (An
+entry named more than SETTLED_NS in the past, behind a pack's settled key,
+is listed from the next full listing on.)
 """
 
 from __future__ import annotations
@@ -41,10 +47,11 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
+from curation.access import is_read_only
 from curation.audit import AuditEntry
 from curation.docs_folder import STATE_DIR, check_document_id, is_document_name
 from curation.documents import MAX_DOCUMENT_BYTES
@@ -56,6 +63,10 @@ CONCURRENCY = 32  # GETs in flight per process: object storage wants concurrency
 LIST_PAGE_SIZE = 1000  # keys per LIST request (S3's maximum)
 AUDIT_FOLDER = f"{STATE_DIR}/audit/"
 CACHE_FOLDER = f"{STATE_DIR}/cache/"
+AUDIT_PACK = "cache/audit-pack.json"  # under STATE_DIR: the audit entries read so far, so a reader GETs only new ones
+PACK_FORMAT = 1
+PACK_AFTER = CONCURRENCY  # a reader that fetched this many entries one by one writes the pack again
+SETTLED_NS = 10 * 60 * 1_000_000_000  # an audit key this much older than the clock is taken as listed for good
 # Metadata a PUT would otherwise drop: a replaced object keeps how the ingest pipeline described it.
 KEPT_HEADERS = ("ContentType", "CacheControl", "ContentDisposition", "ContentEncoding", "ContentLanguage", "Metadata")
 THROTTLED = {
@@ -347,12 +358,13 @@ class S3Store:
 
     # -- the audit log -----------------------------------------------------------------------
 
-    def audit_key(self, entry: AuditEntry) -> str:
-        return f"{self.location.base}{AUDIT_FOLDER}{time.time_ns():020d}-{entry.change}.json"
+    def audit_key(self, entry: AuditEntry, written_ns: int | None = None) -> str:
+        written_ns = time.time_ns() if written_ns is None else written_ns
+        return f"{self.location.base}{AUDIT_FOLDER}{written_ns:020d}-{entry.change}.json"
 
-    def append_audit(self, entry: AuditEntry) -> str:
-        """Create the entry's own object (never overwriting one); returns its key."""
-        key = self.audit_key(entry)
+    def append_audit(self, entry: AuditEntry, written_ns: int | None = None) -> str:
+        """Create the entry's own object (never overwriting one), named by the time now (or `written_ns`)."""
+        key = self.audit_key(entry, written_ns)
         body = (json.dumps(entry.to_json(), ensure_ascii=False) + "\n").encode("utf-8")
         try:
             self.client.put_object(
@@ -369,29 +381,114 @@ class S3Store:
             raise self._fail(error, key, "deleting an object") from None
 
     def read_audit(self, audit_log: object = None) -> tuple[list[AuditEntry], list[Problem]]:
-        """Every audit entry, oldest first, and a warning for each object that is not one."""
+        """Every audit entry, oldest first, and a warning for each object that is not one.
+
+        An earlier reader's pack (`.curation/cache/audit-pack.json`) has the
+        entries it read and the key up to which its listing is settled: only
+        the keys after that are listed, and of those only the ones neither the
+        pack nor this process has are fetched. A reader that fetched many, or
+        found the pack unreadable, lists everything (the truth about older keys
+        too) and writes the pack again.
+        """
         if audit_log is not None:
             raise StoreError(self.name, "an S3 location keeps its audit log in the bucket; --audit-log is for folders")
+        problems: list[Problem] = []
+        pack, pack_unreadable = self._read_pack(problems)
+        after = pack.listed_to if pack is not None else ""
+        items = self._list_audit(after)
+        unknown = self._unknown(items, pack)
+        rewrite = pack_unreadable or len(unknown) >= PACK_AFTER
+        if rewrite and after:
+            after, items = "", self._list_audit("")
+            unknown = self._unknown(items, pack)
+        unreadable: dict[tuple[str, str], str] = {}
+        with ThreadPoolExecutor(CONCURRENCY) as pool:
+            for item, result in zip(unknown, pool.map(self._audit_entry, unknown), strict=True):
+                if isinstance(result, str):
+                    unreadable[item] = result
+        entries = pack.settled() if pack is not None and after else []
+        for item in items:
+            entry = _audit_cache.get((self.location.bucket, *item))
+            if entry is not None:
+                entries.append(entry)
+            elif item in unreadable:
+                problems.append(Problem(self.location.url(item[0]), None, unreadable[item], ProblemKind.AUDIT))
+        if rewrite:
+            self._write_pack(items)
+        return entries, problems
+
+    def _list_audit(self, after: str) -> list[tuple[str, str]]:
+        """(key, ETag) of the audit objects, in key order (time order), after the key `after` ("": all)."""
         prefix = self.location.base + AUDIT_FOLDER
         try:
-            items = [
-                (item["Key"], item["ETag"])
-                for page in self.client.get_paginator("list_objects_v2").paginate(
-                    Bucket=self.location.bucket, Prefix=prefix
-                )
-                for item in page.get("Contents", ())
-            ]
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.location.bucket, Prefix=prefix, StartAfter=after
+            )
+            return [(item["Key"], item["ETag"]) for page in pages for item in page.get("Contents", ())]
         except _boto_errors() as error:
             raise self._fail(error, prefix, "listing the audit log") from None
-        entries: list[AuditEntry] = []
-        problems: list[Problem] = []
-        with ThreadPoolExecutor(CONCURRENCY) as pool:
-            for (key, _), result in zip(items, pool.map(self._audit_entry, items), strict=True):
-                if isinstance(result, AuditEntry):
-                    entries.append(result)
-                elif result is not None:
-                    problems.append(Problem(self.location.url(key), None, result, ProblemKind.AUDIT))
-        return entries, problems
+
+    def _unknown(self, items: list[tuple[str, str]], pack: AuditPack | None) -> list[tuple[str, str]]:
+        """The items neither this process nor the pack has (by key and ETag); the pack's go to this process's cache."""
+        unknown = []
+        for item in items:
+            cache_key = (self.location.bucket, *item)
+            if cache_key in _audit_cache:
+                continue
+            packed = pack.entries.get(item) if pack is not None else None
+            if packed is None:
+                unknown.append(item)
+            else:
+                _audit_cache[cache_key] = packed
+        return unknown
+
+    def _read_pack(self, problems: list[Problem]) -> tuple[AuditPack | None, bool]:
+        """The pack (None when there is none or it cannot be read), and whether it was unreadable (a warning)."""
+        key = self.location.base + f"{STATE_DIR}/{AUDIT_PACK}"
+        known = _packs.get((self.location.bucket, key))
+        try:
+            condition = {"IfNoneMatch": known[0]} if known is not None else {}
+            response = self.client.get_object(Bucket=self.location.bucket, Key=key, **condition)
+            raw = response["Body"].read()
+        except _boto_errors() as error:
+            if known is not None and _code(error) in ("304", "NotModified"):
+                return known[1], False
+            return None, False  # none yet, or one this reader may not see: the entries are read one by one
+        try:
+            pack = _parse_pack(raw, self.location.base + AUDIT_FOLDER)
+        except ValueError as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            message = f"unreadable audit pack: {error}; not used: each entry was read on its own (a writer replaces it)"
+            problems.append(Problem(self.location.url(key), None, message, ProblemKind.AUDIT))
+            return None, True
+        _packs[(self.location.bucket, key)] = (response["ETag"], pack)
+        return pack, False
+
+    def _write_pack(self, items: list[tuple[str, str]]) -> None:
+        """Write what this process knows of a full listing as the pack; a cache, so a failure is no error.
+
+        It is settled up to the last key older than SETTLED_NS before which every entry was read: an entry
+        still being written (or unreadable) is listed again by every reader.
+        """
+        if is_read_only():
+            return
+        known = [(item, _audit_cache.get((self.location.bucket, *item))) for item in items]
+        listed_to, cutoff = "", time.time_ns() - SETTLED_NS
+        for (key, _), entry in known:
+            written = key.rpartition("/")[2][:20]
+            if entry is None or not written.isdigit() or int(written) >= cutoff:
+                break
+            listed_to = key
+        pack = {
+            "format": PACK_FORMAT,
+            "listed_to": listed_to,
+            "entries": [
+                {"key": key, "etag": etag, "entry": entry.to_json()}
+                for (key, etag), entry in known
+                if entry is not None
+            ],
+        }
+        with suppress(StoreError):
+            self.put_state(AUDIT_PACK, json.dumps(pack, ensure_ascii=False).encode("utf-8"))
 
     def _audit_entry(self, item: tuple[str, str]) -> AuditEntry | str | None:
         """The entry an audit object holds, a message saying why it is not one, or None when it is gone."""
@@ -438,6 +535,44 @@ class S3Store:
 
 
 _audit_cache: dict[tuple[str, str, str], AuditEntry] = {}
+
+
+@dataclass(frozen=True)
+class AuditPack:
+    """What a reader read of the audit log: each entry by key and ETag, and the key its listing is settled to."""
+
+    listed_to: str  # "": nothing settled, list everything
+    entries: dict[tuple[str, str], AuditEntry]  # (key, ETag) -> entry, in key order
+
+    def settled(self) -> list[AuditEntry]:
+        """The entries up to `listed_to`, in key order: the ones a reader does not list again."""
+        return [entry for (key, _), entry in self.entries.items() if key <= self.listed_to]
+
+
+_packs: dict[tuple[str, str], tuple[str, AuditPack]] = {}  # (bucket, key) -> (ETag, pack), per process
+
+
+def _parse_pack(raw: bytes, audit_prefix: str) -> AuditPack:
+    """An audit pack, validated; ValueError when anything in it is not what a pack holds."""
+    data = json.loads(raw)
+    if not (isinstance(data, dict) and data.get("format") == PACK_FORMAT and isinstance(data.get("entries"), list)):
+        raise ValueError(f"not an audit pack of format {PACK_FORMAT}")
+    listed_to = data.get("listed_to")
+    if not (isinstance(listed_to, str) and (listed_to == "" or listed_to.startswith(audit_prefix))):
+        raise ValueError(f"`listed_to` is not a key under {audit_prefix}")
+    packed = {}
+    for number, item in enumerate(data["entries"], start=1):
+        if not (isinstance(item, dict) and isinstance(item.get("key"), str) and isinstance(item.get("etag"), str)):
+            raise ValueError(f"item {number} has no `key` and `etag`")
+        if not item["key"].startswith(audit_prefix):
+            raise ValueError(f"item {number} is not under {audit_prefix}")
+        try:
+            packed[(item["key"], item["etag"])] = AuditEntry.from_json(item.get("entry"))
+        except ValueError as error:
+            raise ValueError(f"item {number}: {error}") from None
+    if listed_to and listed_to not in {key for key, _ in packed}:
+        raise ValueError("`listed_to` is not one of its keys")
+    return AuditPack(listed_to, dict(sorted(packed.items())))
 
 
 class S3Document:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from curation.audit import AuditEntry, read_audit_log
+from curation.audit import AuditEntry, AuditHistory, read_audit_log
 from curation.publish import load_history, set_published, set_published_many, undo_change, undo_last
 from tests.conftest import SEED_ID, write_document
 
@@ -138,6 +138,39 @@ def test_history_judges_an_entry_whose_write_never_happened(seed_only):
     assert [happened for _, happened in history.newest_first()] == [False]
     outcome = undo_change(seed_only, change.entry.change)
     assert outcome.status == "refused" and "never took effect" in outcome.message
+
+
+def _sha(name: str) -> str:
+    return name * 64
+
+
+@pytest.mark.parametrize(
+    ("log", "now", "done"),
+    [
+        (["0>1", "1>2", "2>3"], "3", [True, True, True]),
+        (["0>1", "1>2"], "1", [True, False]),  # killed before its write
+        (["0>1"], "0", [False]),
+        (["0>1", "1>2", "1>3"], "3", [True, False, True]),  # killed, and the next writer started from the same sha
+        (["0>1", "0>2"], "1", [True, False]),  # a race's loser, killed before withdrawing its entry, logged last
+        (["0>1", "0>2", "1>3"], "3", [True, False, True]),  # ... and a later change: still the winner's
+        (["0>2", "0>1", "1>3"], "3", [False, True, True]),  # the loser logged first
+        (["0>2", "0>1"], "1", [False, True]),  # a race from the first sha logged, which no entry left
+        (["0>1", "1>2", "0>2"], "2", [True, True, False]),  # a slow loser logged after the next change, same edit
+        (["0>1", "1>0", "0>1"], "1", [True, True, True]),  # toggled: shas come back
+        (["0>1", "5>6"], "6", [True, True]),  # changed by something else between the two
+        (["0>1", "1>2"], "9", [True, True]),  # ... or after the last change
+        (["0>1", "1>2"], None, [True, True]),  # the document cannot be read
+    ],
+)
+def test_took_effect_follows_the_chain_of_shas_to_the_document_now(log, now, done):
+    """Whether a change took effect is the chain sha_before -> sha_after that ends at the document as it is now,
+    not a comparison of neighbours in time order."""
+    entries = [
+        AuditEntry.from_json({**GOOD, "change": f"c{number}", "sha_before": _sha(step[0]), "sha_after": _sha(step[2])})
+        for number, step in enumerate(log)
+    ]
+    history = AuditHistory(entries, lambda doc_id: None if now is None else _sha(now))
+    assert [history.took_effect(position) for position in range(len(entries))] == done
 
 
 def test_undoing_twice_is_refused_the_second_time(seed_only):

@@ -1,0 +1,177 @@
+"""History and undo in a bucket read only what they need: the pack of entries read before, then the new ones."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from contextlib import contextmanager
+
+import pytest
+
+from curation import s3_store
+from curation.audit import new_entry
+from curation.cli import main
+from curation.documents import sha256_of
+from curation.publish import edit_published, load_history
+from curation.s3_store import S3Store, s3_client
+from tests.conftest import SEED_ID, SEEDS, get_document, put_document
+
+SEED = (SEEDS / SEED_ID).read_bytes()
+UNPUBLISHED = edit_published(SEED, False, SEED_ID)
+PACK_KEY = ".curation/cache/audit-pack.json"
+DAY_NS = 24 * 3600 * 1_000_000_000
+
+
+def log_toggles(location: str, count: int, *, long_ago: bool = True) -> None:
+    """`count` logged toggles of the seed document as writers leave them (a day ago, unless not `long_ago`),
+    and the document as the last one left it."""
+    store = S3Store(location)
+    now = get_document(location, SEED_ID)
+    first_ns = time.time_ns() - DAY_NS
+    for number in range(count):
+        after = UNPUBLISHED if now == SEED else SEED
+        entry = new_entry(
+            editor="bench", id=SEED_ID, field="published", old=now == SEED, new=after == SEED,
+            sha_before=sha256_of(now), sha_after=sha256_of(after),
+        )  # fmt: skip
+        store.append_audit(entry, first_ns + number if long_ago else None)
+        now = after
+    put_document(location, SEED_ID, now)
+
+
+@contextmanager
+def counting_requests():
+    """Count this process's S3 requests by operation, and the keys listed (boto3 event hooks on the client
+    curation uses)."""
+    counts: Counter[str] = Counter()
+
+    def count(model, **_):
+        counts[model.name] += 1
+
+    def count_keys(parsed, **_):
+        counts["keys listed"] += len(parsed.get("Contents", ()))
+
+    events = s3_client().meta.events
+    events.register("before-call.s3", count, unique_id="count-requests")
+    events.register("after-call.s3.ListObjectsV2", count_keys, unique_id="count-keys")
+    try:
+        yield counts
+    finally:
+        events.unregister("before-call.s3", unique_id="count-requests")
+        events.unregister("after-call.s3.ListObjectsV2", unique_id="count-keys")
+
+
+def a_new_process() -> None:
+    """What a new process knows of the audit log: nothing (its caches of entries and packs are empty)."""
+    s3_store._audit_cache.clear()
+    s3_store._packs.clear()
+
+
+@pytest.mark.parametrize("size", [60, 300])
+def test_history_limit_1_and_undo_last_1_get_a_few_objects_whatever_the_log_size(capsys, s3_seed_only, size):
+    """Once a reader has read the log, a new process GETs the pack and the one document it judges, not every
+    entry (before, one GET per entry: 10,000 for 10,000 entries)."""
+    log_toggles(s3_seed_only, size)
+    load_history(s3_seed_only)  # an earlier reader, which writes the pack
+    a_new_process()
+    with counting_requests() as counts:
+        assert main(["history", "--limit", "1", "--json", "--docs", s3_seed_only]) == 0
+    (newest,) = json.loads(capsys.readouterr().out)
+    assert newest["completed"] is True
+    assert counts["GetObject"] == 2  # the pack, and the document to judge the newest entry
+    assert (counts["ListObjectsV2"], counts["keys listed"]) == (1, 0)  # only the keys after the pack's
+    a_new_process()
+    with counting_requests() as counts:
+        assert main(["undo", "--last", "1", "--docs", s3_seed_only]) == 0
+    assert counts["GetObject"] == 3  # the pack, the document to judge, the document to undo
+    assert sha256_of(get_document(s3_seed_only, SEED_ID)) == newest["sha_before"]
+
+
+def test_entries_added_since_the_pack_are_read_one_by_one_and_a_reader_of_many_writes_it_again(s3_seed_only):
+    log_toggles(s3_seed_only, 40)
+    load_history(s3_seed_only)
+    log_toggles(s3_seed_only, 5)
+    a_new_process()
+    with counting_requests() as counts:
+        history, problems = load_history(s3_seed_only)
+    assert (len(history.entries), problems, counts["GetObject"], counts["PutObject"]) == (45, [], 6, 0)
+    assert counts["keys listed"] == 5
+    log_toggles(s3_seed_only, s3_store.PACK_AFTER)
+    a_new_process()
+    with counting_requests() as counts:
+        history, _ = load_history(s3_seed_only)
+    assert (len(history.entries), counts["GetObject"], counts["PutObject"]) == (77, 1 + 5 + 32, 1)
+    assert counts["keys listed"] == 37 + 77  # the new keys, then every key for the pack it writes
+    a_new_process()
+    with counting_requests() as counts:
+        assert len(load_history(s3_seed_only)[0].entries) == 77
+    assert (counts["GetObject"], counts["keys listed"]) == (1, 0)
+
+
+def test_entries_of_the_last_minutes_are_listed_by_every_reader(s3_seed_only):
+    """A writer may still be creating an entry named a moment ago: the pack is settled only up to keys older
+    than ten minutes, and every reader lists the keys after that."""
+    log_toggles(s3_seed_only, 10)
+    log_toggles(s3_seed_only, 40, long_ago=False)
+    load_history(s3_seed_only)
+    a_new_process()
+    with counting_requests() as counts:
+        assert len(load_history(s3_seed_only)[0].entries) == 50
+    assert (counts["GetObject"], counts["keys listed"]) == (1, 40)
+
+
+@pytest.mark.parametrize(
+    ("pack", "reason"),
+    [
+        (b"{", "Expecting property name"),
+        (b'{"format": 1, "listed_to": "", "entries": [{"key": 5}]}', "item 1 has no `key` and `etag`"),
+        (b'{"format": 1, "listed_to": "elsewhere/x.json", "entries": []}', "`listed_to` is not a key under"),
+        (b'{"format": 1, "listed_to": "KEY", "entries": []}', "`listed_to` is not one of its keys"),
+        (b'{"format": 1, "listed_to": "", "entries": [{"key": "x.json", "etag": "e"}]}', "item 1 is not under"),
+    ],
+)
+def test_an_unreadable_pack_is_a_warning_every_entry_is_still_read_and_the_pack_is_written_again(
+    s3_seed_only, pack, reason
+):
+    """The pack is untrusted input: anything wrong in it is a warning naming it, and it is not used at all."""
+    log_toggles(s3_seed_only, 3)
+    audit = S3Store(s3_seed_only).location.base + ".curation/audit/"
+    put_document(s3_seed_only, PACK_KEY, pack.replace(b"KEY", f"{audit}{9:020d}-x.json".encode()))
+    history, problems = load_history(s3_seed_only)
+    assert len(history.entries) == 3 and all(history.took_effect(p) for p in range(3))
+    (problem,) = problems
+    assert problem.path.endswith(PACK_KEY) and reason in problem.message
+    a_new_process()
+    history, problems = load_history(s3_seed_only)
+    assert (len(history.entries), problems) == (3, [])
+
+
+def test_the_pack_is_used_only_for_entries_listed_with_the_same_etag(s3_seed_only):
+    """The listing says which entries exist: a packed entry withdrawn since, or one whose object differs, is not
+    taken from the pack."""
+    log_toggles(s3_seed_only, 2, long_ago=False)
+    store = S3Store(s3_seed_only)
+    real, _ = load_history(s3_seed_only)
+    listing = s3_client().list_objects_v2(Bucket=store.location.bucket, Prefix=store.location.base + ".curation/audit/")
+    keys = [(item["Key"], item["ETag"]) for item in listing["Contents"]]
+    forged = new_entry(
+        editor="mallory", id=SEED_ID, field="published", old=True, new=False,
+        sha_before="0" * 64, sha_after="1" * 64,
+    )  # fmt: skip
+    pack = {
+        "format": 1,
+        "listed_to": "",
+        "entries": [
+            {"key": keys[0][0], "etag": '"not-its-etag"', "entry": forged.to_json()},
+            {
+                "key": store.location.base + ".curation/audit/withdrawn.json",
+                "etag": keys[1][1],
+                "entry": forged.to_json(),
+            },
+        ],
+    }
+    put_document(s3_seed_only, PACK_KEY, json.dumps(pack))
+    a_new_process()
+    history, problems = load_history(s3_seed_only)
+    assert (history.entries, problems) == (real.entries, [])
