@@ -4,6 +4,12 @@ details, and bulk category and topic changes on the selection.
 Every write goes through the same safe path as a Published tick (curation.publish), by id, with the
 sha of the version the editor saw, and swaps the written row into the shared collection, so the rows
 hold still and show the new values, marked as changed.
+
+A form writes only the fields whose value the editor changed, compared exactly with what it showed: a
+value in the file that a typed one could not be (too long, spaces around it, a tab) stays as it is
+unless the editor changes it. The title and excerpt form outlives new versions of its file, so what
+the editor typed is never dropped: a field is written onto the newest version when its value there is
+still the one the form showed, and is a conflict (kept, shown, "Apply mine") when it is not.
 """
 
 from __future__ import annotations
@@ -23,8 +29,6 @@ from curation.views.session import Dashboard, article_name, flash, keep_bulk_sum
 EDIT_KEY = "_field_edit"  # the row whose edit dialog is open
 FIELD_BULK_KEY = "_field_bulk"  # the bulk field change waiting for confirmation
 BULK_ACTIONS = {"category": "Set category", "add": "Add topic", "remove": "Remove topic"}
-
-
 ROW_FIELDS = ("category", "type", "topics")  # the row's dialog
 TEXT_FIELDS = ("title", "excerpt")  # the details' form
 TEXT_FORM_KEY = "_text_form"  # the title and excerpt form drawn in the details
