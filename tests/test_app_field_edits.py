@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from curation.audit import read_audit_log
 from curation.collection import load_collection
-from tests.conftest import SEED_ID
+from curation.publish import set_field
+from curation.safe_markdown import plain_label
+from tests.conftest import SEED_ID, write_document
 from tests.test_app import no_exceptions, row_ids
 
 SEED_TITLE = "Stream It Or Skip It: ‘Jung_E’ on Netflix, a Sci-Fi Fable About AI and Brain-Cloning"
@@ -43,16 +47,16 @@ def test_a_bad_category_is_refused_in_the_dialog(app, docs):
     app.text_input(key="edit_category").set_value("news\x1bdesk")
     app.button(key="FormSubmitter:edit_form-Save").click().run()
     assert (docs / SEED_ID).read_bytes() == before
-    assert any("category" in error.value for error in app.error)
+    assert [error.value for error in app.error] == [
+        "Category: contains the control character U+001B; remove it. Nothing was saved."
+    ]
 
 
 def test_an_editor_fixes_a_headline_typo_in_the_details(app, docs):
     open_seed_row(app)
     app.checkbox(key=f"select:{SEED_ID}").check().run()
-    sha = load_collection(docs).frame.loc[SEED_ID, "sha256"]
-    title_key = f"details_title:{SEED_ID}:{sha[:16]}"
-    app.text_input(key=title_key).set_value("Jung_E, reviewed")
-    app.button(key=f"FormSubmitter:details_form:{SEED_ID}:{sha[:16]}-Save title and excerpt").click().run()
+    details_widget(app, "Title").set_value("Jung_E, reviewed")
+    details_button(app, "Save title and excerpt").click().run()
     assert no_exceptions(app)
     assert '\ntitle: "Jung_E, reviewed"\n' in (docs / SEED_ID).read_text(encoding="utf-8")
     assert load_collection(docs).frame.loc[SEED_ID, "title"] == "Jung_E, reviewed"
@@ -89,3 +93,185 @@ def test_bulk_add_and_remove_a_topic(app, docs):
     app.text_input(key="bulk_field_value").set_value("Elections 2026").run()
     app.button(key="bulk_field_confirm").click().run()
     assert not any("Elections 2026" in topics for topics in load_collection(docs).frame.loc[chosen, "topics"])
+
+
+# Documents whose values the edit forms cannot show back as they are unless they leave untouched fields alone.
+LONG_TITLE = "Zebrafish " + "long " * 102  # 520 characters: over the 500 a typed title may have
+BLOCK_EXCERPT = "".join(f"  Line {number:03d} of an excerpt longer than 5,000 characters in all. {'x' * 40}\n"
+                        for number in range(60))  # fmt: skip
+ODD_DOCUMENTS = {
+    "long_title.txt": f'---\ntitle: "{LONG_TITLE}"\ncategory: news\nexcerpt: Short.\ntype: article\n---\nBody.\n',
+    "block_excerpt.txt": f"---\ntitle: Yellowtail block\ncategory: news\nexcerpt: |\n{BLOCK_EXCERPT}type: article\n---\n",
+    "long_category.txt": f"---\ntitle: Quokka long category\ncategory: {'c' * 150}\ntype: article\n---\n",
+    "spaced_category.txt": '---\ntitle: Narwhal spaced category\ncategory: "  news  "\ntype: " article"\n---\n',
+    "tab_title.txt": '---\ntitle: "Walrus\\twith a tab"\ncategory: news\nexcerpt: Old.\n---\n',
+}
+
+
+def open_odd_row(app, docs, name: str) -> bytes:
+    """Write one of ODD_DOCUMENTS, show its row alone and return its bytes."""
+    path = write_document(docs, name, ODD_DOCUMENTS[name])
+    app.query_params["search"] = load_collection(docs).frame.loc[name, "title"].split()[0]
+    app.run()
+    assert row_ids(app) == [name]
+    return path.read_bytes()
+
+
+def open_details(app, doc_id: str):
+    app.checkbox(key=f"select:{doc_id}").check().run()
+    return app
+
+
+def details_widget(app, label: str):
+    """The details' Title or Excerpt box (by label: its key holds the form's number)."""
+    return next(widget for widget in [*app.text_input, *app.text_area] if widget.label == label)
+
+
+def details_button(app, label: str):
+    return next(button for button in app.button if button.label == label)
+
+
+def toasts(app) -> list[str]:
+    return [toast.value for toast in app.toast]
+
+
+def with_line(raw: bytes, old: str, new: str) -> bytes:
+    """The file's bytes with one whole line (or lines) replaced: what a one-field edit may write."""
+    assert raw.count(old.encode()) == 1
+    return raw.replace(old.encode(), new.encode())
+
+
+def test_saving_only_the_excerpt_leaves_a_520_character_title_as_it_is(app, docs):
+    before = open_odd_row(app, docs, "long_title.txt")
+    open_details(app, "long_title.txt")
+    assert details_widget(app, "Title").value == LONG_TITLE.strip()
+    details_widget(app, "Excerpt").set_value("Longer now.")
+    details_button(app, "Save title and excerpt").click().run()
+    assert no_exceptions(app)
+    assert (docs / "long_title.txt").read_bytes() == with_line(before, "excerpt: Short.\n", "excerpt: Longer now.\n")
+    assert toasts(app)[-1].startswith("Saved excerpt: Zebrafish")
+
+
+def test_saving_only_the_title_leaves_a_long_block_excerpt_as_it_is(app, docs):
+    before = open_odd_row(app, docs, "block_excerpt.txt")
+    open_details(app, "block_excerpt.txt")
+    details_widget(app, "Title").set_value("Yellowtail, renamed")
+    details_button(app, "Save title and excerpt").click().run()
+    assert no_exceptions(app)
+    after = (docs / "block_excerpt.txt").read_bytes()
+    assert after == with_line(before, "title: Yellowtail block\n", "title: Yellowtail, renamed\n")
+    assert load_collection(docs).frame.loc["block_excerpt.txt", "excerpt"].endswith("x\n")  # still the block
+
+
+def test_a_tab_in_the_title_does_not_block_saving_the_excerpt(app, docs):
+    before = open_odd_row(app, docs, "tab_title.txt")
+    open_details(app, "tab_title.txt")
+    details_widget(app, "Excerpt").set_value("New.")
+    details_button(app, "Save title and excerpt").click().run()
+    assert no_exceptions(app) and [error.value for error in app.error] == []
+    assert (docs / "tab_title.txt").read_bytes() == with_line(before, "excerpt: Old.\n", "excerpt: New.\n")
+
+
+def test_a_changed_title_is_still_checked_for_its_length(app, docs):
+    before = open_odd_row(app, docs, "long_title.txt")
+    open_details(app, "long_title.txt")
+    details_widget(app, "Title").set_value("Zebrafish " + "x" * 491)
+    details_button(app, "Save title and excerpt").click().run()
+    assert (docs / "long_title.txt").read_bytes() == before
+    assert [error.value for error in app.error] == [
+        "Title: is 501 characters; at most 500 are allowed. Nothing was saved."
+    ]
+    assert details_widget(app, "Title").value == "Zebrafish " + "x" * 491  # what the editor typed stays
+
+
+@pytest.mark.parametrize("name", ["long_category.txt", "spaced_category.txt"])
+def test_save_in_the_row_dialog_with_nothing_touched_writes_nothing(app, docs, name):
+    """A 150-character category and a category with spaces around it are shown whole and left alone."""
+    before = open_odd_row(app, docs, name)
+    app.button(key=f"edit:{name}").click().run()
+    assert app.text_input(key="edit_category").value == load_collection(docs).frame.loc[name, "category"]
+    app.button(key="FormSubmitter:edit_form-Save").click().run()
+    assert no_exceptions(app)
+    assert (docs / name).read_bytes() == before
+    assert toasts(app)[-1].startswith("Nothing changed: ")
+    assert not (docs / ".curation" / "audit.jsonl").exists()
+
+
+def test_the_row_dialog_writes_only_the_field_the_editor_changed(app, docs):
+    before = open_odd_row(app, docs, "spaced_category.txt")
+    app.button(key="edit:spaced_category.txt").click().run()
+    app.multiselect(key="edit_topics").select("Streaming")
+    app.button(key="FormSubmitter:edit_form-Save").click().run()
+    assert (docs / "spaced_category.txt").read_bytes() == with_line(
+        before, '" article"\n', '" article"\ntopics: [Streaming]\n'
+    )
+    assert toasts(app)[-1].startswith("Saved topics: Narwhal")
+
+
+@pytest.mark.parametrize("name", ["long_title.txt", "block_excerpt.txt", "tab_title.txt"])
+def test_save_title_and_excerpt_with_nothing_touched_writes_nothing(app, docs, name):
+    before = open_odd_row(app, docs, name)
+    open_details(app, name)
+    details_button(app, "Save title and excerpt").click().run()
+    assert no_exceptions(app)
+    assert (docs / name).read_bytes() == before
+    assert toasts(app)[-1].startswith("Nothing changed: ")
+
+
+def test_the_edit_button_is_named_after_its_article(app, docs):
+    open_seed_row(app)
+    assert app.button(key=f"edit:{SEED_ID}").label == f"Edit: {plain_label(SEED_TITLE)}"
+
+
+def test_a_title_typed_before_a_published_tick_is_saved_onto_the_ticked_version(app, docs):
+    """The tick changes the file's sha but not its title: the typed title is applied onto the new version."""
+    open_seed_row(app)
+    open_details(app, SEED_ID)
+    details_widget(app, "Title").set_value("Jung_E, reviewed")
+    app.checkbox(key=f"published:{SEED_ID}").uncheck()  # its callback writes before the form is drawn again
+    details_button(app, "Save title and excerpt").click().run()
+    assert no_exceptions(app)
+    text = (docs / SEED_ID).read_text(encoding="utf-8")
+    assert '\ntitle: "Jung_E, reviewed"\n' in text and "\npublished: false\n" in text
+    entries, _ = read_audit_log(docs / ".curation" / "audit.jsonl")
+    assert [entry.field for entry in entries] == ["published", "title"]
+    assert entries[1].sha_before == entries[0].sha_after
+
+
+def test_a_title_edit_meeting_another_editors_title_is_a_conflict_that_keeps_mine(app, docs):
+    """Bob saves a title first: mine is not written and not lost; the form shows his; Apply writes mine on his."""
+    open_seed_row(app)
+    open_details(app, SEED_ID)
+    details_widget(app, "Title").set_value("Mine")
+    set_field(docs, SEED_ID, "title", "Theirs", editor="bob")
+    theirs = (docs / SEED_ID).read_bytes()
+    details_button(app, "Save title and excerpt").click().run()
+    assert no_exceptions(app)
+    assert (docs / SEED_ID).read_bytes() == theirs
+    (error,) = [error.value for error in app.error]
+    assert error.startswith("**Conflict on the title:**")
+    assert [code.value for code in app.code if code.value == "Theirs"] == ["Theirs"]  # what is on disk
+    assert details_widget(app, "Title").value == "Mine"
+    details_button(app, "Apply my title onto the version on disk").click().run()
+    assert no_exceptions(app) and [error.value for error in app.error] == []
+    assert (docs / SEED_ID).read_bytes() == with_line(theirs, 'title: "Theirs"\n', 'title: "Mine"\n')
+    entries, _ = read_audit_log(docs / ".curation" / "audit.jsonl")
+    assert [(entry.editor, entry.new) for entry in entries] == [("bob", "Theirs"), (entries[1].editor, "Mine")]
+    assert entries[1].sha_before == entries[0].sha_after  # written onto the new version, with its sha
+    assert details_widget(app, "Title").value == "Mine"  # a fresh form, showing what is on disk
+
+
+def test_another_editors_excerpt_change_leaves_my_title_edit_alone(app, docs):
+    """Bob changed the excerpt, I the title: mine is saved, his excerpt stays (the box said it changed)."""
+    open_seed_row(app)
+    open_details(app, SEED_ID)
+    set_field(docs, SEED_ID, "excerpt", "His excerpt.", editor="bob")
+    app.run()
+    assert [info.value for info in app.info] == [
+        "The excerpt changed on disk since this form was drawn; Save leaves it as it is on disk."
+    ]
+    assert details_widget(app, "Excerpt").value != "His excerpt."  # the form still shows what it showed
+    details_widget(app, "Title").set_value("Mine")
+    details_button(app, "Save title and excerpt").click().run()
+    fields = load_collection(docs).frame.loc[SEED_ID]
+    assert (fields["title"], fields["excerpt"]) == ("Mine", "His excerpt.")

@@ -309,7 +309,7 @@ def render_row(
         f"Select: {label}", key=select_key(doc_id), on_change=toggle_selected, args=(doc_id,),
         label_visibility="collapsed", width=CHECKBOX_WIDTH,
     )  # fmt: skip
-    edit_button(cells, doc_id, row["sha256"], label, board.can_edit)
+    edit_button(cells, row, label, board.can_edit)
     mark = " :orange-badge[changed]" if row["sha256"] != opened_sha else ""
     if collection.likely_duplicates.at[doc_id]:
         mark += " :violet-badge[likely duplicate]"

@@ -4,12 +4,18 @@ details, and bulk category and topic changes on the selection.
 Every write goes through the same safe path as a Published tick (curation.publish), by id, with the
 sha of the version the editor saw, and swaps the written row into the shared collection, so the rows
 hold still and show the new values, marked as changed.
+
+A form writes only the fields whose value the editor changed, compared exactly with what it showed: a
+value in the file that a typed one could not be (too long, spaces around it, a tab) stays as it is
+unless the editor changes it. The title and excerpt form outlives new versions of its file, so what
+the editor typed is never dropped: a field is written onto the newest version when its value there is
+still the one the form showed, and is a conflict (kept, shown, "Apply mine") when it is not.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import streamlit as st
@@ -23,14 +29,37 @@ from curation.views.session import Dashboard, article_name, flash, keep_bulk_sum
 EDIT_KEY = "_field_edit"  # the row whose edit dialog is open
 FIELD_BULK_KEY = "_field_bulk"  # the bulk field change waiting for confirmation
 BULK_ACTIONS = {"category": "Set category", "add": "Add topic", "remove": "Remove topic"}
+ROW_FIELDS = ("category", "type", "topics")  # the row's dialog
+TEXT_FIELDS = ("title", "excerpt")  # the details' form
+TEXT_FORM_KEY = "_text_form"  # the title and excerpt form drawn in the details
+TEXT_FORMS_MADE_KEY = "_text_forms_made"  # how many were made in this session (a new one gets new widgets)
+TEXT_APPLY_KEY = "_text_apply"  # the number of the form whose "Apply mine" was pressed
+LABELS = {"title": "Title", "excerpt": "Excerpt", "category": "Category", "type": "Type", "topics": "Topics"}
 
 
 @dataclass(frozen=True)
 class RowEdit:
-    """The row an editor opened for editing, and the sha its row showed then."""
+    """The row an editor opened for editing: the sha and the values its row showed then."""
 
     doc_id: str
     sha: str
+    shown: dict[str, object]
+
+
+@dataclass(frozen=True)
+class TextForm:
+    """The title and excerpt form of one article, with the values it was drawn with (what the editor saw).
+
+    Its widgets are keyed by a number, not by the file's sha: a new version of the file (a Published tick,
+    another editor's save) keeps the form and what the editor typed in it.
+    """
+
+    doc_id: str
+    number: int
+    shown: dict[str, str]
+
+    def key(self, name: str) -> str:
+        return f"details_{name}:{self.doc_id}:{self.number}"
 
 
 @dataclass(frozen=True)
@@ -42,16 +71,33 @@ class FieldBulkRequest:
     shas: dict[str, str]
 
 
-def edit_button(cells: DeltaGenerator, doc_id: str, sha: str, label: str, can_edit: bool) -> None:
-    """The row's edit button: opens the dialog for this article (by id, with the sha the row shows)."""
+def shown_values(row: pd.Series, fields: tuple[str, ...]) -> dict[str, object]:
+    """The row's values of these fields, exactly as a form shows them (topics as a list)."""
+    return {field: list(row[field]) if field == "topics" else row[field] for field in fields}
+
+
+def changed_values(shown: Mapping[str, object], typed: Mapping[str, object]) -> dict[str, object]:
+    """The fields whose value the editor changed: compared exactly (unstripped) with what the form showed."""
+    return {field: typed[field] for field in shown if typed[field] != shown[field]}
+
+
+def checked_values(changed: Mapping[str, object]) -> dict[str, object]:
+    """The changed values as they will be written; InvalidValueError names the first bad one."""
+    return {field: check_value(field, value) for field, value in changed.items()}
+
+
+def edit_button(cells: DeltaGenerator, row: pd.Series, label: str, can_edit: bool) -> None:
+    """The row's edit button (named "Edit: <title>" for screen readers; a pencil on screen): opens the dialog
+    for this article, by id, with the sha and the values the row shows."""
     cells.button(
-        ":material/edit:", key=f"edit:{doc_id}", on_click=_open_editor, args=(doc_id, sha),
+        f"Edit: {label}", icon=":material/edit:", key=f"edit:{row.name}", on_click=_open_editor,
+        args=(RowEdit(row.name, row["sha256"], shown_values(row, ROW_FIELDS)),),
         help=f"Edit category, type and topics of {label}", disabled=not can_edit, type="tertiary",
     )  # fmt: skip
 
 
-def _open_editor(doc_id: str, sha: str) -> None:
-    st.session_state[EDIT_KEY] = RowEdit(doc_id, sha)
+def _open_editor(request: RowEdit) -> None:
+    st.session_state[EDIT_KEY] = request
     st.rerun()  # the button sits in its row's fragment; the dialog belongs to the whole page
 
 
@@ -59,11 +105,13 @@ def _close_editor() -> None:
     st.session_state.pop(EDIT_KEY, None)
 
 
-def _save(board: Dashboard, doc_id: str, sha: str, values: dict[str, object]) -> None:
-    """Write each changed field in turn, each with the sha the previous write left; one message for all."""
+def _save(board: Dashboard, doc_id: str, sha: str, values: dict[str, object]) -> bool:
+    """Write each changed field in turn, each with the sha the previous write left; one message for all.
+    Whether every field was written."""
     messages: list[tuple[str, str]] = []
     expected = sha
     saved = []
+    written = True
     for field, value in values.items():
         outcomes = write_changes(
             board, [doc_id], _setter(board, field, value), {doc_id: expected}, "Saved",
@@ -71,6 +119,7 @@ def _save(board: Dashboard, doc_id: str, sha: str, values: dict[str, object]) ->
         )  # fmt: skip
         outcome = outcomes[0] if outcomes else None
         if outcome is None or outcome.failed:
+            written = False
             break
         if outcome.change is not None and outcome.change.changed:
             expected = outcome.change.sha_after
@@ -81,7 +130,12 @@ def _save(board: Dashboard, doc_id: str, sha: str, values: dict[str, object]) ->
     if saved:
         flash("success", f"Saved {', '.join(saved)}: {article_name(doc_id, board.collection.frame['title'])}")
     elif not errors:
-        flash("info", f"Nothing to save: {article_name(doc_id, board.collection.frame['title'])}")
+        _say_nothing_changed(board, doc_id)
+    return written
+
+
+def _say_nothing_changed(board: Dashboard, doc_id: str) -> None:
+    flash("info", f"Nothing changed: {article_name(doc_id, board.collection.frame['title'])}")
 
 
 def _setter(board: Dashboard, field: str, value: object) -> Callable[..., Change]:
@@ -89,61 +143,125 @@ def _setter(board: Dashboard, field: str, value: object) -> Callable[..., Change
     return lambda doc_id, **options: set_field(folder, doc_id, field, value, **options)
 
 
+def _show_invalid(error: InvalidValueError) -> None:
+    st.error(f"{LABELS.get(error.path, error.path)}: {error.message}. Nothing was saved.")
+
+
 @st.dialog("Edit article", on_dismiss=_close_editor)
 def edit_dialog(board: Dashboard) -> None:
-    """Category, type and topics of the row the editor opened."""
+    """Category, type and topics of the row the editor opened, as the row showed them."""
     request: RowEdit = st.session_state[EDIT_KEY]
     frame = board.collection.frame
     if request.doc_id not in frame.index:
         st.warning("This article's file went away.")
         return
-    row = frame.loc[request.doc_id]
+    shown = request.shown
     st.markdown(article_name(request.doc_id, frame["title"]))
-    topic_choices = sorted({*board.collection.facets["topic"].labels, *row["topics"]})
+    topic_choices = sorted({*board.collection.facets["topic"].labels, *shown["topics"]})
+    # No max_chars: a widget would cut a longer value already in the file; a changed value is checked instead.
     with st.form(key="edit_form", border=False):
-        category = st.text_input("Category", value=row["category"], key="edit_category", max_chars=100)
-        kind = st.text_input("Type", value=row["type"], key="edit_type", max_chars=100)
+        category = st.text_input("Category", value=shown["category"], key="edit_category")
+        kind = st.text_input("Type", value=shown["type"], key="edit_type")
         topics = st.multiselect(
-            "Topics", topic_choices, default=list(row["topics"]), key="edit_topics", accept_new_options=True
+            "Topics", topic_choices, default=shown["topics"], key="edit_topics", accept_new_options=True
         )
         submitted = st.form_submit_button("Save", type="primary", disabled=not board.can_edit)
     if submitted:
-        wanted = {"category": category, "type": kind, "topics": list(topics)}
+        changed = changed_values(shown, {"category": category, "type": kind, "topics": list(topics)})
         try:
-            checked = {field: check_value(field, value) for field, value in wanted.items()}
+            checked = checked_values(changed)
         except InvalidValueError as error:
-            st.error(f"{error.path}: {error.message}")
+            _show_invalid(error)
             return
-        current = {"category": row["category"], "type": row["type"], "topics": list(row["topics"])}
-        changed = {field: value for field, value in checked.items() if value != current[field]}
-        _save(board, request.doc_id, request.sha, changed)
+        if checked:
+            _save(board, request.doc_id, request.sha, checked)
+        else:
+            _say_nothing_changed(board, request.doc_id)
         _close_editor()
         st.rerun()
 
 
+def _text_form(doc_id: str, on_disk: dict[str, str]) -> TextForm:
+    """The form drawn in the last run for this article, or a new one showing what is on disk."""
+    form = st.session_state.get(TEXT_FORM_KEY)
+    # Streamlit forgets the widgets of a form a full run did not draw; then the form starts afresh.
+    if isinstance(form, TextForm) and form.doc_id == doc_id and form.key("title") in st.session_state:
+        return form
+    number = st.session_state.get(TEXT_FORMS_MADE_KEY, 0) + 1
+    st.session_state[TEXT_FORMS_MADE_KEY] = number
+    form = TextForm(doc_id, number, on_disk)
+    st.session_state[TEXT_FORM_KEY] = form
+    return form
+
+
+def _drop_text_form() -> None:
+    st.session_state.pop(TEXT_FORM_KEY, None)
+
+
+def _apply_onto(form: TextForm, on_disk: dict[str, str]) -> None:
+    """Apply mine: the form now stands on the values the conflict showed, and saves the editor's text."""
+    if st.session_state.get(TEXT_FORM_KEY) == form:
+        st.session_state[TEXT_FORM_KEY] = replace(form, shown={**form.shown, **on_disk})
+        st.session_state[TEXT_APPLY_KEY] = form.number  # its button is not drawn again once nothing conflicts
+
+
 def render_text_editor(board: Dashboard, doc_id: str) -> None:
-    """Title and excerpt of the article in the details, saved with the sha the editor saw."""
+    """Title and excerpt of the article in the details. Save writes the fields the editor changed, each only
+    while its value on disk is still the one the form showed (another change to the file meanwhile, such
+    as a Published tick, is kept); a field changed on disk too is a conflict that keeps the editor's text."""
     frame = board.collection.frame
     if doc_id not in frame.index:
         return
     row = frame.loc[doc_id]
-    sha = row["sha256"]
-    with st.form(key=f"details_form:{doc_id}:{sha[:16]}"):  # a new version of the file gets a fresh form
-        title = st.text_input("Title", value=row["title"], max_chars=500, key=f"details_title:{doc_id}:{sha[:16]}")
-        excerpt = st.text_area(
-            "Excerpt", value=row["excerpt"], max_chars=5000, key=f"details_excerpt:{doc_id}:{sha[:16]}"
-        )
-        saved = st.form_submit_button("Save title and excerpt", disabled=not board.can_edit)
-    if saved:
-        wanted = {"title": title, "excerpt": excerpt}
-        try:
-            checked = {field: check_value(field, value) for field, value in wanted.items()}
-        except InvalidValueError as error:
-            st.error(f"{error.path}: {error.message}")
-            return
-        changed = {field: value for field, value in checked.items() if value != row[field]}
-        _save(board, doc_id, sha, changed)
-        st.rerun()
+    on_disk = shown_values(row, TEXT_FIELDS)
+    form = _text_form(doc_id, on_disk)
+    applied = st.session_state.pop(TEXT_APPLY_KEY, None) == form.number
+    submitted = {field: st.session_state.get(form.key(field), form.shown[field]) for field in TEXT_FIELDS}
+    moved = [field for field in TEXT_FIELDS if on_disk[field] != form.shown[field]]
+    conflicts = [field for field in moved if submitted[field] != form.shown[field]]
+    # No max_chars: a widget would cut a longer value already in the file; a changed value is checked instead.
+    with st.form(key=form.key("form")):
+        title = st.text_input("Title", value=form.shown["title"], key=form.key("title"))
+        excerpt = st.text_area("Excerpt", value=form.shown["excerpt"], key=form.key("excerpt"))
+        for field in conflicts:
+            st.error(
+                f"**Conflict on the {field}:** it changed on disk since this form was drawn, so nothing was saved. "
+                f"Your {field} is still in the box; the {field} on disk now is:"
+            )
+            st.code(on_disk[field] or "(empty)", language=None, wrap_lines=True)
+        if conflicts:
+            st.form_submit_button(
+                f"Apply my {' and '.join(conflicts)} onto the version on disk", key=form.key("apply"),
+                on_click=_apply_onto, args=(form, {field: on_disk[field] for field in conflicts}),
+                disabled=not board.can_edit,
+            )  # fmt: skip
+        saved = st.form_submit_button("Save title and excerpt", key=form.key("save"), disabled=not board.can_edit)
+    for field in moved:
+        if field not in conflicts:
+            st.info(f"The {field} changed on disk since this form was drawn; Save leaves it as it is on disk.")
+    if moved:
+        st.button("Discard my changes and show the version on disk", key=form.key("reload"), on_click=_drop_text_form)
+    if saved or applied:
+        _save_text(board, doc_id, form, {"title": title, "excerpt": excerpt}, conflicts, row["sha256"])
+
+
+def _save_text(
+    board: Dashboard, doc_id: str, form: TextForm, typed: dict[str, str], conflicts: list[str], sha: str
+) -> None:
+    changed = changed_values(form.shown, typed)
+    try:
+        checked = checked_values(changed)
+    except InvalidValueError as error:
+        _show_invalid(error)
+        return
+    if conflicts:
+        return  # shown in the form; the editor's text stays for "Apply mine"
+    if not checked:
+        _say_nothing_changed(board, doc_id)
+        _drop_text_form()
+    elif _save(board, doc_id, sha, checked):  # the values it writes over are the ones the form showed
+        _drop_text_form()
+    st.rerun()
 
 
 def render_field_bulk_buttons(columns: list[DeltaGenerator], board: Dashboard, selected: set[str]) -> None:

@@ -5,7 +5,8 @@ component the dashboard mounts (st.components.v2, which runs in the page).
 Its code is the fixed script below and it is mounted without data: it never
 sees, renders or builds anything from a document. It only moves the focus
 between checkboxes Streamlit drew; Space on a focused box then ticks it as
-a click would.
+a click would. It also carries the table's one CSS rule: the edit buttons' labels
+("Edit: <title>", their accessible names) are hidden on screen, where the pencil shows.
 """
 
 from __future__ import annotations
@@ -41,7 +42,17 @@ export default function () {
 }
 """
 
-_table_keys = st.components.v2.component("curation.table_keys", js=_MOVE_FOCUS_JS)
+# Visually hidden, still read by screen readers (the usual "sr-only" rule); the icon is aria-hidden.
+_EDIT_LABELS_CSS = """
+.st-key-articles_table [class*="st-key-edit-"] button [data-testid="stMarkdownContainer"] {
+  position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap;
+}
+"""
+
+# isolate_styles=False: the CSS must reach the buttons, outside the component's own element.
+_table_keys = st.components.v2.component(
+    "curation.table_keys", js=_MOVE_FOCUS_JS, css=_EDIT_LABELS_CSS, isolate_styles=False
+)
 
 
 def enable_table_keys() -> None:
