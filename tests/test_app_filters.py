@@ -111,7 +111,7 @@ def test_a_link_with_the_calendars_last_day_opens_every_page(app, docs):
         if page:
             app.switch_page(page).run()
         assert no_exceptions(app), page
-        assert app.text_input(key="until").value == "9999-12-31" and app.text_input(key="search") is not None
+        assert app.text_input(key="until").value == "9999-12-31"  # the sidebar is drawn
         assert "from 0001-01-01 to 9999-12-31" in sentence(app) and shown_count(app) == len(expected)
         assert url(app) == {"since": ["0001-01-01"], "until": ["9999-12-31"]}
 
