@@ -139,6 +139,32 @@ def test_a_typed_date_beyond_the_calendar_says_how_to_write_it(app):
     assert no_exceptions(app) and "until" not in url(app)
 
 
+def test_a_link_holding_options_labels_filters_by_their_values(app, docs):
+    """An old link's `category=politics (1,776)` (a label with a count that has changed since) is the value
+    politics, in every facet; the URL is written back with the bare values."""
+    frame = load_collection(docs).frame
+    first = frame.iloc[0]
+    labels = {
+        "category": f"{first['category']} (1,776)", "type": f"{first['type']} (12)",
+        "provider": f"{first['provider']} (3)", "domain": f"{first['domain']} (3) (0)",
+        "topic": f"{first['topics'][0]} (9)",
+    }  # fmt: skip
+    for name, label in labels.items():
+        app.query_params[name] = label
+    app.run()
+    expected = Filters(
+        categories=(first["category"],), type=first["type"], providers=(first["provider"],),
+        domains=(first["domain"],), topics=(first["topics"][0],), sort="publishedDateTime", descending=True,
+    )  # fmt: skip
+    assert no_exceptions(app)
+    assert expected.describe() in sentence(app) and shown_count(app) == len(expected.apply(frame)) >= 1
+    assert url(app) == expected.to_query(DASHBOARD_FILTERS)
+    assert (
+        app.multiselect(key="category").value == [first["category"]]
+        and app.selectbox(key="type").value == (first["type"])
+    )
+
+
 def test_the_url_always_says_what_is_applied(app):
     """Every filter change rewrites the URL to exactly the applied filters; Reset empties it."""
     app.run()

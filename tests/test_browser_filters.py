@@ -8,13 +8,17 @@ same header and the same rows, and the URL must parse back to the filters the ed
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from curation.bench_browser import local_page
+from curation.bench_browser import local_page, serve_dashboard
 from curation.collection import load_collection
 from curation.filters import DASHBOARD_FILTERS, Filters
+from tests.conftest import write_document
 from tests.test_browser import WAIT_MS, expect_header, header, open_app, row_ids, settle
 
 pytestmark = pytest.mark.browser
@@ -125,3 +129,123 @@ def test_the_editors_name_is_remembered_in_a_new_tab(server, page, docs):
     open_app(fresh, server)
     expect(sidebar(fresh).get_by_role("button", name="Ann Editor · can edit")).to_be_visible(timeout=WAIT_MS)
     fresh.close()
+
+
+# Beside seeds/: political videos from one provider (so every facet can be chosen and rows remain), and two
+# categories a typed "news" also matches in Streamlit's default fuzzy filter.
+VIDEOS = {
+    f"video_{number}.txt": f"title: Election night video {number}\ncategory: politics\ntype: video\n"
+    f"quality: {40 + 10 * number}\npublished: {'true' if number % 2 else 'false'}\n"
+    f"publishedDateTime: 2024-11-0{number}T20:00:00Z\nprovider: {{name: CBC, domain: cbc.ca}}\ntopics: [Elections]\n"
+    for number in range(1, 7)
+}
+NEWS_LIKE = {
+    "uplifting.txt": "title: A good day\ncategory: UpliftingNews\n",
+    "world.txt": "title: Around the world\ncategory: worldnews\n",
+}
+
+
+@pytest.fixture
+def facet_docs(docs: Path) -> Path:
+    for name, front_matter in (VIDEOS | NEWS_LIKE).items():
+        write_document(docs, name, f"---\n{front_matter}---\n")
+    return docs
+
+
+@pytest.fixture
+def facet_server(facet_docs: Path, tmp_path: Path) -> Iterator[str]:
+    with serve_dashboard(facet_docs, tmp_path / "streamlit.log", timeout=120) as url:
+        yield url
+
+
+def facet_box(page, label: str):
+    return sidebar(page).get_by_test_id("stMultiSelect" if label != "Type" else "stSelectbox").filter(has_text=label)
+
+
+def pick(page, label: str, value: str) -> None:
+    """Open a facet's options and click the one for `value` (its label carries a count)."""
+    facet_box(page, label).click()
+    page.get_by_role("option").filter(has_text=f"{value} (").first.click()
+    if label != "Type":  # a multiselect's options stay open (Escape on a selectbox clears it)
+        page.keyboard.press("Escape")
+
+
+def expect_applied(page, docs: Path, filters: Filters) -> None:
+    """Until the header says exactly these filters; then the URL holds them and the rows are theirs."""
+    page.wait_for_function(
+        """(sentence) => [...document.querySelectorAll('[data-testid="stMarkdownContainer"]')]
+             .some((element) => element.innerText.replace(/\u2060/g, '').endsWith(' — ' + sentence))""",
+        arg=filters.describe(),
+        timeout=WAIT_MS,
+    )
+    settle(page)
+    assert url_filters(page.url) == filters
+    assert row_ids(page, docs) == list(filters.apply(load_collection(docs).frame).index[:25])
+
+
+def test_chosen_facets_keep_filtering_when_other_filters_change(facet_server, page, facet_docs):
+    """An editor picks a value in each facet, then clicks published, searches and raises the quality: every
+    step shows the rows of the facets' values and the URL holds the bare values. (Before, an option's label
+    with its old count, "politics (34)", became the value once the counts changed, and matched nothing.)"""
+    open_app(page, facet_server)
+    wanted = DASHBOARD_FILTERS
+    for label, value, field in [
+        ("Category", "politics", "categories"), ("Type", "video", "type"), ("Provider", "CBC", "providers"),
+        ("Domain", "cbc.ca", "domains"), ("Topic", "Elections", "topics"),
+    ]:  # fmt: skip
+        pick(page, label, value)
+        wanted = replace(wanted, **{field: value if field == "type" else (value,)})
+        expect_applied(page, facet_docs, wanted)
+    radios = sidebar(page).get_by_role("radiogroup", name="Published")
+    radios.get_by_role("radio", name="published", exact=True).click()
+    wanted = replace(wanted, published="published")
+    expect_applied(page, facet_docs, wanted)
+    search = sidebar(page).get_by_role("textbox", name="Search")
+    search.click()
+    page.keyboard.type("night")
+    page.keyboard.press("Enter")
+    wanted = replace(wanted, search="night")
+    expect_applied(page, facet_docs, wanted)
+    low_thumb = sidebar(page).get_by_test_id("stSlider").filter(has_text="Quality").get_by_role("slider").first
+    low_thumb.focus()
+    for _ in range(60):
+        page.keyboard.press("ArrowRight")
+    wanted = replace(wanted, min_quality=60)
+    expect_applied(page, facet_docs, wanted)
+    assert row_ids(page, facet_docs) == ["video_5.txt", "video_3.txt"]  # published, quality 90 and 70, newest first
+    radios.get_by_role("radio", name="all", exact=True).click()
+    wanted = replace(wanted, published="all")
+    expect_applied(page, facet_docs, wanted)
+    chips = facet_box(page, "Category").get_by_role("group", name="Selected values").inner_text()
+    assert chips == f"politics ({len(replace(wanted, categories=()).apply(load_collection(facet_docs).frame))})"
+
+
+def test_clearing_the_type_means_any_type(facet_server, page, facet_docs):
+    """The Type box's clear button (and Escape) leave no type chosen; before, it chose the first type."""
+    open_app(page, facet_server)
+    type_box = facet_box(page, "Type")
+    for clear in (lambda: page.keyboard.press("Escape"), type_box.get_by_role("button", name="Clear value").click):
+        pick(page, "Type", "video")
+        expect_applied(page, facet_docs, replace(DASHBOARD_FILTERS, type="video"))
+        clear()
+        expect_applied(page, facet_docs, DASHBOARD_FILTERS)
+        assert type_box.get_by_role("combobox").input_value() == ""
+
+
+def test_a_link_holding_an_options_label_opens_on_its_value(facet_server, page, facet_docs):
+    """An old link with a label and its count for a value (`category=politics (1,776)`) filters by the value."""
+    open_app(page, f"{facet_server}/?category=politics+%281%2C776%29&type=video+%286%29")
+    expect_applied(page, facet_docs, replace(DASHBOARD_FILTERS, categories=("politics",), type="video"))
+
+
+@pytest.mark.parametrize(("label", "typed"), [("Category", "news"), ("Topic", "AI")])
+def test_enter_on_a_typed_facet_value_picks_exactly_that_value(facet_server, page, facet_docs, label, typed):
+    """Typing "news" and pressing Enter chooses news, not also UpliftingNews and worldnews (nor "AI" also
+    Facebook AI): the first row under the typed text is the value itself."""
+    open_app(page, facet_server)
+    facet_box(page, label).click()
+    page.keyboard.type(typed)
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    field = "categories" if label == "Category" else "topics"
+    expect_applied(page, facet_docs, replace(DASHBOARD_FILTERS, **{field: (typed,)}))
