@@ -259,7 +259,8 @@ def test_chosen_facets_keep_filtering_when_other_filters_change(facet_server, pa
 
 
 def test_clearing_the_type_means_any_type(facet_server, page, facet_docs):
-    """The Type box's clear button (and Escape) leave no type chosen; before, it chose the first type."""
+    """Escape in the Type box, and its clear button, leave no type chosen. Before, the box had no clear button
+    and Escape did nothing, or, pressed while the page was running, chose the first type ("article")."""
     open_app(page, facet_server)
     type_box = facet_box(page, "Type")
     for clear in (lambda: page.keyboard.press("Escape"), type_box.get_by_role("button", name="Clear value").click):
