@@ -11,6 +11,7 @@ every row again costs about a tenth of a second per run.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -22,6 +23,8 @@ from curation.filters import FACET_PARTS, Filters
 # facet -> the frame column it counts (topics holds a list per row)
 FACET_COLUMNS = {"category": "category", "type": "type", "provider": "provider", "domain": "domain", "topic": "topics"}
 assert tuple(FACET_COLUMNS) == FACET_PARTS
+# An option's label: its value and its count, "politics (1,776)" (see counted_label).
+COUNTED_LABEL = re.compile(r"(?P<value>.*\S) \(\d{1,3}(?:,\d{3})*\)")
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,11 @@ class Facet:
         rows[self.rows[np.isin(self.codes, chosen)]] = True
         return rows
 
+    @cached_property
+    def by_folded(self) -> dict[str, str]:
+        """Each value, by its casefolded form (the filters compare values in any case)."""
+        return {str(label).casefold(): str(label) for label in self.labels}
+
     def totals(self) -> pd.Series:
         """Rows per value over the whole collection."""
         return self.counts(np.ones(self.size, dtype=bool))
@@ -58,6 +66,30 @@ class Facet:
         """Rows kept per value (zero included), by label."""
         counted = np.bincount(self.codes[keep[self.rows]], minlength=len(self.labels))
         return pd.Series(counted, index=self.labels)
+
+
+def counted_label(value: str, count: int) -> str:
+    """A facet option as the sidebar draws it: its value and how many articles it would show."""
+    return f"{value} ({count:,})"
+
+
+def facet_options(counts: pd.Series, chosen: list[str]) -> tuple[list[str], dict[str, int]]:
+    """A facet's options: every value (and any chosen one no document has), sorted; and each one's count. Sorted
+    casefolded, a value comes before every value that starts with it: the first option left by typing it."""
+    totals = {str(label): int(count) for label, count in counts.items()}
+    return sorted({*totals, *chosen}, key=str.casefold), totals
+
+
+def facet_value(text: str, facet: Facet) -> str:
+    """The value `text` names: itself, unless it is an option's label (counted_label) whose bare value the facet
+    has and `text` is no value of the facet. A browser sends a chosen option back by its label, and may still hold
+    one drawn with an older count; a link may hold one too."""
+    value = text.strip()
+    while value.casefold() not in facet.by_folded and (label := COUNTED_LABEL.fullmatch(value)):
+        value = label["value"]  # a label of a label is peeled too: "politics (34) (0)"
+    if value == text.strip():
+        return text  # a value, or one no document has: as given
+    return facet.by_folded.get(value.casefold(), text)
 
 
 def facet_index(frame: pd.DataFrame) -> dict[str, Facet]:

@@ -118,7 +118,7 @@ class Filters:
         if self.since is not None:
             parts["since"] = frame["publishedDateTime"] >= _utc_midnight(self.since)
         if self.until is not None:
-            parts["until"] = frame["publishedDateTime"] < _utc_midnight(self.until + dt.timedelta(days=1))
+            parts["until"] = frame["publishedDateTime"] < _utc_midnight_after(self.until)
         if self.has_image:
             parts["has_image"] = frame["image"] != ""
         if self.duplicates_only:
@@ -165,12 +165,13 @@ class Filters:
             parts.append(f"type {self.type.strip()}")
         parts += _describe_range("quality", self.min_quality, self.max_quality)
         parts += _describe_range("heat", self.min_heat, self.max_heat)
+        # isoformat, not %Y: strftime writes the year 1 as "1", isoformat always YYYY-MM-DD.
         if self.since and self.until:
-            parts.append(f"from {self.since:%Y-%m-%d} to {self.until:%Y-%m-%d}")
+            parts.append(f"from {self.since.isoformat()} to {self.until.isoformat()}")
         elif self.since:
-            parts.append(f"since {self.since:%Y-%m-%d}")
+            parts.append(f"since {self.since.isoformat()}")
         elif self.until:
-            parts.append(f"until {self.until:%Y-%m-%d}")
+            parts.append(f"until {self.until.isoformat()}")
         if self.has_image:
             parts.append("with an image")
         if self.duplicates_only:
@@ -295,6 +296,11 @@ def _in_range(column: pd.Series, low: int | None, high: int | None) -> pd.Series
 
 def _utc_midnight(day: dt.date) -> pd.Timestamp:
     return pd.Timestamp(day.year, day.month, day.day, tz="UTC")
+
+
+def _utc_midnight_after(day: dt.date) -> pd.Timestamp:
+    # The next day is added in pandas: a Timestamp reaches the year 10000, a date ends at 9999-12-31.
+    return _utc_midnight(day) + pd.Timedelta(days=1)
 
 
 def _describe_range(label: str, low: int | None, high: int | None) -> list[str]:

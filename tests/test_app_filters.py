@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from curation.collection import load_collection
 from curation.filters import DASHBOARD_FILTERS, Filters
 from tests.conftest import write_document
@@ -92,6 +94,75 @@ def test_a_typed_date_applies_and_a_wrong_one_says_how_to_write_it(app, docs):
         "To: '2022-13-01' is not a date; write it as YYYY-MM-DD, e.g. 2024-03-31"
     ]
     assert "until" not in url(app) and shown_count(app) == len(since)  # the wrong date filters nothing
+
+
+PAGES = ("curation/views/charts.py", "curation/views/gallery.py", "curation/views/problems.py",
+         "curation/views/history.py")  # fmt: skip
+
+
+def test_a_link_with_the_calendars_last_day_opens_every_page(app, docs):
+    """`?until=9999-12-31` (with `since=0001-01-01`) is a valid filter: every page draws, sidebar included,
+    and the header reads both dates as YYYY-MM-DD."""
+    app.query_params["since"] = "0001-01-01"
+    app.query_params["until"] = "9999-12-31"
+    app.run()
+    expected = Filters(since=dt.date.min, until=dt.date.max).apply(load_collection(docs).frame)
+    for page in (None, *PAGES):
+        if page:
+            app.switch_page(page).run()
+        assert no_exceptions(app), page
+        assert app.text_input(key="until").value == "9999-12-31"  # the sidebar is drawn
+        assert "from 0001-01-01 to 9999-12-31" in sentence(app) and shown_count(app) == len(expected)
+        assert url(app) == {"since": ["0001-01-01"], "until": ["9999-12-31"]}
+
+
+@pytest.mark.parametrize(("key", "typed"), [("until", "9999-12-31"), ("since", "0001-01-01"), ("until", "0001-01-01"),
+                                            ("since", "9999-12-31")])  # fmt: skip
+def test_a_typed_date_on_the_calendars_edge_applies(app, docs, key, typed):
+    app.run()
+    app.text_input(key=key).input(typed).run()
+    day = dt.date.fromisoformat(typed)
+    filters = Filters(since=day) if key == "since" else Filters(until=day)
+    assert no_exceptions(app) and app.error == []
+    assert filters.describe() in sentence(app) and typed in filters.describe()
+    assert shown_count(app) == len(filters.apply(load_collection(docs).frame)) and url(app)[key] == [typed]
+    app.text_input(key="search").input("a").run()  # the page still answers
+    assert no_exceptions(app) and 'matching "a"' in sentence(app)
+
+
+def test_a_typed_date_beyond_the_calendar_says_how_to_write_it(app):
+    app.run()
+    app.text_input(key="until").input("0000-12-31").run()
+    assert [readable(error.value) for error in app.error] == [
+        "To: '0000-12-31' is not a date; write it as YYYY-MM-DD, e.g. 2024-03-31"
+    ]
+    assert no_exceptions(app) and "until" not in url(app)
+
+
+def test_a_link_holding_options_labels_filters_by_their_values(app, docs):
+    """An old link's `category=politics (1,776)` (a label with a count that has changed since) is the value
+    politics, in every facet; the URL is written back with the bare values."""
+    frame = load_collection(docs).frame
+    first = frame.iloc[0]
+    labels = {
+        "category": f"{first['category']} (1,776)", "type": f"{first['type']} (12)",
+        "provider": f"{first['provider']} (3)", "domain": f"{first['domain']} (3) (0)",
+        "topic": f"{first['topics'][0]} (9)",
+    }  # fmt: skip
+    for name, label in labels.items():
+        app.query_params[name] = label
+    app.run()
+    expected = Filters(
+        categories=(first["category"],), type=first["type"], providers=(first["provider"],),
+        domains=(first["domain"],), topics=(first["topics"][0],), sort="publishedDateTime", descending=True,
+    )  # fmt: skip
+    assert no_exceptions(app)
+    assert expected.describe() in sentence(app) and shown_count(app) == len(expected.apply(frame)) >= 1
+    assert url(app) == expected.to_query(DASHBOARD_FILTERS)
+    assert (
+        app.multiselect(key="category").value == [first["category"]]
+        and app.selectbox(key="type").value == (first["type"])
+    )
 
 
 def test_the_url_always_says_what_is_applied(app):

@@ -8,13 +8,19 @@ same header and the same rows, and the URL must parse back to the filters the ed
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from curation.bench_browser import local_page
+from curation.bench_browser import local_page, serve_dashboard
 from curation.collection import load_collection
+from curation.facets import counted_label
 from curation.filters import DASHBOARD_FILTERS, Filters
+from tests.conftest import write_document
 from tests.test_browser import WAIT_MS, expect_header, header, open_app, row_ids, settle
 
 pytestmark = pytest.mark.browser
@@ -125,3 +131,159 @@ def test_the_editors_name_is_remembered_in_a_new_tab(server, page, docs):
     open_app(fresh, server)
     expect(sidebar(fresh).get_by_role("button", name="Ann Editor · can edit")).to_be_visible(timeout=WAIT_MS)
     fresh.close()
+
+
+# Beside seeds/: political videos from one provider (so every facet can be chosen and rows remain), and two
+# categories a typed "news" also matches in Streamlit's default fuzzy filter.
+VIDEOS = {
+    f"video_{number}.txt": f"title: Election night video {number}\ncategory: politics\ntype: video\n"
+    f"quality: {40 + 10 * number}\npublished: {'true' if number % 2 else 'false'}\n"
+    f"publishedDateTime: 2024-11-0{number}T20:00:00Z\nprovider: {{name: CBC, domain: cbc.ca}}\ntopics: [Elections]\n"
+    for number in range(1, 7)
+}
+NEWS_LIKE = {
+    "uplifting.txt": "title: A good day\ncategory: UpliftingNews\n",
+    "world.txt": "title: Around the world\ncategory: worldnews\n",
+}
+
+
+@pytest.fixture
+def facet_docs(docs: Path) -> Path:
+    for name, front_matter in (VIDEOS | NEWS_LIKE).items():
+        write_document(docs, name, f"---\n{front_matter}---\n")
+    return docs
+
+
+@pytest.fixture
+def facet_server(facet_docs: Path, tmp_path: Path) -> Iterator[str]:
+    with serve_dashboard(facet_docs, tmp_path / "streamlit.log", timeout=120) as url:
+        yield url
+
+
+def facet_box(page, label: str):
+    return sidebar(page).get_by_test_id("stMultiSelect" if label != "Type" else "stSelectbox").filter(has_text=label)
+
+
+def pick(page, label: str, value: str) -> None:
+    """Open a facet's options and click the one for `value` (its label carries a count); once it shows as
+    chosen, close a multiselect's list (a selectbox closes its own; Escape there would clear it)."""
+    from playwright.sync_api import expect
+
+    box = facet_box(page, label)
+    shown = box.get_by_role("combobox") if label == "Type" else box.get_by_test_id("stMultiSelectTagsContainer")
+    for _attempt in range(3):  # on a loaded machine a click on the just-opened list is now and then not taken
+        option = page.get_by_role("option").filter(has_text=f"{value} (").first
+        if not option.is_visible():
+            box.click()
+        option.click()
+        try:
+            if label == "Type":
+                expect(shown).to_have_value(re.compile(rf"^{re.escape(value)} \("), timeout=15_000)
+            else:
+                expect(shown).to_contain_text(f"{value} (", timeout=15_000)
+            break
+        except AssertionError:
+            continue
+    if label != "Type":
+        page.keyboard.press("Escape")
+
+
+def expect_applied(page, docs: Path, filters: Filters) -> None:
+    """Until the header says exactly these filters; then the URL holds them and the rows are theirs."""
+    page.wait_for_function(
+        """(sentence) => [...document.querySelectorAll('[data-testid="stMarkdownContainer"]')]
+             .some((element) => element.innerText.replace(/\u2060/g, '').endsWith(' — ' + sentence))""",
+        arg=filters.describe(),
+        timeout=WAIT_MS,
+    )
+    settle(page)
+    assert url_filters(page.url) == filters
+    assert row_ids(page, docs) == list(filters.apply(load_collection(docs).frame).index[:25])
+
+
+FACET_CHOICES = [
+    ("Category", "politics", "categories"), ("Type", "video", "type"), ("Provider", "CBC", "providers"),
+    ("Domain", "cbc.ca", "domains"), ("Topic", "Elections", "topics"),
+]  # fmt: skip
+
+
+def chosen_label(page, label: str) -> str:
+    """What a facet box shows for its one chosen value: the option's label, with its count."""
+    box = facet_box(page, label)
+    if label == "Type":
+        return box.get_by_role("combobox").input_value()
+    return box.get_by_role("group", name="Selected values").inner_text()
+
+
+def expect_facets_applied(page, docs: Path, filters: Filters, labels: list[str]) -> None:
+    """The filters are applied, and each chosen facet shows its value with the count it has now: with one value
+    chosen per facet, that is the number of articles shown."""
+    expect_applied(page, docs, filters)
+    shown = len(filters.apply(load_collection(docs).frame))
+    values = {label: value for label, value, _ in FACET_CHOICES}
+    assert {label: chosen_label(page, label) for label in labels} == {
+        label: counted_label(values[label], shown) for label in labels
+    }
+
+
+def test_chosen_facets_keep_filtering_when_other_filters_change(facet_server, page, facet_docs):
+    """An editor picks a value in each facet, then clicks published, searches and raises the quality: every
+    step shows the rows of the facets' values, each chosen option shows its current count, and the URL holds
+    the bare values. (Before, the browser kept a chosen option's label with its old count, "politics (34)",
+    and sent it back, and it became the value: it matched nothing.)"""
+    open_app(page, facet_server)
+    wanted, chosen = DASHBOARD_FILTERS, []
+    for label, value, field in FACET_CHOICES:
+        pick(page, label, value)
+        wanted, chosen = replace(wanted, **{field: value if field == "type" else (value,)}), [*chosen, label]
+        expect_facets_applied(page, facet_docs, wanted, chosen)
+    radios = sidebar(page).get_by_role("radiogroup", name="Published")
+    radios.get_by_role("radio", name="published", exact=True).click()
+    wanted = replace(wanted, published="published")
+    expect_facets_applied(page, facet_docs, wanted, chosen)
+    search = sidebar(page).get_by_role("textbox", name="Search")
+    search.click()
+    page.keyboard.type("night")
+    page.keyboard.press("Enter")
+    wanted = replace(wanted, search="night")
+    expect_facets_applied(page, facet_docs, wanted, chosen)
+    low_thumb = sidebar(page).get_by_test_id("stSlider").filter(has_text="Quality").get_by_role("slider").first
+    low_thumb.focus()
+    for _ in range(60):
+        page.keyboard.press("ArrowRight")
+    wanted = replace(wanted, min_quality=60)
+    expect_facets_applied(page, facet_docs, wanted, chosen)
+    assert row_ids(page, facet_docs) == ["video_5.txt", "video_3.txt"]  # published, quality 90 and 70, newest first
+    radios.get_by_role("radio", name="all", exact=True).click()
+    expect_facets_applied(page, facet_docs, replace(wanted, published="all"), chosen)
+
+
+def test_clearing_the_type_means_any_type(facet_server, page, facet_docs):
+    """Escape in the Type box, and its clear button, leave no type chosen. Before, the box had no clear button
+    and Escape did nothing, or, pressed while the page was running, chose the first type ("article")."""
+    open_app(page, facet_server)
+    type_box = facet_box(page, "Type")
+    for clear in (lambda: page.keyboard.press("Escape"), type_box.get_by_role("button", name="Clear value").click):
+        pick(page, "Type", "video")
+        expect_applied(page, facet_docs, replace(DASHBOARD_FILTERS, type="video"))
+        clear()
+        expect_applied(page, facet_docs, DASHBOARD_FILTERS)
+        assert type_box.get_by_role("combobox").input_value() == ""
+
+
+def test_a_link_holding_an_options_label_opens_on_its_value(facet_server, page, facet_docs):
+    """An old link with a label and its count for a value (`category=politics (1,776)`) filters by the value."""
+    open_app(page, f"{facet_server}/?category=politics+%281%2C776%29&type=video+%286%29")
+    expect_applied(page, facet_docs, replace(DASHBOARD_FILTERS, categories=("politics",), type="video"))
+
+
+@pytest.mark.parametrize(("label", "typed"), [("Category", "news"), ("Topic", "AI")])
+def test_enter_on_a_typed_facet_value_picks_exactly_that_value(facet_server, page, facet_docs, label, typed):
+    """Typing "news" and pressing Enter chooses news, not also UpliftingNews and worldnews (nor "AI" also
+    Facebook AI): the first row under the typed text is the value itself."""
+    open_app(page, facet_server)
+    facet_box(page, label).click()
+    page.keyboard.type(typed)
+    page.keyboard.press("Enter")
+    field = "categories" if label == "Category" else "topics"
+    expect_applied(page, facet_docs, replace(DASHBOARD_FILTERS, **{field: (typed,)}))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import subprocess
@@ -12,6 +13,9 @@ from pathlib import Path
 import pytest
 
 from curation.cli import main
+from curation.collection import load_collection
+from curation.filters import Filters
+from curation.wording import plural
 from tests.conftest import SEED_ID, write_document
 
 
@@ -110,6 +114,43 @@ def test_usage_errors_exit_2(capsys, seed_only, argv):
         main([*argv, "--docs", str(seed_only)] if argv[0] == "export" else argv)
     assert exit_info.value.code == 2
     assert "error" in capsys.readouterr().err
+
+
+EDGE_DATES = [
+    (["--since", "0001-01-01"], Filters(since=dt.date.min)),
+    (["--until", "9999-12-31"], Filters(until=dt.date.max)),
+    (["--since", "0001-01-01", "--until", "0001-01-01"], Filters(since=dt.date.min, until=dt.date.min)),
+    (["--since", "9999-12-31", "--until", "9999-12-31"], Filters(since=dt.date.max, until=dt.date.max)),
+]
+
+
+@pytest.mark.parametrize(("dates", "filters"), EDGE_DATES)
+def test_export_with_the_calendars_first_and_last_days(capsys, docs, tmp_path, dates, filters):
+    """`export --until 9999-12-31` (and the other edges) export what the filter keeps; no traceback."""
+    target = tmp_path / "out.json"
+    code, _, err = run(capsys, "export", "--docs", str(docs), "--format", "json", "-o", str(target), *dates)
+    expected = filters.apply(load_collection(docs).frame)
+    assert code == 0 and [record["id"] for record in json.loads(target.read_text())] == list(expected.index)
+    assert f"wrote {plural(len(expected), 'article')} ({filters.describe()})" in err
+
+
+@pytest.mark.parametrize(("dates", "filters"), EDGE_DATES)
+def test_all_matching_with_the_calendars_first_and_last_days(capsys, docs, dates, filters):
+    code, out, err = run(capsys, "publish", "--all-matching", "--docs", str(docs), *dates)
+    matching = filters.apply(load_collection(docs).frame).query("not published")
+    assert code == 0 and out.splitlines() == [f"would publish {doc_id}" for doc_id in matching.index]
+    assert f"{plural(len(matching), 'document')} would change" in err
+
+
+@pytest.mark.parametrize("command", ["export", "publish"])
+@pytest.mark.parametrize("dates", [["--until", "10000-01-01"], ["--since", "0000-12-31"]])
+def test_a_date_beyond_the_calendar_is_a_usage_error(capsys, seed_only, command, dates):
+    argv = [command, "--docs", str(seed_only), *dates] + (["--all-matching"] if command == "publish" else [])
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2
+    assert f"not a date: '{dates[1]}' (use YYYY-MM-DD)" in err and "Traceback" not in err
 
 
 def test_demo_is_deterministic(capsys, tmp_path):

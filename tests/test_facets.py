@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from curation.collection import load_collection
-from curation.facets import Selection
+from curation.facets import Selection, counted_label, facet_options, facet_value
 from curation.filters import Filters
 from tests.conftest import load_front_matters
 
@@ -93,3 +94,46 @@ def test_a_selection_on_the_seeds_agrees_with_the_filters(docs):
     ):
         selection = Selection(filters, collection.frame, collection.facets)
         assert list(selection.keep) == list(filters.matches(collection.frame)), filters
+
+
+LABELLED = {
+    "e.txt": "category: politics\ntype: article\n",
+    "f.txt": "category: news (12)\ntype: article\n",  # a value that looks like a label is still a value
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("politics", "politics"),
+        ("politics (1,776)", "politics"),  # an option's label, with a count that has changed since
+        ("POLITICS (34)", "politics"),
+        ("politics (34) (0)", "politics"),  # the label of a label
+        ("news (12)", "news (12)"),  # a value of the facet
+        ("news (12) (1)", "news (12)"),
+        ("opinion (3)", "opinion (3)"),  # no such value: left as given (it shows, counted 0)
+        ("opinion", "opinion"),
+        ("politics (1776)", "politics (1776)"),  # not a label the sidebar draws
+    ],
+)
+def test_an_options_label_names_its_value(tmp_path, text, value):
+    loaded = load_front_matters(tmp_path, {name: f"title: {name}\n{text}" for name, text in LABELLED.items()})
+    assert loaded.problems == []
+    facet = loaded.facets["category"]
+    assert facet_value(text, facet) == value
+
+
+def test_a_label_is_the_value_and_its_count():
+    assert counted_label("politics", 1776) == "politics (1,776)"
+
+
+def test_a_typed_value_is_the_first_option_that_starts_with_it():
+    """Prefix filtering keeps the options' order, so Enter on a typed value takes that value, not another that
+    starts with it (nor, as fuzzy filtering would, one that merely contains it: "worldnews", "UpliftingNews")."""
+    counts = pd.Series({"worldnews": 3, "news": 1636, "UpliftingNews": 12, "newsy": 3, "News-UK": 4, "Newsroom": 1})
+    options, totals = facet_options(counts, chosen=["opinion"])
+    labels = [counted_label(option, totals.get(option, 0)) for option in options]
+    for value in options:
+        starting = [label for label in labels if label.lower().startswith(value.lower())]
+        assert starting[0] == counted_label(value, totals.get(value, 0)), value
+    assert options == ["news", "News-UK", "Newsroom", "newsy", "opinion", "UpliftingNews", "worldnews"]

@@ -52,6 +52,11 @@ def frame(tmp_path_factory):
         (Filters(since=dt.date(2023, 1, 2)), ["b.txt", "c.txt"]),
         (Filters(until=dt.date(2023, 1, 2)), ["a.txt", "b.txt"]),  # the whole last day counts
         (Filters(since=dt.date(2023, 1, 2), until=dt.date(2023, 1, 2)), ["b.txt"]),
+        (Filters(since=dt.date.min), ["a.txt", "b.txt", "c.txt"]),  # the calendar's first and last days
+        (Filters(until=dt.date.max), ["a.txt", "b.txt", "c.txt"]),
+        (Filters(since=dt.date.min, until=dt.date.max), ["a.txt", "b.txt", "c.txt"]),
+        (Filters(since=dt.date.max), []),
+        (Filters(until=dt.date.min), []),
         (Filters(has_image=True), ["a.txt"]),
         (Filters(categories=("news",), published="unpublished", min_quality=50), ["c.txt"]),
     ],
@@ -86,11 +91,32 @@ def test_sort(frame, filters, expected):
         (Filters(min_heat=10, max_heat=20, has_image=True), "heat 10–20 · with an image"),
         (Filters(since=dt.date(2023, 1, 1)), "since 2023-01-01"),
         (Filters(since=dt.date(2023, 1, 1), until=dt.date(2023, 2, 1)), "from 2023-01-01 to 2023-02-01"),
+        (Filters(since=dt.date(1, 1, 1)), "since 0001-01-01"),  # always YYYY-MM-DD
+        (Filters(until=dt.date(999, 12, 31)), "until 0999-12-31"),
+        (Filters(since=dt.date(1, 1, 1), until=dt.date(9999, 12, 31)), "from 0001-01-01 to 9999-12-31"),
         (Filters(topics=("AI",), type="video", max_quality=30), "topic AI · type video · quality ≤ 30"),
     ],
 )
 def test_describe(filters, sentence):
     assert filters.describe() == sentence
+
+
+def test_articles_dated_on_the_calendars_first_and_last_days(tmp_path):
+    """The years 1 and 9999 are valid dates in a document and in a filter: the whole last day counts."""
+    collection = load_front_matters(tmp_path, {
+        "first.txt": "title: First\npublishedDateTime: 0001-01-01T00:00:00Z\n",
+        "last.txt": "title: Last\npublishedDateTime: 9999-12-31T23:59:59Z\n",
+    })  # fmt: skip
+    assert collection.problems == []
+    first, last = dt.date.min, dt.date.max
+    for filters, expected in [
+        (Filters(until=first), ["first.txt"]),
+        (Filters(since=last), ["last.txt"]),
+        (Filters(until=last), ["first.txt", "last.txt"]),
+        (Filters(since=first, until=first), ["first.txt"]),
+        (Filters(since=last, until=last), ["last.txt"]),
+    ]:
+        assert list(filters.apply(collection.frame).index) == expected, filters
 
 
 def test_slug_is_safe_for_file_names():
@@ -135,6 +161,7 @@ def test_applying_does_not_change_the_frame(frame):
             descending=False,
         ),
         Filters(max_quality=99, min_heat=1),
+        Filters(since=dt.date.min, until=dt.date.max),
     ],
 )
 def test_a_filter_survives_its_url(filters):
@@ -148,6 +175,18 @@ def test_the_url_leaves_out_what_equals_the_base():
     assert Filters(published="unpublished", min_quality=60).to_query(DASHBOARD_FILTERS) == {
         "published": ["unpublished"], "quality": ["60", "100"], "sort": ["id"], "desc": ["false"],
     }  # fmt: skip
+
+
+def test_the_calendars_edges_in_a_url_apply_and_a_date_beyond_them_is_named():
+    filters, complaints = Filters.from_query({"since": ["0001-01-01"], "until": ["9999-12-31"]})
+    assert (filters.since, filters.until, complaints) == (dt.date.min, dt.date.max, [])
+    filters, complaints = Filters.from_query({"since": ["0000-12-31"], "until": ["10000-01-01"]})
+    assert (filters.since, filters.until) == (None, None)
+    assert complaints == [
+        "the link's since=0000-12-31 was ignored: '0000-12-31' is not a date; write it as YYYY-MM-DD, e.g. 2024-03-31",
+        "the link's until=10000-01-01 was ignored: '10000-01-01' is not a date; write it as YYYY-MM-DD, "
+        "e.g. 2024-03-31",
+    ]
 
 
 def test_unusable_url_values_are_named_and_the_rest_applies():

@@ -8,19 +8,30 @@ writes an option's label ("news (52)"), and a keyboard change of a slider
 could leave the old value in the URL while the page showed the new one.
 
 The facet options carry counts that follow the other filters, as Datasette's
-do (curation.facets): each is what adding that option would show.
+do (curation.facets): each is what adding that option would show. The browser
+holds a chosen option by its label ("politics (1,776)") and sends that label
+back; Streamlit maps it to the value only while it is one of the run's labels.
+So a chosen option is given its new label whenever its count changes, and a
+label that still comes back (a click that overtook the run, an old link)
+becomes its value again (`facet_value`) before anything reads the filters.
+Typing in a facet box narrows the options to those that start with the text,
+in their sorted order, and there is no "Select all" row: Enter takes the first
+row, so a typed value is exactly that value ("news", not also "worldnews").
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from curation.collection import Collection
-from curation.facets import Selection
+from curation.facets import Selection, counted_label, facet_options, facet_value
 from curation.filters import (
     DASHBOARD_FILTERS,
+    FACET_PARTS,
     PUBLISHED_STATES,
     QUERY_PARAMETERS,
     SORT_COLUMNS,
@@ -33,11 +44,15 @@ from curation.views.url_state import write_parameter
 FULL_RANGE = (0, 100)
 SEEDED_KEY = "_filters_seeded"
 URL_COMPLAINTS_KEY = "_filter_url_complaints"
+COUNTS_DRAWN_KEY = "_facet_counts_drawn"  # per facet widget: the counts its options were last drawn with
 SORT_LABELS = {
     "id": "file name", "title": "title", "category": "category", "type": "type", "provider": "provider",
     "domain": "domain", "publishedDateTime": "date", "quality": "quality", "heat": "heat",
     "published": "published", "images": "number of images", "related": "number of related",
 }  # fmt: skip
+# Typing narrows a facet's options to those starting with the text (fuzzy would rank "newsy (3)" above
+# "news (1,636)": the count is part of the label it scores).
+FACET_FILTER_MODE = "prefix"
 FACET_WIDGETS = (("Category", "category"), ("Provider", "provider"), ("Domain", "domain"), ("Topic", "topic"))
 
 
@@ -91,6 +106,32 @@ def write_url(filters: Filters) -> None:
         write_parameter(name, wanted.get(name, []))
 
 
+def _chosen(key: str) -> list[str]:
+    """A facet widget's chosen values (Type holds one value or None, the others a list)."""
+    value = st.session_state.get(key)
+    return [value] if isinstance(value, str) else list(value or ())
+
+
+def bare_facet_values(collection: Collection) -> None:
+    """Every facet widget holds values, not options' labels: a label that came back from the browser or a link
+    ("politics (1,776)") becomes its value again."""
+    for key in FACET_PARTS:
+        chosen = _chosen(key)
+        values = [facet_value(text, collection.facets[key]) for text in chosen]
+        if values != chosen:
+            st.session_state[key] = values if key != "type" else values[0]
+
+
+def _send_new_labels(key: str, chosen: list[str], counts: dict[str, int]) -> None:
+    """Set a facet widget's state again when a chosen option's count changed since it was last drawn: Streamlit
+    then sends the browser the option's new label (else the browser keeps the old one and sends it back)."""
+    drawn = st.session_state.setdefault(COUNTS_DRAWN_KEY, {})
+    before = drawn.get(key, {})
+    if any(before.get(value) != counts.get(value, 0) for value in chosen):
+        st.session_state[key] = st.session_state[key]
+    drawn[key] = counts
+
+
 def _typed_day(key: str) -> tuple[object, str]:
     """The day typed into a date box (None when empty) and, when it is not a date, why."""
     text = str(st.session_state.get(key) or "").strip()
@@ -133,26 +174,34 @@ def filters_from_state() -> Filters:
     )
 
 
-def _options(counts: pd.Series, chosen: list[str]) -> tuple[list[str], dict[str, int]]:
-    """Every value (and any chosen one no document has), sorted; and each one's count."""
-    totals = {str(label): int(count) for label, count in counts.items()}
-    return sorted({*totals, *chosen}, key=str.casefold), totals
-
-
 def _with_count(counts: dict[str, int]):
-    return lambda value: f"{value} ({counts.get(value, 0):,})"
+    return lambda value: counted_label(value, counts.get(value, 0))
+
+
+def _facet_options(key: str, counts: dict[str, pd.Series]) -> tuple[list[str], Callable[[str], str]]:
+    """The options of a facet widget and their labels' format; its state made to match the labels drawn."""
+    chosen = _chosen(key)
+    options, totals = facet_options(counts[key], chosen)
+    _send_new_labels(key, chosen, totals)
+    return options, _with_count(totals)
+
+
+def _facet_multiselect(area: DeltaGenerator, label: str, key: str, counts: dict[str, pd.Series]) -> None:
+    options, with_count = _facet_options(key, counts)
+    # No "Select all" row: Enter takes the first row, which (prefix filtering) is the typed value when there is one.
+    area.multiselect(label, options, key=key, format_func=with_count, filter_mode=FACET_FILTER_MODE, select_all=False)
 
 
 def _facet_widgets(area: DeltaGenerator, counts: dict[str, pd.Series]) -> None:
     for label, key in FACET_WIDGETS[:1]:
-        options, totals = _options(counts[key], st.session_state.get(key) or [])
-        area.multiselect(label, options, key=key, format_func=_with_count(totals))
-    chosen_type = st.session_state.get("type")
-    types, type_totals = _options(counts["type"], [chosen_type] if chosen_type else [])
-    area.selectbox("Type", types, key="type", placeholder="any type", format_func=_with_count(type_totals))
+        _facet_multiselect(area, label, key, counts)
+    types, with_count = _facet_options("type", counts)
+    area.selectbox(
+        "Type", types, index=None, key="type", placeholder="any type", format_func=with_count,
+        filter_mode=FACET_FILTER_MODE,
+    )  # fmt: skip
     for label, key in FACET_WIDGETS[1:]:
-        options, totals = _options(counts[key], st.session_state.get(key) or [])
-        area.multiselect(label, options, key=key, format_func=_with_count(totals))
+        _facet_multiselect(area, label, key, counts)
 
 
 def _date_box(area: DeltaGenerator, label: str, key: str) -> None:
@@ -166,6 +215,7 @@ def _date_box(area: DeltaGenerator, label: str, key: str) -> None:
 def render_filters(collection: Collection, area: DeltaGenerator) -> Selection:
     """Draw the filter widgets in `area` (options with counts), write the URL, and return what they keep."""
     seed_from_url()
+    bare_facet_values(collection)
     applied = filters_from_state()  # a widget's change is in its state before the run starts
     selection = Selection(applied, collection.frame, collection.facets)
     counts = selection.facet_counts()
