@@ -26,6 +26,7 @@ import pandas as pd
 
 from curation.errors import RequestError
 from curation.filters import Filters
+from curation.wording import document_time_text
 
 EXPORT_COLUMNS = (
     "id", "title", "excerpt", "category", "type", "provider", "domain", "topics",
@@ -83,7 +84,7 @@ def frame_to_csv(frame: pd.DataFrame, columns: Sequence[str] = EXPORT_COLUMNS) -
 
 def _plain(value: Any) -> Any:
     if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return document_time_text(value)
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, float) and math.isnan(value):

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from curation.errors import RequestError
+from curation.wording import day_text
 
 PUBLISHED_STATES = ("all", "published", "unpublished")
 SORT_COLUMNS = (
@@ -165,13 +166,12 @@ class Filters:
             parts.append(f"type {self.type.strip()}")
         parts += _describe_range("quality", self.min_quality, self.max_quality)
         parts += _describe_range("heat", self.min_heat, self.max_heat)
-        # isoformat, not %Y: strftime writes the year 1 as "1", isoformat always YYYY-MM-DD.
         if self.since and self.until:
-            parts.append(f"from {self.since.isoformat()} to {self.until.isoformat()}")
+            parts.append(f"from {day_text(self.since)} to {day_text(self.until)}")
         elif self.since:
-            parts.append(f"since {self.since.isoformat()}")
+            parts.append(f"since {day_text(self.since)}")
         elif self.until:
-            parts.append(f"until {self.until.isoformat()}")
+            parts.append(f"until {day_text(self.until)}")
         if self.has_image:
             parts.append("with an image")
         if self.duplicates_only:

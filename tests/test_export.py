@@ -83,6 +83,18 @@ def test_missing_scores_are_empty_cells(tmp_path):
     assert (row["quality"], row["heat"], row["publishedDateTime"]) == ("", "", "")
 
 
+@pytest.mark.parametrize(
+    ("written", "exported"),
+    [("0001-01-01T05:06:07Z", "0001-01-01T05:06:07Z"), ("9999-12-31T23:59:59Z", "9999-12-31T23:59:59Z")],
+)
+def test_dates_at_the_calendars_edges_export_as_written(tmp_path, written, exported):
+    write_document(tmp_path, "a.txt", f"---\ntitle: old\npublishedDateTime: '{written}'\n---\n")
+    frame = load_collection(tmp_path).frame
+    (row,) = parse_csv(frame_to_csv(frame))
+    (record,) = json.loads(frame_to_json(frame))
+    assert row["publishedDateTime"] == record["publishedDateTime"] == exported
+
+
 def test_csv_keeps_the_filter_and_its_order(docs):
     frame = load_collection(docs).frame
     filters = Filters(published="unpublished", min_quality=60, sort="heat", descending=True)

@@ -56,7 +56,7 @@ from curation.views.session import (
 )
 from curation.views.table_keys import enable_table_keys
 from curation.views.url_state import seed_from_url, write_parameter
-from curation.wording import published_label
+from curation.wording import day_text, published_label
 
 PAGE_SIZES = (25, 50, 100, 200)
 PAGE_KEY = "articles_page"
@@ -252,7 +252,7 @@ def _number(value: object) -> str:
 
 def _date(row: pd.Series) -> str:
     date = row["publishedDateTime"]
-    return "no date" if pd.isna(date) else f"{date:%Y-%m-%d}"
+    return "no date" if pd.isna(date) else day_text(date)
 
 
 # What the line under a title can show, in its order; the editor picks which (kept in the URL as `show`).
