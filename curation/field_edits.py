@@ -147,7 +147,7 @@ def edit_field(raw: bytes, field: str, new_value: Any | Callable[[Any], Any], pa
     new_text = text[:start] + replacement + text[end:]
     bom = UTF8_BOM if raw.startswith(UTF8_BOM) else b""
     new_raw = bom + new_text.encode("utf-8")
-    _check_only_field_changed(before, new_raw, field, wanted, path)
+    check_only_field_changed(before, new_raw, field, wanted, path)
     return _edit_record(field, old, wanted, text, new_text, start, end, replacement, new_raw)
 
 
@@ -226,7 +226,13 @@ def _line_end(text: str, at: int) -> int:
     return len(text) if newline < 0 else newline
 
 
-def _check_only_field_changed(before: FrontMatter, new_raw: bytes, field: str, wanted: Any, path: str) -> None:
+def check_only_field_changed(
+    before: FrontMatter, new_raw: bytes, field: str, wanted: Any, path: str, *, as_read: bool = False
+) -> None:
+    """Refuse (PublishRefusedError) new bytes that change anything but `field`, or leave it other than
+    `wanted` (None: the field is gone): the proof every edit and every undo passes before it is written.
+    An edit compares the YAML value it wrote; an undo (`as_read`) the value as an article reads it (an audit
+    entry logs that: `category: 123` was "123")."""
     try:
         after = parse_front_matter(new_raw, path)
         value = article_fields(after, path)[field]
@@ -236,6 +242,9 @@ def _check_only_field_changed(before: FrontMatter, new_raw: bytes, field: str, w
     others_after = {key: item for key, item in after.data.items() if key != field}
     same_body = before.text[before.yaml_end :] == after.text[after.yaml_end :]
     raw_value = after.data.get(field)
-    exact = raw_value == wanted if field != "topics" else value == wanted
+    if wanted is None:
+        exact = field not in after.data
+    else:
+        exact = (value if as_read or field == "topics" else raw_value) == wanted
     if others_before != others_after or not exact or not same_body:
         raise PublishRefusedError(path, f"the edit would change more than `{field}`; edit this file by hand")

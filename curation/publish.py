@@ -47,7 +47,7 @@ from curation.errors import (
     PublishRefusedError,
     ReadOnlyError,
 )
-from curation.field_edits import Edit, check_value, edit_field
+from curation.field_edits import EDITABLE_FIELDS, Edit, check_only_field_changed, check_value, edit_field
 from curation.problems import Problem
 from curation.s3_store import ObjectListing
 from curation.stores import Store, VersionChanged, open_store
@@ -490,6 +490,23 @@ def _restore_lines(raw: bytes, entry: AuditEntry) -> Edit | None:
     return Edit(entry.field, entry.new, entry.old, restored, entry.line, entry.after, entry.before)
 
 
+UNDOABLE_FIELDS = ("published", *EDITABLE_FIELDS)
+
+
+def _check_restores_only_its_field(raw: bytes, restored: Edit, entry: AuditEntry) -> None:
+    """The lines an audit entry gives back must be its own field's: the log is read back, so it is not trusted."""
+    try:
+        before = parse_front_matter(raw, entry.id)
+        check_only_field_changed(before, restored.raw, entry.field, entry.old, entry.id, as_read=True)
+    except PublishRefusedError:
+        raise PublishRefusedError(
+            entry.id,
+            f"audit entry {entry.change} would restore lines that are not this file's `{entry.field}` "
+            f"as it was (they change more than `{entry.field}`, or not to the logged value); nothing was undone",
+            entry.line,
+        ) from None
+
+
 def undo_entry(
     folder: Path | str,
     entry: AuditEntry,
@@ -501,8 +518,14 @@ def undo_entry(
     """Put back what the file was before a logged change, refusing if it changed after that change."""
 
     def revert(raw: bytes) -> Edit:
+        if entry.field not in UNDOABLE_FIELDS:
+            raise PublishRefusedError(
+                entry.id, f"audit entry {entry.change} names `{entry.field}`, a field editors cannot change; "
+                "nothing was undone",
+            )  # fmt: skip
         restored = _restore_lines(raw, entry)
         if restored is not None:
+            _check_restores_only_its_field(raw, restored, entry)
             return restored
         if entry.field == "published":
             return _edit(raw, entry.old, entry.id)

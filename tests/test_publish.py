@@ -10,18 +10,21 @@ from pathlib import Path
 import pytest
 
 from curation.atomic_files import document_lock
-from curation.audit import read_audit_log
+from curation.audit import new_entry, read_audit_log
 from curation.collection import load_collection
 from curation.docs_folder import DocsFolder
+from curation.documents import sha256_of
 from curation.errors import ConflictError, PublishRefusedError, ReadOnlyError, UnsafePathError
 from curation.publish import (
     Outcome,
     OutcomeStatus,
     edit_published,
     load_history,
+    set_field,
     set_published,
     set_published_many,
     undo_change,
+    undo_entry,
     undo_last,
 )
 from tests.conftest import SEED_ID, write_document
@@ -281,6 +284,67 @@ def test_undo_is_not_blind_to_later_changes(seed_only):
     assert path.read_bytes() == edited
     entries, _ = read_audit_log(seed_only / ".curation" / "audit.jsonl")
     assert [entry.change for entry in entries] == [change.entry.change]
+
+
+FORGED_DOCUMENT = "---\ntitle: Real title\nwebUrl: https://news.example/a\npublished: false\n---\nbody\n"
+
+
+def _append_forged_entry(folder: Path, **fields) -> None:
+    """An entry written into the log by hand: its shas match the file, its lines say what the forger wants."""
+    log = folder / ".curation" / "audit.jsonl"
+    log.parent.mkdir(exist_ok=True)
+    entry = new_entry(editor="mallory", **fields)
+    with log.open("a", encoding="utf-8") as out:
+        out.write(json.dumps(entry.to_json()) + "\n")
+
+
+@pytest.mark.parametrize(
+    ("field", "old", "before"),
+    [
+        ("title", "Real title", "webUrl: https://evil.example/phish"),  # a title entry holding a webUrl line
+        ("title", "Forged", "title: Forged\nwebUrl: https://evil.example/phish"),  # the title and one line more
+    ],
+)
+def test_undo_restores_only_lines_of_the_entrys_own_editable_field(tmp_path, field, old, before):
+    write_document(tmp_path, "a.txt", FORGED_DOCUMENT)
+    raw = (tmp_path / "a.txt").read_bytes()
+    line = 3 if before.startswith("webUrl") else 2
+    after = "webUrl: https://news.example/a" if line == 3 else "title: Real title\nwebUrl: https://news.example/a"
+    forged = raw.decode().replace(after, before).encode()
+    _append_forged_entry(
+        tmp_path, id="a.txt", field=field, old=old, new="Real title", sha_before=sha256_of(forged),
+        sha_after=sha256_of(raw), line=line, before=before, after=after,
+    )  # fmt: skip
+    (outcome,) = undo_last(tmp_path)
+    assert outcome.status == "refused"
+    assert "audit entry" in outcome.message and field in outcome.message and "nothing was undone" in outcome.message
+    assert (tmp_path / "a.txt").read_bytes() == raw
+    entries, _ = read_audit_log(tmp_path / ".curation" / "audit.jsonl")
+    assert len(entries) == 1  # the refusal logged nothing
+
+
+def test_undo_refuses_an_entry_for_a_field_editors_cannot_change(tmp_path):
+    """The log reader drops such an entry with a warning; undo refuses one handed to it all the same."""
+    write_document(tmp_path, "a.txt", FORGED_DOCUMENT)
+    raw = (tmp_path / "a.txt").read_bytes()
+    before, after = "webUrl: https://evil.example/phish", "webUrl: https://news.example/a"
+    entry = new_entry(
+        editor="mallory", id="a.txt", field="webUrl", old="https://evil.example/phish", new="https://news.example/a",
+        sha_before=sha256_of(raw.decode().replace(after, before).encode()), sha_after=sha256_of(raw), line=3,
+        before=before, after=after,
+    )  # fmt: skip
+    outcome = undo_entry(tmp_path, entry)
+    assert outcome.status == "refused" and "`webUrl`, a field editors cannot change" in outcome.message
+    assert (tmp_path / "a.txt").read_bytes() == raw
+
+
+def test_undo_of_a_field_that_reads_as_text_restores_its_exact_line(tmp_path):
+    write_document(tmp_path, "a.txt", "---\ntitle: t\ncategory: 123\n---\n")
+    raw = (tmp_path / "a.txt").read_bytes()
+    set_field(tmp_path, "a.txt", "category", "news")
+    (outcome,) = undo_last(tmp_path)
+    assert outcome.status == "changed"
+    assert (tmp_path / "a.txt").read_bytes() == raw
 
 
 def test_bulk_reports_each_id_and_one_failure_stops_nothing(docs):
