@@ -168,31 +168,77 @@ def _replacement(front_matter: FrontMatter, field: str, wanted: Any, newline: st
     text = front_matter.text
     ends_line = end > start and text[end - 1] == "\n"  # block scalars and block lists own their newline
     if field == "topics" and isinstance(node, yaml.SequenceNode) and not node.flow_style and wanted:
+        kept_lines = _block_list_keeping_lines(front_matter, node, wanted, newline)
+        if kept_lines is not None:
+            return kept_lines
         indent = " " * node.start_mark.column
-        items = _items_text(node, wanted, offset, text)
+        items = _items_text(front_matter, node, wanted)
         return start, end, (newline + indent).join(f"- {item}" for item in items) + newline
     if field == "topics" and not (isinstance(node, yaml.SequenceNode) and node.flow_style):
         # An emptied block list, or a one-topic scalar: a flow list right after the key.
         start = key_node.end_mark.index + offset
-        flow = "[" + ", ".join(_items_text(node, wanted, offset, text)) + "]"
+        flow = "[" + ", ".join(_items_text(front_matter, node, wanted)) + "]"
         return start, end, ": " + flow + (newline if ends_line else "")
     if field == "topics":
-        return start, end, "[" + ", ".join(_items_text(node, wanted, offset, text)) + "]"
+        return start, end, "[" + ", ".join(_items_text(front_matter, node, wanted)) + "]"
     value = _serialized(field, wanted, getattr(node, "style", None))
     if start == end:  # `title:` with nothing after it
         value = " " + value
     return start, end, value + (newline if ends_line else "")
 
 
-def _items_text(node: yaml.Node, wanted: list[str], offset: int, text: str) -> list[str]:
+def _current_topics(front_matter: FrontMatter) -> list[str]:
+    """The topics as an article reads them, item by item (`0x1F` is "31": YAML reads it as a number)."""
+    value = front_matter.data.get("topics")
+    return [str(item) for item in value] if isinstance(value, list) else []
+
+
+def _items_text(front_matter: FrontMatter, node: yaml.Node, wanted: list[str]) -> list[str]:
     """Each wanted topic as YAML text; an item that was there already keeps its exact text."""
     kept: dict[str, str] = {}
     if isinstance(node, yaml.SequenceNode):
-        for item in node.value:
+        offset, text = front_matter.yaml_start, front_matter.text
+        for item, topic in zip(node.value, _current_topics(front_matter), strict=False):
             source = text[item.start_mark.index + offset : item.end_mark.index + offset]
             if isinstance(item, yaml.ScalarNode) and "\n" not in source:
-                kept.setdefault(str(item.value), source)
+                kept.setdefault(topic, source)
     return [kept.get(topic) or scalar_in_style(topic, None, in_list=True) for topic in wanted]
+
+
+def _block_list_keeping_lines(
+    front_matter: FrontMatter, node: yaml.SequenceNode, wanted: list[str], newline: str
+) -> tuple[int, int, str] | None:
+    """(start, end, new text) of a block list whose kept items keep their whole lines, comments and comment
+    lines between them included: removed items' lines go, added ones come after the last item. None when
+    the kept topics are not in their old order, or an item is not one plain line (then items are rewritten)."""
+    current = _current_topics(front_matter)
+    if len(current) != len(node.value) or len(set(current)) != len(current):
+        return None
+    kept = [topic for topic in current if topic in wanted]
+    added = [topic for topic in wanted if topic not in current]
+    if [topic for topic in wanted if topic in current] != kept:
+        return None
+    text, offset = front_matter.text, front_matter.yaml_start
+    lines: list[tuple[int, int, str | None]] = []  # (start, end with its newline, the topic on it or None)
+    for item, topic in zip(node.value, current, strict=True):
+        if not isinstance(item, yaml.ScalarNode) or item.start_mark.line != item.end_mark.line:
+            return None
+        line_start = text.rfind("\n", 0, item.start_mark.index + offset) + 1
+        if text[line_start : item.start_mark.index + offset].strip() != "-":
+            return None  # `-` on a line of its own, or two items on a line
+        line_end = text.index("\n", item.start_mark.index + offset) + 1
+        lines.append((line_start, line_end, topic))
+    start, end = lines[0][0], lines[-1][1]
+    parts: list[str] = []
+    at = start
+    for line_start, line_end, topic in lines:
+        parts.append(text[at:line_start])  # comment lines between items stay
+        if topic in wanted:
+            parts.append(text[line_start:line_end])
+        at = line_end
+    indent = " " * node.start_mark.column
+    parts += [f"{indent}- {scalar_in_style(topic, None, in_list=True)}{newline}" for topic in added]
+    return start, end, "".join(parts)
 
 
 def _serialized(field: str, value: Any, style: str | None) -> str:

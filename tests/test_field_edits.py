@@ -196,6 +196,32 @@ def test_bad_values_are_refused_naming_the_field_and_nothing_is_written(seed_onl
     assert not (seed_only / ".curation" / "audit.jsonl").exists()
 
 
+ODD_TOPICS = "---\ntitle: t\ntopics:\n  - 0x1F\n  - AI   # first\n  # a comment line\n  - 1.50\n  - 12:30\n  - 017\nheat: 1\n---\n"
+
+
+@pytest.mark.parametrize(
+    ("add", "remove", "after"),
+    [
+        (["New"], [], ODD_TOPICS.replace("  - 017\n", "  - 017\n  - New\n")),
+        ([], ["31"], ODD_TOPICS.replace("  - 0x1F\n", "")),  # 0x1F reads as 31
+        (["New"], ["1.5"], ODD_TOPICS.replace("  - 1.50\n", "").replace("  - 017\n", "  - 017\n  - New\n")),
+        ([], ["AI"], ODD_TOPICS.replace("  - AI   # first\n", "")),
+    ],
+)
+def test_a_topic_edit_keeps_untouched_items_lines_and_comments(tmp_path, add, remove, after):
+    path = write_document(tmp_path, "a.txt", ODD_TOPICS)
+    change_topics(tmp_path, "a.txt", add=add, remove=remove)
+    assert path.read_text() == after
+    (outcome,) = undo_last(tmp_path)
+    assert outcome.status == "changed" and path.read_text() == ODD_TOPICS
+
+
+def test_a_flow_list_keeps_untouched_items_text(tmp_path):
+    path = write_document(tmp_path, "a.txt", "---\ntitle: t\ntopics: [0x1F, 1.50, '12:30', AI]\n---\n")
+    change_topics(tmp_path, "a.txt", add=["New"], remove=["AI"])
+    assert path.read_text() == "---\ntitle: t\ntopics: [0x1F, 1.50, '12:30', New]\n---\n"
+
+
 def test_topics_are_added_and_removed(tmp_path):
     path = write_document(tmp_path, "a.txt", "---\ntitle: t\ntopics:\n  - AI\n  - Climate\n---\n")
     change_topics(tmp_path, "a.txt", add=["Space"], remove=["Climate"])
