@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,6 +34,7 @@ from curation.publish import (
     load_history,
     set_field,
     set_published,
+    topics_after,
     undo_batch,
     undo_change,
     undo_last,
@@ -106,6 +108,14 @@ def int_at_least(minimum: int):
 
 
 positive_int = int_at_least(1)
+_LOG_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # change and batch ids as the audit log writes them (12 hex digits)
+
+
+def _log_id(text: str) -> str:
+    """A change or batch id: an empty one (a script's unset variable) must never mean "the newest"."""
+    if not _LOG_ID.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"not a change or batch id: {text!r} (see `curation history` for the ids)")
+    return text
 
 
 def _score(text: str) -> int:
@@ -253,8 +263,14 @@ def command_topics(args: argparse.Namespace) -> int:
     except InvalidValueError as error:
         raise UsageError(f"{error.message}; nothing was written") from None
 
+    def would_change(topics: list[str]) -> bool:
+        try:
+            return topics_after(topics, added, removed) != topics  # what change_topics writes, duplicates gone
+        except InvalidValueError:
+            return False  # refused by the write too: it would not change
+
     def differs(frame):
-        return frame["topics"].map(lambda topics: [t for t in topics if t not in removed] + added != topics)
+        return frame["topics"].map(would_change)
 
     return _write_command(
         args, "change topics of", "topics changed", differs,
@@ -315,7 +331,7 @@ def command_history(args: argparse.Namespace) -> int:
 
 
 def command_undo(args: argparse.Namespace) -> int:
-    if args.change:
+    if args.change is not None:
         outcomes = [undo_change(args.docs, args.change, editor=args.editor, audit_log=args.audit_log)]
     elif args.batch is not None:
         outcomes = undo_batch(args.docs, args.batch, editor=args.editor, audit_log=args.audit_log)
@@ -438,9 +454,12 @@ def build_parser() -> argparse.ArgumentParser:
     undo = commands.add_parser("undo", parents=[common, writer], help="revert logged changes")
     target = undo.add_mutually_exclusive_group()
     target.add_argument("--last", type=positive_int, default=1, metavar="N", help="the newest N changes (default 1)")
-    target.add_argument("--change", metavar="CHANGE", help="one change by its id in the audit log")
+    target.add_argument("--change", type=_log_id, metavar="CHANGE", help="one change by its id in the audit log")
     target.add_argument(
-        "--batch", metavar="BATCH", help="every change of one bulk request, by its batch id (see `curation history`)"
+        "--batch",
+        type=_log_id,
+        metavar="BATCH",
+        help="every change of one bulk request, by its batch id (see `curation history`)",
     )
     undo.set_defaults(run=command_undo)
 

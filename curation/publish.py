@@ -234,14 +234,16 @@ def change_topics(
 ) -> Change:
     """Add and remove topics of one document (added ones go last; a topic is listed once)."""
     added, removed = check_value("topics", list(add)), set(check_value("topics", list(remove)))
-
-    def new_topics(current: list[str]) -> list[str]:
-        return [topic for topic in current if topic not in removed] + added
-
     return _write_change(
-        folder, doc_id, lambda raw: edit_field(raw, "topics", new_topics, doc_id),
+        folder, doc_id, lambda raw: edit_field(raw, "topics", lambda now: topics_after(now, added, removed), doc_id),
         expected_sha=expected_sha, editor=editor, audit_log=audit_log, batch=batch,
     )  # fmt: skip
+
+
+def topics_after(current: list[str], added: list[str], removed: set[str]) -> list[str]:
+    """The topics a document has after `change_topics`: the removed ones gone, the added ones last, each once.
+    InvalidValueError when the result cannot be written (a topic in the file that is not valid)."""
+    return check_value("topics", [topic for topic in current if topic not in removed] + added)
 
 
 def _write_change(

@@ -80,3 +80,24 @@ def test_refused_ids_exit_1_and_the_rest_change(capsys, tmp_path):
     code, out, err = run(capsys, "set", "bad.txt", "a.txt", "../x.txt", "type=video", "--docs", str(tmp_path))
     assert code == 1 and out == "set type: a.txt\n"
     assert "1 changed, 0 unchanged, 0 conflict, 2 refused" in err
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ["--add", "AI", "--topic", "AI"],  # every one has it already: nothing would change
+        ["--add", "AI", "--remove", "Climate", "--category", "news"],
+        ["--remove", "Nowhere", "--category", "news"],
+    ],
+)
+def test_a_topics_dry_run_counts_the_documents_the_run_changes(capsys, tmp_path, change):
+    for name, topics in [("a.txt", "[AI]"), ("b.txt", "[AI, AI]"), ("c.txt", "[Climate]"), ("d.txt", "[]")]:
+        write_document(tmp_path, name, f"---\ntitle: t\ncategory: news\ntopics: {topics}\n---\n")
+    before = {path.name: path.read_bytes() for path in tmp_path.glob("*.txt")}
+    command = ["topics", *change, "--all-matching", "--docs", str(tmp_path)]
+    code, out, err = run(capsys, *command)
+    would = {line.removeprefix("would change topics of ") for line in out.splitlines()}
+    assert code == 0 and f"{len(would)} document" in err
+    code, out, _ = run(capsys, *command, "--yes")
+    changed = {name for name, raw in before.items() if (tmp_path / name).read_bytes() != raw}
+    assert code == 0 and changed == would

@@ -22,7 +22,15 @@ from curation.history_text import (
     undo_summary,
     utc_text,
 )
-from curation.publish import Outcome, load_history, set_field, set_published_many, undo_batch, undo_change
+from curation.publish import (
+    Outcome,
+    load_history,
+    set_field,
+    set_published,
+    set_published_many,
+    undo_batch,
+    undo_change,
+)
 from tests.test_cli import run
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -271,6 +279,18 @@ def test_cli_undo_batch_with_a_conflict_exits_1_and_undoes_the_others(capsys, do
 def test_cli_undo_of_an_unknown_batch_exits_1(capsys, docs):
     code, out, err = run(capsys, "undo", "--batch", "nope", "--docs", str(docs))
     assert (code, out) == (1, "") and "refused: no batch nope in the audit log" in err
+
+
+@pytest.mark.parametrize("option", ["--change", "--batch"])
+@pytest.mark.parametrize("value", ["", " ", "abc def", "$(rm)", "x" * 65])
+def test_cli_undo_of_an_empty_or_malformed_id_is_a_usage_error_and_undoes_nothing(capsys, docs, option, value):
+    doc_id = sorted(path.name for path in docs.glob("demo_*.txt"))[0]
+    set_published(docs, doc_id, True)
+    changed = (docs / doc_id).read_bytes()
+    with pytest.raises(SystemExit) as exit_info:
+        run(capsys, "undo", option, value, "--docs", str(docs))
+    assert exit_info.value.code == 2 and "not a change or batch id" in capsys.readouterr().err
+    assert (docs / doc_id).read_bytes() == changed
 
 
 @pytest.mark.parametrize("other", [["--change", "abc"], ["--last", "2"]])
