@@ -342,6 +342,14 @@ def command_undo(args: argparse.Namespace) -> int:
     return _report(outcomes, "reverted")
 
 
+REUSED_FROM = {  # IndexReport.reused_from, in words
+    "local": "the rest from this host's cache",
+    "shared": "the rest from the shared cache",
+    "folder": "the rest from the folder's parse cache",
+    "none": "no cache used",
+}
+
+
 def command_index(args: argparse.Namespace) -> int:
     from curation.index_build import build_index, scheduler_address
 
@@ -357,12 +365,12 @@ def command_index(args: argparse.Namespace) -> int:
         return EXIT_OK
     say(
         f"{plural(report.documents, 'document')}, {plural(report.problems, 'problem')}: "
-        f"parsed {report.parsed:,} ({report.parsed_on}), the rest from the {report.reused_from} cache, "
+        f"parsed {report.parsed:,} ({report.parsed_on}), {REUSED_FROM[report.reused_from]}, "
         f"in {report.seconds:.1f} s"
     )
-    for label, where in (("this host's cache", report.local_cache), ("shared cache", report.shared_cache)):
+    for cache, where in (("this host's cache", report.local_cache), ("the shared cache", report.shared_cache)):
         if where:
-            say(f"wrote the {label}: {where}")
+            say(f"wrote {cache}: {where}")
     return EXIT_OK
 
 

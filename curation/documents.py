@@ -74,15 +74,20 @@ def sha256_of(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
+def too_large(path: str, size: int, what: str = "file") -> DocumentError:
+    """The error for a document over the size limit, with its real size (a reader stops one byte over)."""
+    return DocumentError(
+        path,
+        f"{what} is {size:,} bytes ({size / 2**20:,.1f} MiB), over the limit of 1 MiB ({MAX_DOCUMENT_BYTES:,} bytes) "
+        "for a document; move the body elsewhere or split the file",
+        kind=ProblemKind.TOO_LARGE,
+    )
+
+
 def decode_document(raw: bytes, path: str) -> str:
     """Bytes -> text without a BOM; a DocumentError names the first bad line."""
     if len(raw) > MAX_DOCUMENT_BYTES:
-        raise DocumentError(
-            path,
-            f"file is {len(raw):,} bytes, over the 1 MiB limit for a document; "
-            "move the body elsewhere or split the file",
-            kind=ProblemKind.TOO_LARGE,
-        )
+        raise too_large(path, len(raw))  # the readers raise first with the size on disk; this is the backstop
     if raw.startswith(UTF8_BOM):
         raw = raw[len(UTF8_BOM) :]
     nul = raw.find(b"\0")

@@ -43,7 +43,7 @@ from curation.access import is_read_only
 from curation.atomic_files import replace_atomically
 from curation.collection import COLUMNS, Collection, find_duplicates, frame_from_columns
 from curation.docs_folder import closing
-from curation.documents import MAX_DOCUMENT_BYTES, read_article
+from curation.documents import MAX_DOCUMENT_BYTES, read_article, too_large
 from curation.errors import StoreError
 from curation.parsing import (
     PARALLEL_FROM,
@@ -119,8 +119,7 @@ def fetch_and_parse(location: str, partition: Partition) -> Parsed:
     wanted = []
     for ref in partition:
         if ref.size > MAX_DOCUMENT_BYTES:  # not fetched at all
-            message = f"object is {ref.size:,} bytes, over the 1 MiB limit for a document"
-            problem(ref, Problem(ref.id, None, message, ProblemKind.TOO_LARGE), ref.size, ref.etag)
+            problem(ref, Problem.from_error(too_large(ref.id, ref.size, "object")), ref.size, ref.etag)
         else:
             wanted.append(ref)
     for ref, (_, got) in zip(wanted, store.get_many(ref.id for ref in wanted), strict=True):

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from curation.documents import MAX_DOCUMENT_BYTES, read_article
+from curation.documents import MAX_DOCUMENT_BYTES, read_article, too_large
 from curation.errors import DocumentError
 from curation.problems import Problem, ProblemKind
 
@@ -61,11 +61,7 @@ class DocumentFile:
 def read_document_file(document: DocumentFile) -> dict[str, Any]:
     """Parse one scanned file into a row; raises DocumentError (or, on a bug, anything)."""
     if document.size > MAX_DOCUMENT_BYTES:
-        raise DocumentError(
-            document.id,
-            f"file is {document.size:,} bytes, over the 1 MiB limit for a document",
-            kind=ProblemKind.TOO_LARGE,
-        )
+        raise too_large(document.id, document.size)
     try:
         # O_NOFOLLOW: the file may have been swapped for a link since the scan.
         fd = os.open(document.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))

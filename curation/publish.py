@@ -39,6 +39,7 @@ from curation.documents import (
     article_fields,
     parse_front_matter,
     sha256_of,
+    too_large,
 )
 from curation.errors import (
     ConflictError,
@@ -197,8 +198,8 @@ def set_published(
     if not isinstance(value, bool):
         raise TypeError("value must be True or False")
     return _write_change(
-        folder, doc_id, lambda raw: _edit(raw, value, doc_id),
-        expected_sha=expected_sha, editor=editor, audit_log=audit_log, batch=batch,
+        folder, doc_id, lambda raw: _edit(raw, value, doc_id), expected_sha=expected_sha, editor=editor,
+        audit_log=audit_log, batch=batch, action="be published" if value else "be unpublished",
     )  # fmt: skip
 
 
@@ -216,8 +217,8 @@ def set_field(
     """Set `title`, `excerpt`, `category`, `type` or `topics` of one document, rewriting only its lines."""
     check_value(field, value)  # a bad value is refused before any file is opened
     return _write_change(
-        folder, doc_id, lambda raw: edit_field(raw, field, value, doc_id),
-        expected_sha=expected_sha, editor=editor, audit_log=audit_log, batch=batch,
+        folder, doc_id, lambda raw: edit_field(raw, field, value, doc_id), expected_sha=expected_sha, editor=editor,
+        audit_log=audit_log, batch=batch, action=f"be given a new {field}",
     )  # fmt: skip
 
 
@@ -236,7 +237,7 @@ def change_topics(
     added, removed = check_value("topics", list(add)), set(check_value("topics", list(remove)))
     return _write_change(
         folder, doc_id, lambda raw: edit_field(raw, "topics", lambda now: topics_after(now, added, removed), doc_id),
-        expected_sha=expected_sha, editor=editor, audit_log=audit_log, batch=batch,
+        expected_sha=expected_sha, editor=editor, audit_log=audit_log, batch=batch, action="be given new topics",
     )  # fmt: skip
 
 
@@ -256,8 +257,10 @@ def _write_change(
     audit_log: Path | str | None,
     undoes: str | None = None,
     batch: str | None = None,
+    action: str = "be changed",
 ) -> Change:
     """Read, check the sha, edit, log, replace if unchanged: the one way a document is written, in any store.
+    `action` says what a problem document cannot have done ("cannot be published until fixed").
 
     In a bucket, another host may write between our read and our PUT: without
     an expected sha the request is tried again on the new version (it sets a
@@ -269,7 +272,7 @@ def _write_change(
     store = open_store(folder)
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         try:
-            return _write_once(store, doc_id, make_edit, expected_sha, editor, audit_log, undoes, batch)
+            return _write_once(store, doc_id, make_edit, expected_sha, editor, audit_log, undoes, batch, action)
         except VersionChanged:
             if expected_sha is not None or attempt == WRITE_ATTEMPTS:
                 raise ConflictError(doc_id, _changed_message(store)) from None
@@ -289,6 +292,7 @@ def _write_once(
     audit_log: Path | str | None,
     undoes: str | None,
     batch: str | None,
+    action: str,
 ) -> Change:
     try:
         with store.writer(doc_id, audit_log) as document:
@@ -299,9 +303,7 @@ def _write_once(
             try:
                 edit = make_edit(raw)
             except DocumentError as error:
-                raise PublishRefusedError(
-                    doc_id, f"cannot be published until fixed: {error.message}", error.line
-                ) from None
+                raise PublishRefusedError(doc_id, f"cannot {action} until fixed: {error.message}", error.line) from None
             if edit.raw == raw:
                 return Change(doc_id, edit.old, edit.new, sha_before, sha_before, None, document.size,
                               document.mtime_ns)  # fmt: skip
@@ -367,6 +369,8 @@ class LocalDocument:
         with closing(open_document_at(self.folder_fd, self.name, self.doc_id)) as fd:
             raw, info = read_file(fd, MAX_DOCUMENT_BYTES), os.fstat(fd)
         self.size, self.mtime_ns = info.st_size, info.st_mtime_ns
+        if len(raw) > MAX_DOCUMENT_BYTES:
+            raise too_large(self.doc_id, max(info.st_size, len(raw)))
         return raw
 
     def log(self, entry: AuditEntry) -> None:
@@ -539,7 +543,7 @@ def undo_entry(
         entry.id,
         lambda: _write_change(
             folder, entry.id, revert, expected_sha=entry.sha_after, editor=editor, audit_log=audit_log,
-            undoes=entry.change, batch=batch,
+            undoes=entry.change, batch=batch, action=f"have its {entry.field} change undone",
         ),
     )  # fmt: skip
 

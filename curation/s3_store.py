@@ -54,7 +54,7 @@ from typing import Any
 from curation.access import is_read_only
 from curation.audit import AuditEntry
 from curation.docs_folder import STATE_DIR, check_document_id, is_document_name
-from curation.documents import MAX_DOCUMENT_BYTES
+from curation.documents import MAX_DOCUMENT_BYTES, too_large
 from curation.errors import CurationError, PublishRefusedError, StoreError, UnsafePathError
 from curation.problems import Problem, ProblemKind
 
@@ -597,6 +597,8 @@ class S3Document:
 
     def read(self) -> bytes:
         self.current = self.store.get(self.doc_id)
+        if self.current.size > MAX_DOCUMENT_BYTES:
+            raise too_large(self.doc_id, self.current.size, "object")  # only its first MiB was read
         return self.current.raw
 
     def log(self, entry: AuditEntry) -> None:

@@ -35,7 +35,7 @@ def test_refusals_exit_1_and_the_others_still_change(capsys, seed_only):
     code, out, err = run(capsys, "unpublish", "bad.txt", "../x.txt", SEED_ID, "--docs", str(seed_only))
     assert code == 1
     assert out == f"unpublished: {SEED_ID}\n"
-    assert "refused: bad.txt:3: cannot be published until fixed" in err
+    assert "refused: bad.txt:3: cannot be unpublished until fixed" in err
     assert "refused: ../x.txt: not a document id" in err
 
 

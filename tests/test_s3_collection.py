@@ -194,8 +194,10 @@ def test_an_index_build_shares_its_cache_with_a_new_host(s3_docs, monkeypatch, t
 
 def test_the_index_command_reports_what_it_parsed(capsys, s3_docs):
     code, out, _ = run(capsys, "index", "--docs", s3_docs)
-    assert code == 0 and out.startswith("301 documents, 0 problems: parsed 301 (this process)")
-    assert "wrote the shared cache: s3://" in out
+    assert code == 0 and out.startswith("301 documents, 0 problems: parsed 301 (this process), no cache used, in ")
+    assert "wrote this host's cache: " in out and "wrote the shared cache: s3://" in out
+    code, out, _ = run(capsys, "index", "--docs", s3_docs)
+    assert code == 0 and out.startswith("301 documents, 0 problems: parsed 0 (this process), the rest from this host's")
     code, out, _ = run(capsys, "index", "--docs", s3_docs, "--json")
     report = json.loads(out)
     assert (report["parsed"], report["reused_from"]) == (0, "local")

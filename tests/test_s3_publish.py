@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from curation.cli import main
 from curation.collection import load_collection
 from curation.documents import sha256_of
-from curation.errors import ConflictError, PublishRefusedError, ReadOnlyError, UnsafePathError
+from curation.errors import ConflictError, CurationError, PublishRefusedError, ReadOnlyError, UnsafePathError
 from curation.publish import (
     change_topics,
     current_sha,
@@ -105,6 +106,30 @@ def test_a_problem_document_is_refused_untouched(empty_location):
     with pytest.raises(PublishRefusedError, match="must be a whole number"):
         set_published(empty_location, "a.txt", True)
     assert get_document(empty_location, "a.txt") == text
+
+
+def test_a_document_over_the_size_limit_is_refused_with_its_real_size(empty_location):
+    text = b"---\ntitle: t\npublished: false\n---\n" + b"x" * (3 * 1024 * 1024)
+    put_document(empty_location, "big.txt", text)
+    size = f"{len(text):,} bytes (3.0 MiB), over the limit of 1 MiB (1,048,576 bytes)"
+    with pytest.raises(CurationError, match=re.escape(size)):
+        set_published(empty_location, "big.txt", True)
+    with pytest.raises(CurationError, match=re.escape(size)):
+        set_field(empty_location, "big.txt", "title", "New")
+    assert get_document(empty_location, "big.txt") == text
+    (problem,) = load_collection(empty_location).problems
+    assert size in problem.message
+
+
+def test_a_problem_document_refusal_names_what_was_asked(empty_location):
+    put_document(empty_location, "a.txt", b"---\ntitle: t\nquality: 300\npublished: false\n---\n")
+    for change, asked in [
+        (lambda: set_published(empty_location, "a.txt", False), "cannot be unpublished until fixed"),
+        (lambda: set_field(empty_location, "a.txt", "title", "New"), "cannot be given a new title until fixed"),
+        (lambda: change_topics(empty_location, "a.txt", add=["AI"]), "cannot be given new topics until fixed"),
+    ]:
+        with pytest.raises(PublishRefusedError, match=asked):
+            change()
 
 
 def test_bulk_gives_one_outcome_per_id_in_either_store(location):
