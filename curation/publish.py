@@ -587,20 +587,44 @@ def undo_batch(
     """Undo one bulk request: each of its changes that took effect and is not undone yet, newest first.
 
     Each file is checked on its own, as `undo_entry` does (a file changed since is a conflict and is left
-    alone); the undos share a new batch id. A change undone already is reported as unchanged, and an
-    unknown batch id as one refused outcome, as `undo_change` reports an unknown change id.
+    alone); the undos share a new batch id. Every change of the batch gets an outcome: one undone already
+    (by an earlier undo, or by another undo of this batch running at the same time) is reported as
+    unchanged, and so is one whose write never completed; an unknown batch id is one refused outcome, as
+    `undo_change` reports an unknown change id.
     """
     history, _ = load_history(folder, audit_log)
     positions = history.batch_positions(batch_id)
     if not positions:
         return [Outcome(batch_id, OutcomeStatus.REFUSED, f"no batch {batch_id} in the audit log")]
-    to_undo: list[AuditEntry] = []
-    already: list[Outcome] = []
+    to_undo = [
+        history.entries[position]
+        for position in positions
+        if not history.is_undone(history.entries[position]) and history.took_effect(position)
+    ]
+    batch = new_batch_id() if len(to_undo) > 1 else None
+    undone = {
+        entry.change: undo_entry(folder, entry, editor=editor, audit_log=audit_log, batch=batch) for entry in to_undo
+    }
+    # Judged again from the log and the files as they are now: another undo of this batch may have
+    # reverted a file after this one read the log (the file then seems never changed, or a conflict).
+    look_again = any(_unsettled(undone.get(history.entries[position].change)) for position in positions)
+    now = load_history(folder, audit_log)[0] if look_again else history
+    outcomes = []
     for position in positions:
         entry = history.entries[position]
-        if history.is_undone(entry):
-            already.append(Outcome(entry.id, OutcomeStatus.UNCHANGED, f"change {entry.change} is undone already"))
-        elif history.took_effect(position):  # a write that never completed has nothing to undo
-            to_undo.append(entry)
-    batch = new_batch_id() if len(to_undo) > 1 else None
-    return [undo_entry(folder, entry, editor=editor, audit_log=audit_log, batch=batch) for entry in to_undo] + already
+        outcome = undone.get(entry.change)
+        if outcome is not None and not _unsettled(outcome):
+            outcomes.append(outcome)
+        elif now.is_undone(entry):
+            outcomes.append(Outcome(entry.id, OutcomeStatus.UNCHANGED, f"change {entry.change} is undone already"))
+        elif outcome is not None:
+            outcomes.append(outcome)  # a conflict with a change that is not an undo of it
+        else:
+            message = f"change {entry.change} never took effect (its write did not complete): nothing to undo"
+            outcomes.append(Outcome(entry.id, OutcomeStatus.UNCHANGED, message))
+    return outcomes
+
+
+def _unsettled(outcome: Outcome | None) -> bool:
+    """Whether a batch undo must look again at a change: not undone by this run (none tried, or a conflict)."""
+    return outcome is None or outcome.status == OutcomeStatus.CONFLICT

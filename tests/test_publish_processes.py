@@ -19,7 +19,7 @@ from curation.audit import read_audit_log
 from curation.collection import load_collection
 from curation.documents import sha256_of
 from curation.errors import ConflictError, CurationError
-from curation.publish import load_history, set_published
+from curation.publish import load_history, set_published, set_published_many
 from tests.conftest import SEED_ID, write_document
 
 pytestmark = pytest.mark.slow
@@ -225,3 +225,61 @@ def test_a_folder_swapped_for_a_link_during_publishes_never_leads_a_write_outsid
     assert not (docs / "sub").is_symlink()
     final = (docs / "sub" / "a.txt").read_bytes()
     assert final in (text.encode(), text.replace("false", "true").encode())
+
+
+UNDO_BATCH = """
+import sys, time
+from pathlib import Path
+from curation.cli import main
+folder, batch, wait_for, wanted = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+print("ready", flush=True)
+sys.stdin.readline()  # both processes are told to start at the same moment
+while wait_for and Path(wait_for).read_bytes().hex() != wanted:
+    time.sleep(0.0005)  # the other undo's first revert: this one then reads a log the other is writing
+sys.exit(main(["undo", "--batch", batch, "--docs", folder, "--editor", "racer"]))
+"""
+
+
+def test_two_undos_of_one_batch_at_once_each_account_for_every_change(docs):
+    """Two `curation undo --batch` of the same batch at the same moment, again and again: each report gives
+    every change of the batch an outcome, and together they restore every file exactly once."""
+    ids = sorted(path.name for path in docs.glob("demo_*.txt"))[:24]
+    root = Path(__file__).resolve().parent.parent
+    for round_number in range(12):
+        before = {doc_id: (docs / doc_id).read_bytes() for doc_id in ids}
+        flipped = not load_collection(docs).frame.loc[ids[0], "published"]
+        outcomes = set_published_many(docs, ids, flipped)
+        assert {outcome.status for outcome in outcomes} <= {"changed", "unchanged"}
+        batch = next(entry.batch for entry in reversed(read_audit_log(docs / ".curation" / "audit.jsonl")[0]))
+        # Every other round the second undo starts when the first has reverted the newest change's file.
+        newest = next(o.id for o in reversed(outcomes) if o.status == "changed")
+        staggered = [str(docs / newest), before[newest].hex()] if round_number % 2 else ["", ""]
+        racers = [
+            subprocess.Popen(
+                [sys.executable, "-c", UNDO_BATCH, str(docs), batch, *wait],
+                cwd=root,
+                text=True,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            for wait in (["", ""], staggered)
+        ]
+        for racer in racers:
+            assert racer.stdout.readline() == "ready\n"
+        for racer in racers:
+            racer.stdin.write("go\n")
+            racer.stdin.flush()
+        changed_in_batch = sum(outcome.status == "changed" for outcome in outcomes)
+        reverted = []
+        for racer in racers:
+            out, err = racer.communicate(timeout=120)
+            counts = dict(
+                (status, int(count))
+                for count, status in (part.split(" ") for part in err.strip().splitlines()[-1].split(", "))
+            )
+            assert sum(counts.values()) == changed_in_batch, err
+            assert counts["refused"] == 0, err
+            reverted += [line.removeprefix("reverted: ") for line in out.splitlines() if line.startswith("reverted: ")]
+        assert sorted(reverted) == sorted(o.id for o in outcomes if o.status == "changed")  # each file once
+        assert {doc_id: (docs / doc_id).read_bytes() for doc_id in ids} == before
