@@ -33,6 +33,7 @@ import json
 import os
 import re
 import secrets
+import unicodedata
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -41,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from curation.docs_folder import STATE_DIR, DocsFolder, closing, open_file, read_file
-from curation.errors import UnsafePathError
+from curation.errors import EditorNameError, UnsafePathError
 from curation.problems import Problem, ProblemKind
 
 AUDIT_LOG_ENV = "CURATION_AUDIT_LOG"
@@ -113,8 +114,32 @@ class AuditEntry:
 _FIELD_NAMES = tuple(AuditEntry.__dataclass_fields__)
 
 
+MAX_EDITOR_NAME = 100  # characters
+# Characters that would let a name forge a log line or hide what it says: line and paragraph breaks, and
+# the bidi controls that reorder what follows them on screen (U+202E shows "evil" as "live").
+_HIDDEN_IN_NAMES = {"\u2028", "\u2029", "\u061c", "\u200e", "\u200f", *map(chr, range(0x202A, 0x202F)),
+                    *map(chr, range(0x2066, 0x206A))}  # fmt: skip
+
+
+def check_editor_name(name: object) -> str:
+    """The name as it is logged (spaces around it dropped), or EditorNameError saying what is wrong.
+    The one rule for the command line, the dashboard and the library."""
+    if not isinstance(name, str) or not name.strip():
+        raise EditorNameError("an editor's name cannot be empty")
+    text = name.strip()
+    for char in text:
+        if unicodedata.category(char) == "Cc" or char in _HIDDEN_IN_NAMES:
+            raise EditorNameError(
+                f"an editor's name cannot hold the control character U+{ord(char):04X}; type the name plainly"
+            )
+    if len(text) > MAX_EDITOR_NAME:
+        raise EditorNameError(f"an editor's name is at most {MAX_EDITOR_NAME} characters, not {len(text):,}")
+    return text
+
+
 def new_entry(**fields: Any) -> AuditEntry:
-    """An entry with a fresh change id and the current UTC time."""
+    """An entry with a fresh change id and the current UTC time; EditorNameError for a name that cannot be logged."""
+    fields["editor"] = check_editor_name(fields.get("editor"))
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return AuditEntry(change=secrets.token_hex(6), time=now, **fields)
 

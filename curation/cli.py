@@ -20,9 +20,17 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from curation.audit import MAX_EDITOR_NAME, check_editor_name
 from curation.collection import Collection, check_docs_folder, load_collection
 from curation.demo import DemoFolderError, write_demo_collection
-from curation.errors import CurationError, DocsFolderError, InvalidValueError, RequestError, StoreError
+from curation.errors import (
+    CurationError,
+    DocsFolderError,
+    EditorNameError,
+    InvalidValueError,
+    RequestError,
+    StoreError,
+)
 from curation.export import EXPORT_COLUMNS, check_columns, frame_to_csv, frame_to_json, write_export
 from curation.field_edits import TEXT_FIELDS, check_value
 from curation.filters import SORT_COLUMNS, Filters
@@ -109,6 +117,13 @@ def int_at_least(minimum: int):
 
 positive_int = int_at_least(1)
 _LOG_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # change and batch ids as the audit log writes them (12 hex digits)
+
+
+def _editor_name(text: str) -> str:
+    try:
+        return check_editor_name(text)
+    except EditorNameError as error:
+        raise argparse.ArgumentTypeError(f"{error.message}: {printable(text)}") from None
 
 
 def _log_id(text: str) -> str:
@@ -409,7 +424,10 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"the docs folder, or an S3 prefix (default: ${DOCS_ENV}, else ./{DEFAULT_DOCS})",
     )  # fmt: skip
     writer = Parser(add_help=False)
-    writer.add_argument("--editor", default="cli", metavar="NAME", help="who is changing (default: cli)")
+    writer.add_argument(
+        "--editor", type=_editor_name, default="cli", metavar="NAME",
+        help=f"who is changing, at most {MAX_EDITOR_NAME} characters, no control characters (default: cli)",
+    )  # fmt: skip
     writer.add_argument("--audit-log", type=Path, metavar="FILE", help="default: DIR/.curation/audit.jsonl")
 
     validate = commands.add_parser("validate", parents=[common], help="report every problem in the folder")

@@ -16,7 +16,8 @@ location and is its message alone:
     └── RequestError               what was asked for cannot be done; no location
         ├── FilterError            a filter value that cannot be applied (curation.filters; also a ValueError)
         ├── ExportError            columns the frame does not have (curation.export; also a ValueError)
-        └── UsageError             a command line that cannot be run as written (curation.cli)
+        ├── UsageError             a command line that cannot be run as written (curation.cli)
+        └── EditorNameError        a name that cannot go into the audit log (curation.audit)
 """
 
 from __future__ import annotations
@@ -82,3 +83,7 @@ class InvalidValueError(CurationError):
 
 class StoreError(CurationError):
     """Object storage failed: a missing bucket, denied access, an unreachable endpoint, throttling."""
+
+
+class EditorNameError(RequestError):
+    """An editor's name that cannot be logged: a control or bidi character, or too long."""

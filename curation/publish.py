@@ -30,7 +30,15 @@ from typing import Any
 
 from curation.access import READ_ONLY_ENV, is_read_only
 from curation.atomic_files import document_lock, replace_atomically
-from curation.audit import AuditEntry, AuditHistory, audit_appender, new_batch_id, new_entry, read_folder_log
+from curation.audit import (
+    AuditEntry,
+    AuditHistory,
+    audit_appender,
+    check_editor_name,
+    new_batch_id,
+    new_entry,
+    read_folder_log,
+)
 from curation.docs_folder import DocsFolder, check_document_id, closing, open_document_at, read_document, read_file
 from curation.documents import (
     MAX_DOCUMENT_BYTES,
@@ -269,6 +277,7 @@ def _write_change(
     if is_read_only():
         raise ReadOnlyError(doc_id, f"writing is switched off ({READ_ONLY_ENV} is set)")
     check_document_id(doc_id)
+    check_editor_name(editor)  # before any file is opened
     store = open_store(folder)
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         try:

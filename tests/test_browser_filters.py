@@ -133,6 +133,19 @@ def test_the_editors_name_is_remembered_in_a_new_tab(server, page, docs):
     fresh.close()
 
 
+def test_a_remembered_name_that_cannot_be_logged_is_dropped_with_a_message(server, page):
+    """This browser's storage holds a name with a right-to-left override (typed in an older version, or put
+    there by a script): the new tab does not use it, says why, and changes are logged as anonymous."""
+    from playwright.sync_api import expect
+
+    page.add_init_script("window.localStorage.setItem('curation.editorName', 'Ann\\u202eevil')")
+    open_app(page, server)
+    expect(sidebar(page).get_by_role("button", name="anonymous · can edit")).to_be_visible(timeout=WAIT_MS)
+    sidebar(page).get_by_role("button", name="anonymous · can edit").click()
+    expect(page.get_by_text("The name this browser remembered was not used")).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_role("textbox", name="Your name")).to_have_value("")
+
+
 # Beside seeds/: political videos from one provider (so every facet can be chosen and rows remain), and two
 # categories a typed "news" also matches in Streamlit's default fuzzy filter.
 VIDEOS = {

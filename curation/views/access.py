@@ -11,8 +11,10 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from curation.access import AccessPolicy, PasswordThrottle, access_policy, wait_message
+from curation.audit import MAX_EDITOR_NAME, check_editor_name
+from curation.errors import EditorNameError
 from curation.safe_markdown import escape_markdown
-from curation.views.remembered_name import NAME_KEY, fill_in_remembered_name
+from curation.views.remembered_name import DROPPED_KEY, NAME_KEY, fill_in_remembered_name
 
 UNLOCKED_KEY = "_editing_unlocked"
 UNLOCK_MESSAGE_KEY = "_unlock_message"
@@ -60,30 +62,51 @@ def _access_line(name: str, access: str) -> DeltaGenerator:
     return st.sidebar.popover(label, width="stretch", help="Who you are and what you may do")
 
 
-def _current_name() -> str:
-    return str(st.session_state.get(NAME_KEY) or "").strip() or "anonymous"
+def _current_name() -> tuple[str, str]:
+    """The typed name as it is logged ("anonymous" when blank), and why it cannot be logged ("" when it can)."""
+    typed = str(st.session_state.get(NAME_KEY) or "")
+    if not typed.strip():
+        return "anonymous", ""
+    try:
+        return check_editor_name(typed), ""
+    except EditorNameError as error:
+        return "your name", error.message
+
+
+def _name_identity(name: str, problem: str, can_edit: bool, why_not: str = "") -> Identity:
+    """A name that cannot be logged stops editing until it is fixed: nothing is logged under it, or instead of it."""
+    if problem:
+        st.sidebar.error(f"Your name: {escape_markdown(problem)}. Editing waits until it is fixed.")
+        return Identity(name, False, "your name cannot be logged as typed: fix it under 👤 in the sidebar")
+    return Identity(name, can_edit, why_not)
 
 
 def _open_access() -> Identity:
     fill_in_remembered_name()
-    name = _current_name()
+    name, problem = _current_name()
     with _access_line(name, "can edit · open to anyone"):
-        _typed_name()
+        _typed_name(name, problem)
         st.warning(
             "Anyone who can reach this dashboard can publish and unpublish. "
             "Set an editor password or a login to restrict that (README, Deploying).",
             icon="🔓",
         )
-    return Identity(name, True)
+    return _name_identity(name, problem, True)
 
 
-def _typed_name() -> None:
+def _typed_name(name: str, problem: str) -> None:
     st.text_input(
         "Your name", key=NAME_KEY, placeholder="recorded with each change",
-        help="Written to the audit log with every change; this browser remembers it for its other tabs.",
+        help=f"Written to the audit log with every change (at most {MAX_EDITOR_NAME} characters, no control "
+        "characters); this browser remembers it for its other tabs.",
     )  # fmt: skip
-    if _current_name() == "anonymous":
+    if problem:
+        st.error(escape_markdown(problem))
+    elif name == "anonymous":
         st.caption("Changes are logged as *anonymous* until you enter a name.")
+        dropped = st.session_state.get(DROPPED_KEY)
+        if dropped:
+            st.warning(escape_markdown(dropped))
 
 
 def _logged_in(policy: AccessPolicy) -> Identity:
@@ -148,10 +171,10 @@ def _lock() -> None:
 
 def _password_gate(policy: AccessPolicy) -> Identity:
     fill_in_remembered_name()
-    name = _current_name()
+    name, problem = _current_name()
     unlocked = bool(st.session_state.get(UNLOCKED_KEY))
     with _access_line(name, "can edit" if unlocked else "editing locked"):
-        _typed_name()
+        _typed_name(name, problem)
         if unlocked:
             st.caption("Editing unlocked for this session.")
             st.button("Lock editing", key="lock_editing", on_click=_lock)
@@ -161,6 +184,9 @@ def _password_gate(policy: AccessPolicy) -> Identity:
     message = st.session_state.pop(UNLOCK_MESSAGE_KEY, None)
     if message:
         st.sidebar.error(message)  # outside the popover, so it shows once the popover closes
-    if unlocked:
-        return Identity(name, True)
-    return Identity(name, False, "editing is locked: enter the editor password under your name in the sidebar")
+    return _name_identity(
+        name,
+        problem,
+        unlocked,
+        "" if unlocked else "editing is locked: enter the editor password under your name in the sidebar",
+    )

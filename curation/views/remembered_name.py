@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from curation.audit import check_editor_name
+from curation.errors import EditorNameError
+
 NAME_KEY = "editor_name"  # the text input's key (curation.views.access)
 FILLED_KEY = "_remembered_name_filled"  # once a session: clearing the box later must stay cleared
+DROPPED_KEY = "_remembered_name_dropped"  # why a remembered name was not used
 
 _REMEMBER_NAME_JS = """
 export default function (component) {
@@ -41,5 +45,9 @@ def fill_in_remembered_name() -> None:
     if st.session_state.get(FILLED_KEY) or not isinstance(remembered, str) or not remembered.strip():
         return
     st.session_state[FILLED_KEY] = True
-    if not st.session_state.get(NAME_KEY):
-        st.session_state[NAME_KEY] = remembered.strip()[:200]
+    if st.session_state.get(NAME_KEY):
+        return
+    try:
+        st.session_state[NAME_KEY] = check_editor_name(remembered)
+    except EditorNameError as error:  # the browser's storage is not ours to trust: never logged, said why
+        st.session_state[DROPPED_KEY] = f"The name this browser remembered was not used: {error.message}."
