@@ -99,13 +99,17 @@ def test_a_missing_folder_is_a_usage_error(capsys, tmp_path, command):
 
 
 def test_publish_history_and_undo_escape_control_characters(capsys, seed_only):
-    """An editor name with a newline cannot forge a history line, and a file name cannot set the terminal title."""
+    """An editor name with a newline cannot forge a history line, and a file name cannot set the terminal title.
+    Such a name is refused when it is given (tests/test_editor_names.py), so here the log is edited by hand:
+    an old or forged log is read back as untrusted input."""
     name = "evil\x1b]0;pwned\x07\u2028.txt"
     write_document(seed_only, name, "---\ntitle: t\npublished: true\n---\n")
     editor = "Ann\n2026-01-01T00:00:00Z  abc  Bob  x.txt  published -> unpublished\x1b[2K\x9b"
-    code, out, err = run(capsys, "unpublish", name, "--docs", str(seed_only), "--editor", editor)
+    code, out, err = run(capsys, "unpublish", name, "--docs", str(seed_only), "--editor", "Ann")
     assert code == 0
     assert out == "unpublished: evil\\x1b]0;pwned\\x07\\u2028.txt\n"
+    log = seed_only / ".curation" / "audit.jsonl"
+    log.write_text(log.read_text().replace('"editor": "Ann"', f'"editor": {json.dumps(editor)}'))
 
     code, out, _ = run(capsys, "history", "--docs", str(seed_only))
     (line,) = out.splitlines()
