@@ -274,6 +274,38 @@ def test_the_gallery_toggle_writes_the_file(app, docs):
     assert no_exceptions(app)
 
 
+def gallery_toggles(at: AppTest) -> list:
+    return [toggle for toggle in at.toggle if toggle.key.startswith("gallery_published_")]
+
+
+def gallery_card_ids(at: AppTest) -> list[str]:
+    """The cards' article ids, in page order (each toggle's key carries its article's id and sha)."""
+    return [toggle.key.removeprefix("gallery_published_").rsplit("_", 1)[0] for toggle in gallery_toggles(at)]
+
+
+def test_gallery_cards_hold_still_while_the_editor_publishes_them_one_after_another(app, docs):
+    """In the unpublished gallery an editor publishes the first three cards, clicking each in its place: the
+    three chosen articles are published and no other, every card stays where it was, and Refresh lets
+    the published ones go."""
+    app.query_params["published"] = "unpublished"
+    app.query_params.pop("search", None)
+    app.run()
+    app.switch_page("curation/views/gallery.py").run()
+    opened = gallery_card_ids(app)
+    assert len(opened) > 4
+    for position in range(3):
+        gallery_toggles(app)[position].set_value(True).run()  # the card in that place, as a pointer would
+        assert gallery_card_ids(app) == opened
+    frame = load_collection(docs).frame
+    assert frame.loc[opened[:3], "published"].all() and not frame.loc[opened[3:], "published"].any()
+    assert [toggle.value for toggle in gallery_toggles(app)][:4] == [True, True, True, False]
+    assert any("3 changed since this view was opened" in text.value for text in app.markdown)
+    assert sum("changed]" in text.value for text in app.markdown) == 3  # the cards' *changed* marks
+    app.button(key="gallery_refresh").click().run()
+    assert not set(gallery_card_ids(app)) & set(opened[:3])
+    assert no_exceptions(app)
+
+
 def test_hostile_titles_are_shown_as_text(app, docs):
     write_document(
         docs,

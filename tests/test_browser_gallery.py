@@ -146,3 +146,34 @@ def test_the_header_count_of_problems_opens_the_problems_page(broken_document, s
     assert problems.url == f"{server}/problems?search=Jung_E"
     expect(problems.get_by_text('matching "Jung_E"', exact=False).first).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text("Gallery")
+
+
+@pytest.mark.browser
+def test_cards_hold_still_while_an_editor_publishes_them_one_after_another(server, page, docs):
+    """In the unpublished gallery an editor publishes three cards, clicking where each one is: each click
+    publishes the card under the pointer (the published card stays in its place, ticked and marked
+    changed, instead of the next one sliding under the pointer), and Refresh lets the published ones go."""
+    from playwright.sync_api import expect
+
+    open_gallery(page, f"{server}/gallery?published=unpublished")
+    opened = card_titles(page)
+    before = load_collection(docs).frame
+    titles = before.reset_index().set_index("title")["id"]
+    for position in range(3):
+        card = page.locator(f".st-key-gallery_card_{position}")
+        switch = card.get_by_role("switch", name="Published")
+        expect(switch).not_to_be_checked(timeout=WAIT_MS)
+        switch.click(force=True)  # the switch's input is covered by its styled track, as for a mouse
+        expect(page.get_by_text(f"{position + 1} changed since this view was opened")).to_be_visible(timeout=WAIT_MS)
+        expect(card.get_by_role("switch", name="Published")).to_be_checked(timeout=WAIT_MS)
+        settle(page)
+        assert card_titles(page) == opened
+    frame = load_collection(docs).frame
+    chosen = [titles[title] for title in opened[:3]]
+    assert frame.loc[chosen, "published"].all()
+    assert int(frame["published"].sum()) == int(before["published"].sum()) + 3  # those three and no other
+    assert not frame.loc[[titles[title] for title in opened[3:]], "published"].any()
+    page.get_by_role("button", name="Refresh").click()
+    expect(page.get_by_text("0 changed since this view was opened")).to_be_visible(timeout=WAIT_MS)
+    settle(page)
+    assert not set(card_titles(page)) & set(opened[:3])

@@ -22,7 +22,6 @@ checkbox, the scroll position and the column widths.
 from __future__ import annotations
 
 import datetime as dt
-import math
 
 import pandas as pd
 import streamlit as st
@@ -42,7 +41,7 @@ from curation.views.field_editing import (
     render_field_bulk_buttons,
     render_text_editor,
 )
-from curation.views.layout import render_header
+from curation.views.layout import held_page, held_rows, held_status_text, render_header
 from curation.views.session import (
     BULK_SUMMARY_KEY,
     BulkRequest,
@@ -213,27 +212,16 @@ def render_bulk_and_export(board: Dashboard) -> None:
 
 def page_rows(board: Dashboard, page_size: int, page: int, view: tuple[object, ...]) -> RowSnapshot:
     """The page's rows: the ones taken when the view was opened, or taken now for a new view."""
-    rows = st.session_state.get(ROWS_KEY)
-    if isinstance(rows, RowSnapshot) and rows.view == view:
-        return rows
-    st.session_state.pop(ROW_ERRORS_KEY, None)
-    positions = board.positions[(page - 1) * page_size : page * page_size]
-    frame = board.collection.frame
-    rows = RowSnapshot(view, tuple(frame.index[positions]), tuple(frame["sha256"].to_numpy()[positions]))
-    st.session_state[ROWS_KEY] = rows
+    before = st.session_state.get(ROWS_KEY)
+    rows = held_rows(board, page_size, page, view, ROWS_KEY)
+    if rows is not before:
+        st.session_state.pop(ROW_ERRORS_KEY, None)  # a row's error is shown until its rows are taken again
     return rows
 
 
 def choose_page(board: Dashboard, page_size: int, base_view: tuple[object, ...]) -> int:
-    """The pagination widget; the page the editor is on stays while the rows hold, even when the
-    filter now matches fewer pages (their own ticks took rows out of it)."""
-    pages = max(1, math.ceil(board.shown_count / page_size))
-    rows = st.session_state.get(ROWS_KEY)
-    holding = isinstance(rows, RowSnapshot) and rows.view[:-1] == base_view
-    if not holding and st.session_state.get(PAGE_KEY, 1) > pages:
-        st.session_state[PAGE_KEY] = 1  # a new filter matches fewer pages than the one the editor was on
-    pages = max(pages, st.session_state.get(PAGE_KEY, 1))
-    return st.pagination(pages, key=PAGE_KEY) if pages > 1 else 1
+    """The pagination widget; the page stays while the rows hold (see layout.held_page)."""
+    return held_page(board, page_size, base_view, PAGE_KEY, ROWS_KEY)
 
 
 def _sync_widget(key: str, value: bool) -> None:
@@ -327,11 +315,7 @@ def render_header_row(details: tuple[str, ...]) -> None:
 
 
 def status_text(snapshot: RowSnapshot, frame: pd.DataFrame) -> str:
-    changed = sum(snapshot.changed(frame))
-    return (
-        f"**{changed:,} changed since this view was opened** · rows hold still until you refresh, "
-        "change the filter or the sort, or turn the page"
-    )
+    return held_status_text(snapshot, frame, "rows")
 
 
 def _page_size_from(values: list[str]) -> int:

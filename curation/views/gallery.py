@@ -3,17 +3,26 @@
 The editor's browser fetches the previews (only http(s) URLs, never through the
 server); one that fails shows a placeholder of the image box's size
 (curation/views/image_fallback.py). A pager sits above and below the cards.
+
+Cards hold still, as the Articles table's rows do (layout.held_rows): the page's
+articles are taken when the view is opened and again only when the filter, the
+sort or the page changes, or the editor presses Refresh. A card ticked in the
+unpublished gallery stays where it is, ticked and marked *changed*, so the next
+click lands on the card the editor sees under the pointer.
 """
 
 from __future__ import annotations
+
+import math
 
 import pandas as pd
 import streamlit as st
 
 from curation.safe_markdown import escape_markdown, http_url, markdown_link
 from curation.views.image_fallback import enable_image_fallback
-from curation.views.layout import page_of_rows, render_header
+from curation.views.layout import held_page, held_rows, held_status_text, render_header
 from curation.views.session import Dashboard, dashboard, write_published
+from curation.wording import day_text
 
 CARDS_PER_PAGE = 24
 CARDS_PER_ROW = 4
@@ -23,6 +32,8 @@ CARD_HEIGHT = 440
 IMAGE_HEIGHT = 150
 TOP_PAGER = "gallery_page"
 BOTTOM_PAGER = "gallery_page_bottom"
+CARDS_KEY = "_gallery_cards"  # the RowSnapshot of the page's cards
+REFRESHES_KEY = "_gallery_refreshes"
 
 
 def toggle_published(board: Dashboard, doc_id: str, sha: str, key: str) -> None:
@@ -33,13 +44,22 @@ def toggle_published(board: Dashboard, doc_id: str, sha: str, key: str) -> None:
         st.session_state[key] = not value  # the card keeps showing what is on disk
 
 
+def refresh() -> None:
+    """Refresh callback: take the cards again (the filter may match other articles by now)."""
+    st.session_state[REFRESHES_KEY] = st.session_state.get(REFRESHES_KEY, 0) + 1
+
+
 def follow_bottom_pager() -> None:
-    """Bottom pager callback: turn the page the top pager (and page_of_rows) holds."""
+    """Bottom pager callback: turn the page the top pager (and held_page) holds."""
     st.session_state[TOP_PAGER] = st.session_state[BOTTOM_PAGER]
 
 
-def render_card(board: Dashboard, row: pd.Series, doc_id: str, position: int) -> None:
+def render_card(board: Dashboard, doc_id: str, position: int, changed: bool) -> None:
     with st.container(border=True, height=CARD_HEIGHT, key=f"gallery_card_{position}"):
+        if doc_id not in board.collection.frame.index:
+            st.markdown(f"*This article's file went away:* `{escape_markdown(doc_id)}`")
+            return
+        row = board.collection.frame.loc[doc_id]
         image = http_url(row["image"])
         with st.container(
             height=IMAGE_HEIGHT, border=False, key=f"gallery_image_{position}",
@@ -50,8 +70,9 @@ def render_card(board: Dashboard, row: pd.Series, doc_id: str, position: int) ->
             else:
                 st.markdown("🖼️ *no image*", width="content")
         mark = " :violet-badge[likely duplicate]" if board.collection.likely_duplicates.at[doc_id] else ""
+        mark += " :orange-badge[changed]" if changed else ""
         st.markdown(f"**{markdown_link(row['title'], row['webUrl'])}**{mark}")
-        date = row["publishedDateTime"].strftime("%Y-%m-%d") if pd.notna(row["publishedDateTime"]) else "no date"
+        date = day_text(row["publishedDateTime"]) if pd.notna(row["publishedDateTime"]) else "no date"
         quality = "–" if pd.isna(row["quality"]) else int(row["quality"])
         heat = "–" if pd.isna(row["heat"]) else int(row["heat"])
         st.caption(
@@ -72,20 +93,33 @@ def render(board: Dashboard) -> None:
     if not board.shown_count:
         st.info("No articles match the filters. Loosen them in the sidebar.")
         return
-    cards, page, pages = page_of_rows(board, CARDS_PER_PAGE, TOP_PAGER)
+    base_view = (str(board.folder), board.filters, st.session_state.get(REFRESHES_KEY, 0))
+    page = held_page(board, CARDS_PER_PAGE, base_view, TOP_PAGER, CARDS_KEY)
+    cards = held_rows(board, CARDS_PER_PAGE, page, (*base_view, page), CARDS_KEY)
+    pages = max(page, math.ceil(board.shown_count / CARDS_PER_PAGE))
+    status_column, refresh_column = st.columns([5, 1], vertical_alignment="center")
+    status_column.markdown(held_status_text(cards, board.collection.frame, "cards"))
+    refresh_column.button(
+        "Refresh", key="gallery_refresh", on_click=refresh, icon=":material/refresh:", width="stretch",
+        help="Take the cards again: articles that no longer match the filter leave, new ones come in",
+    )  # fmt: skip
     enable_image_fallback()
+    changed = cards.changed(board.collection.frame)
     with st.container(key="gallery_cards"):
-        for start in range(0, len(cards), CARDS_PER_ROW):
-            row_cards = cards.iloc[start : start + CARDS_PER_ROW]
+        for start in range(0, len(cards.ids), CARDS_PER_ROW):
             columns = st.columns(CARDS_PER_ROW)
-            for offset, (column, (doc_id, row)) in enumerate(zip(columns, row_cards.iterrows(), strict=False)):
+            for offset, (column, doc_id) in enumerate(
+                zip(columns, cards.ids[start : start + CARDS_PER_ROW], strict=False)
+            ):
                 with column:
-                    render_card(board, row, doc_id, start + offset)
+                    render_card(board, doc_id, start + offset, changed[start + offset])
     if pages > 1:
         if st.session_state.get(BOTTOM_PAGER) != page:
             st.session_state[BOTTOM_PAGER] = page  # follows the top pager (set before it is drawn in this run)
         st.pagination(pages, key=BOTTOM_PAGER, on_change=follow_bottom_pager)
-    st.caption(f"Page {page} of {pages} · {board.shown_count:,} shown articles")
+    st.caption(
+        f"Page {page} of {pages} · {len(cards.ids):,} cards · {board.shown_count:,} articles match the filter now"
+    )
 
 
 if __name__ == "__main__":  # run as a page by st.navigation (app.py); importable without running

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from curation.safe_markdown import escape_markdown
-from curation.views.session import Dashboard, show_flashes
+from curation.views.session import Dashboard, RowSnapshot, show_flashes
 from curation.wording import plural
 
 PROBLEMS_URL_PATH = "problems"  # the URL path st.navigation gives curation/views/problems.py (app.py)
@@ -36,10 +36,35 @@ def problems_link() -> str:
     return f"{PROBLEMS_URL_PATH}?{query}" if query else PROBLEMS_URL_PATH
 
 
-def page_of_rows(board: Dashboard, page_size: int, key: str) -> tuple[pd.DataFrame, int, int]:
-    """The shown rows of the current page, with the page number and the page count."""
+def held_rows(board: Dashboard, page_size: int, page: int, view: tuple[object, ...], key: str) -> RowSnapshot:
+    """A page's rows (table rows or gallery cards): the ones taken when the view was opened, kept under `key`,
+    or taken now for a new view (another filter, sort, page, page size or a Refresh)."""
+    rows = st.session_state.get(key)
+    if isinstance(rows, RowSnapshot) and rows.view == view:
+        return rows
+    positions = board.positions[(page - 1) * page_size : page * page_size]
+    frame = board.collection.frame
+    rows = RowSnapshot(view, tuple(frame.index[positions]), tuple(frame["sha256"].to_numpy()[positions]))
+    st.session_state[key] = rows
+    return rows
+
+
+def held_page(board: Dashboard, page_size: int, base_view: tuple[object, ...], page_key: str, rows_key: str) -> int:
+    """The pagination widget; the page the editor is on stays while the rows hold, even when the
+    filter now matches fewer pages (their own ticks took rows out of it)."""
     pages = max(1, math.ceil(board.shown_count / page_size))
-    if st.session_state.get(key, 1) > pages:
-        st.session_state[key] = 1  # the filter shrank the list under the page the editor was on
-    page = st.pagination(pages, key=key) if pages > 1 else 1
-    return board.shown_rows((page - 1) * page_size, page * page_size), page, pages
+    rows = st.session_state.get(rows_key)
+    holding = isinstance(rows, RowSnapshot) and rows.view[:-1] == base_view
+    if not holding and st.session_state.get(page_key, 1) > pages:
+        st.session_state[page_key] = 1  # a new filter matches fewer pages than the one the editor was on
+    pages = max(pages, st.session_state.get(page_key, 1))
+    return st.pagination(pages, key=page_key) if pages > 1 else 1
+
+
+def held_status_text(snapshot: RowSnapshot, frame: pd.DataFrame, things: str = "rows") -> str:
+    """The line above held rows: how many changed since the view was opened, and until when they hold."""
+    changed = sum(snapshot.changed(frame))
+    return (
+        f"**{changed:,} changed since this view was opened** · {things} hold still until you refresh, "
+        "change the filter or the sort, or turn the page"
+    )
