@@ -50,6 +50,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from curation.access import is_read_only
 from curation.audit import AuditEntry
@@ -67,8 +68,15 @@ AUDIT_PACK = "cache/audit-pack.json"  # under STATE_DIR: the audit entries read 
 PACK_FORMAT = 1
 PACK_AFTER = CONCURRENCY  # a reader that fetched this many entries one by one writes the pack again
 SETTLED_NS = 10 * 60 * 1_000_000_000  # an audit key this much older than the clock is taken as listed for good
-# Metadata a PUT would otherwise drop: a replaced object keeps how the ingest pipeline described it.
-KEPT_HEADERS = ("ContentType", "CacheControl", "ContentDisposition", "ContentEncoding", "ContentLanguage", "Metadata")
+# Everything about an object a PUT would otherwise drop, by the name GET answers with and PUT takes: a
+# replaced object keeps how the ingest pipeline described, stored, encrypted and retained it. Its tags come
+# from the tagging call (see S3Document.read). A PUT cannot carry its ACL (one more call, often disabled by
+# bucket-owner-enforced ownership), SSE-C keys (the customer's own), checksums (computed anew) or versions.
+KEPT_HEADERS = (
+    "ContentType", "CacheControl", "ContentDisposition", "ContentEncoding", "ContentLanguage", "Metadata",
+    "Expires", "WebsiteRedirectLocation", "StorageClass", "ServerSideEncryption", "SSEKMSKeyId", "BucketKeyEnabled",
+    "ObjectLockMode", "ObjectLockRetainUntilDate", "ObjectLockLegalHoldStatus",
+)  # fmt: skip
 THROTTLED = {
     "SlowDown",
     "Throttling",
@@ -216,6 +224,7 @@ class StoredObject:
     size: int
     mtime_ns: int
     headers: dict[str, Any] = field(default_factory=dict)  # what a PUT must carry over
+    tag_count: int = 0
 
 
 @dataclass
@@ -325,12 +334,22 @@ class S3Store:
             raise self._fail(error, key, "reading the document") from None
         headers = {name: response[name] for name in KEPT_HEADERS if response.get(name)}
         return StoredObject(
-            raw, response["ETag"], int(response["ContentLength"]), _ns(response["LastModified"]), headers
-        )
+            raw, response["ETag"], int(response["ContentLength"]), _ns(response["LastModified"]), headers,
+            int(response.get("TagCount") or 0),
+        )  # fmt: skip
 
     def read(self, doc_id: str) -> bytes:
         """One document's bytes."""
         return self.get(doc_id).raw
+
+    def tagging(self, doc_id: str) -> str:
+        """One document's tags as a PUT's `Tagging` takes them (`a=1&b=2`)."""
+        key = self.location.key(doc_id)
+        try:
+            tags = self.client.get_object_tagging(Bucket=self.location.bucket, Key=key)["TagSet"]
+        except _boto_errors() as error:
+            raise self._fail(error, key, "reading the document's tags") from None
+        return urlencode([(tag["Key"], tag["Value"]) for tag in tags])
 
     def get_many(self, doc_ids: Iterable[str]) -> Iterator[tuple[str, StoredObject | Exception | None]]:
         """(id, object, or the error reading it, or None when it is gone), in the order given, many at a time."""
@@ -597,6 +616,8 @@ class S3Document:
 
     def read(self) -> bytes:
         self.current = self.store.get(self.doc_id)
+        if self.current.tag_count:  # one more request, only for an object that has tags
+            self.current.headers["Tagging"] = self.store.tagging(self.doc_id)
         if self.current.size > MAX_DOCUMENT_BYTES:
             raise too_large(self.doc_id, self.current.size, "object")  # only its first MiB was read
         return self.current.raw

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import boto3
@@ -11,7 +12,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 from curation import publish, s3_store
 from curation.collection import load_collection
 from curation.errors import ConflictError, PublishRefusedError, StoreError
-from curation.publish import load_history, set_published, set_published_many, undo_last
+from curation.publish import load_history, set_field, set_published, set_published_many, undo_last
 from curation.s3_store import S3Location, S3Store, store_error
 from tests.conftest import SEED_ID, SEEDS, free_port, get_document, new_prefix, object_keys, put_document
 
@@ -81,6 +82,34 @@ def test_a_write_is_a_conditional_put_that_keeps_the_objects_headers(s3_seed_onl
     assert head["ContentType"] == "text/markdown; charset=utf-8"
     assert head["Metadata"] == {"source": "wire"} and head["CacheControl"] == "no-cache"
     assert change.size == len(UNPUBLISHED)
+
+
+def test_a_write_keeps_the_objects_storage_class_encryption_expiry_redirect_and_tags(s3_seed_only):
+    """Everything a PUT can carry survives a publish and a field edit; the body changes only in its line."""
+    location = S3Location.parse(s3_seed_only)
+    client = boto3.client("s3")
+    expires = dt.datetime(2031, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    client.put_object(
+        Bucket=location.bucket, Key=location.key(SEED_ID), Body=SEED, StorageClass="STANDARD_IA",
+        ServerSideEncryption="AES256", Expires=expires, WebsiteRedirectLocation="/moved/elsewhere",
+        Tagging="desk=politics&embargo=2031-01-02", ContentLanguage="en",
+    )  # fmt: skip
+
+    def settings() -> dict:
+        head = client.head_object(Bucket=location.bucket, Key=location.key(SEED_ID))
+        tags = client.get_object_tagging(Bucket=location.bucket, Key=location.key(SEED_ID))["TagSet"]
+        kept = ("StorageClass", "ServerSideEncryption", "Expires", "WebsiteRedirectLocation", "ContentLanguage")
+        return {name: head.get(name) for name in kept} | {"tags": sorted((t["Key"], t["Value"]) for t in tags)}
+
+    before = settings()
+    assert (
+        before["tags"] == [("desk", "politics"), ("embargo", "2031-01-02")] and before["StorageClass"] == "STANDARD_IA"
+    )
+    set_published(s3_seed_only, SEED_ID, False, editor="ann")
+    assert get_document(s3_seed_only, SEED_ID) == UNPUBLISHED
+    assert settings() == before
+    set_field(s3_seed_only, SEED_ID, "category", "politics", editor="ann")
+    assert settings() == before
 
 
 def _racing_edit(location: str, doc_id: str, other: bytes, times: int = 1):
