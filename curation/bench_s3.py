@@ -43,6 +43,7 @@ from curation.object_loading import (
 )
 from curation.publish import edit_published, set_published
 from curation.s3_store import AUDIT_PACK, CONCURRENCY, STATE_DIR, S3Location, S3Store
+from curation.shared_state import KEY_ENV as SHARED_KEY_ENV
 
 
 def run_s3_benchmark(
@@ -67,6 +68,10 @@ def run_s3_benchmark(
     workdir = Path(tempfile.mkdtemp(prefix="curation-bench-s3-"))
     previous_cache = os.environ.get(CACHE_DIR_ENV)
     os.environ[CACHE_DIR_ENV] = str(workdir / "host-cache")
+    # The shared caches are signed with the hosts' key (curation.shared_state): a run without one gets its own.
+    own_key = not os.environ.get(SHARED_KEY_ENV)
+    if own_key:
+        os.environ[SHARED_KEY_ENV] = secrets.token_hex(32)
     results: list[Measurement] = []
     facts: dict[str, Any] = {"location": run.name}
     try:
@@ -140,6 +145,8 @@ def run_s3_benchmark(
         log("deleting the benchmark's objects")
         _delete_prefix(run)
         shutil.rmtree(workdir, ignore_errors=True)
+        if own_key:
+            os.environ.pop(SHARED_KEY_ENV, None)
         if previous_cache is None:
             os.environ.pop(CACHE_DIR_ENV, None)
         else:
@@ -280,7 +287,7 @@ def _dask_steps(
     finally:
         if cluster is not None:
             cluster.close()
-    shared = run.get_state("cache/" + ROWS_NAME) or b""
+    shared = run.get_state("cache/" + ROWS_NAME) or b""  # as stored: signed
     facts["shared_cache_bytes"] = len(shared) + len(run.get_state("cache/" + PROBLEMS_NAME) or b"")
     log("a new host starting from the shared cache")
     results.append(

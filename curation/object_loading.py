@@ -206,8 +206,9 @@ def build_collection(
     listed = _listed_frame(listing)
     source = "local" if cached is not None else "none"
     reuse = _reusable(listed, cached)
+    cache_warnings: list[Problem] = []
     if use_cache and (cached is None or reuse.to_fetch >= SHARED_CACHE_FROM):
-        shared = read_shared_cache(store)
+        shared, cache_warnings = read_shared_cache(store)
         if shared is not None:
             shared_reuse = _reusable(listed, shared)
             if shared_reuse.to_fetch < reuse.to_fetch:
@@ -221,7 +222,8 @@ def build_collection(
     results = parser(location, partitions, progress) if partitions else []
     rows, problem_records = _merged(cached, reuse, results)
     frame = rows.drop(columns="etag")
-    problems = sorted(listing.problems + _problems_from_records(problem_records), key=lambda problem: problem.path)
+    found = listing.problems + _problems_from_records(problem_records) + cache_warnings
+    problems = sorted(found, key=lambda problem: problem.path)
     collection = Collection(S3Url(store.name), frame, problems, find_duplicates(frame), parsed=len(refs))
     load = ObjectLoad(collection, len(listed), listing.requests, len(refs), source, listed["etag"])
     writable = use_cache and not is_read_only()
@@ -395,22 +397,32 @@ def write_cache_files(folder: Path, rows: pd.DataFrame, problems: pd.DataFrame) 
     return folder
 
 
-def read_shared_cache(store: S3Store) -> CachedObjects | None:
-    """The cache `curation index` left in the bucket, or None (missing, unreadable or untrusted)."""
+def read_shared_cache(store: S3Store) -> tuple[CachedObjects | None, list[Problem]]:
+    """The cache `curation index` left in the bucket, signed with the hosts' key (curation.shared_state), or
+    None: missing, no key, unreadable, or not signed with the key (then with a warning naming it)."""
+    found: list[bytes] = []
+    for name in ("cache/" + ROWS_NAME, "cache/" + PROBLEMS_NAME):
+        try:
+            data = store.get_shared(name)
+        except StoreError:
+            return None, []  # e.g. a reader that may not see .curation/: it parses instead
+        except ValueError as error:  # not signed with the hosts' key: forged, changed, or another key's
+            return None, [store.shared_problem(name, error, "the documents were read instead")]
+        if data is None:
+            return None, []
+        found.append(data)
+    return _cache_from(io.BytesIO(found[0]), io.BytesIO(found[1])), []
+
+
+def write_shared_cache(store: S3Store, rows: pd.DataFrame, problems: pd.DataFrame) -> str | None:
+    """Put the cache, signed, into `<prefix>/.curation/cache/` for every host; where the rows went, or None
+    without the hosts' key (nothing is shared then)."""
     try:
-        rows = store.get_state("cache/" + ROWS_NAME)
-        problems = store.get_state("cache/" + PROBLEMS_NAME) if rows is not None else None
-    except StoreError:
-        return None  # e.g. a reader that may not see .curation/: it parses instead
-    if rows is None or problems is None:
-        return None
-    return _cache_from(io.BytesIO(rows), io.BytesIO(problems))
-
-
-def write_shared_cache(store: S3Store, rows: pd.DataFrame, problems: pd.DataFrame) -> str:
-    """Put the cache into `<prefix>/.curation/cache/` for every host; returns where the rows went."""
-    store.put_state("cache/" + PROBLEMS_NAME, _to_parquet(problems))
-    return store.put_state("cache/" + ROWS_NAME, _to_parquet(rows))
+        if store.put_shared("cache/" + PROBLEMS_NAME, _to_parquet(problems)) is None:
+            return None
+        return store.put_shared("cache/" + ROWS_NAME, _to_parquet(rows))
+    except ValueError as error:  # a key too short to be a secret
+        raise StoreError(store.name, f"the shared cache was not written: {error}") from None
 
 
 def cache_bytes(folder: Path) -> int:

@@ -58,6 +58,7 @@ from curation.docs_folder import STATE_DIR, check_document_id, is_document_name
 from curation.documents import MAX_DOCUMENT_BYTES, too_large
 from curation.errors import CurationError, PublishRefusedError, StoreError, UnsafePathError
 from curation.problems import Problem, ProblemKind
+from curation.shared_state import shared_key, signed, verified
 
 S3_SCHEME = "s3://"
 CONCURRENCY = 32  # GETs in flight per process: object storage wants concurrency, not cores
@@ -462,7 +463,15 @@ class S3Store:
         return unknown
 
     def _read_pack(self, problems: list[Problem]) -> tuple[AuditPack | None, bool]:
-        """The pack (None when there is none or it cannot be read), and whether it was unreadable (a warning)."""
+        """The pack (None when there is none, no hosts' key, or it cannot be trusted), and whether it was
+        unreadable or not signed with the hosts' key (a warning)."""
+        try:
+            signing_key = shared_key()
+        except ValueError as error:
+            problems.append(self.shared_problem(AUDIT_PACK, error, "each entry was read on its own"))
+            return None, False
+        if signing_key is None:
+            return None, False  # nothing shared without the hosts' key (curation.shared_state)
         key = self.location.base + f"{STATE_DIR}/{AUDIT_PACK}"
         known = _packs.get((self.location.bucket, key))
         try:
@@ -474,8 +483,8 @@ class S3Store:
                 return known[1], False
             return None, False  # none yet, or one this reader may not see: the entries are read one by one
         try:
-            pack = _parse_pack(raw, self.location.base + AUDIT_FOLDER)
-        except ValueError as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            pack = _parse_pack(verified(signing_key, AUDIT_PACK, raw), self.location.base + AUDIT_FOLDER)
+        except ValueError as error:  # JSONDecodeError, UnicodeDecodeError and SignatureError are ValueErrors
             message = f"unreadable audit pack: {error}; not used: each entry was read on its own (a writer replaces it)"
             problems.append(Problem(self.location.url(key), None, message, ProblemKind.AUDIT))
             return None, True
@@ -506,8 +515,8 @@ class S3Store:
                 if entry is not None
             ],
         }
-        with suppress(StoreError):
-            self.put_state(AUDIT_PACK, json.dumps(pack, ensure_ascii=False).encode("utf-8"))
+        with suppress(StoreError, ValueError):  # a cache: not written is no error (ValueError: a short key)
+            self.put_shared(AUDIT_PACK, json.dumps(pack, ensure_ascii=False).encode("utf-8"))
 
     def _audit_entry(self, item: tuple[str, str]) -> AuditEntry | str | None:
         """The entry an audit object holds, a message saying why it is not one, or None when it is gone."""
@@ -542,6 +551,23 @@ class S3Store:
             if _code(error) in ("NoSuchKey", "404"):
                 return None
             raise self._fail(error, key, "reading the shared cache") from None
+
+    def get_shared(self, name: str) -> bytes | None:
+        """A signed object under `<prefix>/.curation/` (curation.shared_state): its data, or None without the
+        hosts' key or when there is none; ValueError (SignatureError) when it is not signed with that key."""
+        key = shared_key()
+        stored = self.get_state(name) if key is not None else None
+        return None if stored is None else verified(key, name, stored)
+
+    def put_shared(self, name: str, data: bytes) -> str | None:
+        """Sign and replace an object under `<prefix>/.curation/`; None (nothing written) without the hosts' key."""
+        key = shared_key()
+        return None if key is None else self.put_state(name, signed(key, name, data))
+
+    def shared_problem(self, name: str, error: Exception, instead: str) -> Problem:
+        """The warning for shared state that was not used: which object, why, and what was done instead."""
+        return Problem(self.location.url(self.location.base + f"{STATE_DIR}/{name}"), None,
+                       f"not used: {error}; {instead}", ProblemKind.STATE)  # fmt: skip
 
     def put_state(self, name: str, data: bytes) -> str:
         """Replace an object under `<prefix>/.curation/` (one PUT: readers see the old or the new one)."""

@@ -116,9 +116,14 @@ def moto_endpoint() -> str:
     server.stop()
 
 
+SHARED_KEY = "hosts-shared-key-for-the-tests-0123456789"  # curation.shared_state: signs the bucket's caches
+
+
 def aws_settings(endpoint: str, tmp_path: Path) -> dict[str, str]:
-    """The standard AWS settings a process needs to use the moto server, and nothing of the user's."""
+    """The standard AWS settings a process needs to use the moto server, and nothing of the user's; and the
+    key the hosts share, as a deployment sets it (tests of a host without it unset it)."""
     return {
+        "CURATION_SHARED_KEY": SHARED_KEY,
         "AWS_ENDPOINT_URL": endpoint,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",

@@ -14,8 +14,9 @@ from curation import object_loading
 from curation.cli import main
 from curation.collection import load_collection
 from curation.index_build import build_index
-from curation.object_loading import build_collection, local_cache_folder
+from curation.object_loading import build_collection, load_objects, local_cache_folder
 from curation.s3_store import S3Store
+from curation.shared_state import signed
 from tests.conftest import GOLDEN_DIR, SEED_ID, SEEDS, new_prefix, object_keys, put_document, upload_folder
 
 
@@ -188,8 +189,58 @@ def test_an_index_build_shares_its_cache_with_a_new_host(s3_docs, monkeypatch, t
     assert len(fresh.collection.frame) == 302
     assert (
         "late.txt"
-        not in pd.read_parquet(io.BytesIO(S3Store(s3_docs).get_state("cache/" + object_loading.ROWS_NAME))).index
+        not in pd.read_parquet(io.BytesIO(S3Store(s3_docs).get_shared("cache/" + object_loading.ROWS_NAME))).index
     )
+
+
+def forged_rows(location: str, doc_id: str) -> bytes:
+    """The shared cache's rows with one article's title, URL and published state changed, as a forger would."""
+    rows = pd.read_parquet(io.BytesIO(S3Store(location).get_shared("cache/" + object_loading.ROWS_NAME)))
+    rows.loc[doc_id, ["title", "webUrl"]] = ["Forged headline", "https://evil.example/phish"]
+    rows.loc[doc_id, "published"] = not rows.loc[doc_id, "published"]
+    return rows.to_parquet()
+
+
+@pytest.mark.parametrize("how", ["unsigned", "signature kept", "another key"])
+def test_a_forged_shared_cache_is_not_used_and_a_new_host_shows_the_objects(
+    capsys, s3_docs, monkeypatch, tmp_path, how
+):
+    """Anyone who can write under `.curation/cache/` cannot decide what a new host shows: the forged cache is
+    named in a warning (also by `curation validate`), and the host reads the objects themselves."""
+    build_index(s3_docs)
+    truth = load_objects(s3_docs, use_cache=False).frame.loc[SEED_ID]
+    data = forged_rows(s3_docs, SEED_ID)
+    name = "cache/" + object_loading.ROWS_NAME
+    stored = {
+        "unsigned": data,
+        "signature kept": S3Store(s3_docs).get_state(name).partition(b"\n")[0] + b"\n" + data,
+        "another key": signed(b"not the hosts' key, but long enough to be one", name, data),
+    }[how]
+    put_document(s3_docs, ".curation/" + name, stored)
+    monkeypatch.setenv("CURATION_CACHE_DIR", str(tmp_path / "a-new-host"))
+    fresh = build_collection(s3_docs)
+    assert fresh.cache_source == "none" and fresh.fetched == 301
+    shown = fresh.collection.frame.loc[SEED_ID]
+    assert (shown["title"], shown["webUrl"], shown["published"]) == (
+        truth["title"],
+        truth["webUrl"],
+        truth["published"],
+    )
+    (warning,) = [problem for problem in fresh.collection.problems if problem.kind == "state"]
+    assert warning.path.endswith(f".curation/cache/{object_loading.ROWS_NAME}") and "not used" in warning.message
+    monkeypatch.setenv("CURATION_CACHE_DIR", str(tmp_path / "yet-another-host"))
+    _, out, err = run(capsys, "validate", "--docs", s3_docs)
+    assert f".curation/cache/{object_loading.ROWS_NAME}" in out + err and "not used" in out + err
+
+
+def test_without_the_hosts_key_the_shared_cache_is_neither_written_nor_read(s3_docs, monkeypatch, tmp_path, capsys):
+    build_index(s3_docs)  # with the key: a signed cache is there
+    monkeypatch.delenv("CURATION_SHARED_KEY")
+    monkeypatch.setenv("CURATION_CACHE_DIR", str(tmp_path / "a-host-without-the-key"))
+    fresh = build_collection(s3_docs)
+    assert (fresh.cache_source, fresh.fetched) == ("none", 301)
+    code, out, _ = run(capsys, "index", "--docs", s3_docs)
+    assert code == 0 and "wrote the shared cache" not in out
 
 
 def test_the_index_command_reports_what_it_parsed(capsys, s3_docs):

@@ -15,7 +15,8 @@ from curation.cli import main
 from curation.documents import sha256_of
 from curation.publish import edit_published, load_history
 from curation.s3_store import S3Store, s3_client
-from tests.conftest import SEED_ID, SEEDS, get_document, put_document
+from curation.shared_state import signed
+from tests.conftest import SEED_ID, SEEDS, SHARED_KEY, get_document, object_keys, put_document
 
 SEED = (SEEDS / SEED_ID).read_bytes()
 UNPUBLISHED = edit_published(SEED, False, SEED_ID)
@@ -134,10 +135,12 @@ def test_entries_of_the_last_minutes_are_listed_by_every_reader(s3_seed_only):
 def test_an_unreadable_pack_is_a_warning_every_entry_is_still_read_and_the_pack_is_written_again(
     s3_seed_only, pack, reason
 ):
-    """The pack is untrusted input: anything wrong in it is a warning naming it, and it is not used at all."""
+    """The pack is untrusted input: anything wrong in it is a warning naming it, and it is not used at all
+    (signed with the hosts' key here, so its content is what is checked)."""
     log_toggles(s3_seed_only, 3)
     audit = S3Store(s3_seed_only).location.base + ".curation/audit/"
-    put_document(s3_seed_only, PACK_KEY, pack.replace(b"KEY", f"{audit}{9:020d}-x.json".encode()))
+    data = pack.replace(b"KEY", f"{audit}{9:020d}-x.json".encode())
+    put_document(s3_seed_only, PACK_KEY, signed(SHARED_KEY.encode(), s3_store.AUDIT_PACK, data))
     history, problems = load_history(s3_seed_only)
     assert len(history.entries) == 3 and all(history.took_effect(p) for p in range(3))
     (problem,) = problems
@@ -145,6 +148,54 @@ def test_an_unreadable_pack_is_a_warning_every_entry_is_still_read_and_the_pack_
     a_new_process()
     history, problems = load_history(s3_seed_only)
     assert (len(history.entries), problems) == (3, [])
+
+
+def forge_pack(location: str, change) -> bytes:
+    """The pack as a forger would leave it: its entries changed by `change`, its signature kept."""
+    stored = get_document(location, PACK_KEY)
+    header, _, data = stored.partition(b"\n")
+    pack = json.loads(data)
+    change(pack)
+    return header + b"\n" + json.dumps(pack).encode()
+
+
+def sign_with_another_key(location: str, change) -> bytes:
+    data = json.loads(get_document(location, PACK_KEY).partition(b"\n")[2])
+    change(data)
+    return signed(b"another key, not the hosts' one, 32+ characters", s3_store.AUDIT_PACK, json.dumps(data).encode())
+
+
+def forged_editor(pack: dict) -> None:
+    for item in pack["entries"]:
+        item["entry"]["editor"] = "mallory"
+
+
+@pytest.mark.parametrize(
+    ("forge", "reason"),
+    [
+        (lambda location: forge_pack(location, forged_editor), "signature is not the hosts'"),
+        (lambda location: sign_with_another_key(location, forged_editor), "signature is not the hosts'"),
+        (lambda location: get_document(location, PACK_KEY).partition(b"\n")[2], "it is not signed"),
+    ],
+    ids=["content changed", "another key", "unsigned"],
+)
+def test_a_forged_pack_is_not_used_and_history_shows_what_the_log_says(s3_seed_only, forge, reason):
+    """Whoever can write under `.curation/cache/` cannot decide what History shows or undo restores."""
+    log_toggles(s3_seed_only, 40)
+    load_history(s3_seed_only)  # reads every entry, writes the pack
+    put_document(s3_seed_only, PACK_KEY, forge(s3_seed_only))
+    a_new_process()
+    history, problems = load_history(s3_seed_only)
+    assert len(history.entries) == 40 and {entry.editor for entry in history.entries} != {"mallory"}
+    (problem,) = problems
+    assert problem.path.endswith(PACK_KEY) and reason in problem.message
+
+
+def test_without_the_hosts_key_no_pack_is_read_or_written(s3_seed_only, monkeypatch):
+    monkeypatch.delenv("CURATION_SHARED_KEY")
+    log_toggles(s3_seed_only, 40)
+    assert len(load_history(s3_seed_only)[0].entries) == 40
+    assert PACK_KEY not in object_keys(s3_seed_only)
 
 
 def test_the_pack_is_used_only_for_entries_listed_with_the_same_etag(s3_seed_only):
@@ -171,7 +222,7 @@ def test_the_pack_is_used_only_for_entries_listed_with_the_same_etag(s3_seed_onl
             },
         ],
     }
-    put_document(s3_seed_only, PACK_KEY, json.dumps(pack))
+    put_document(s3_seed_only, PACK_KEY, signed(SHARED_KEY.encode(), s3_store.AUDIT_PACK, json.dumps(pack).encode()))
     a_new_process()
     history, problems = load_history(s3_seed_only)
     assert (history.entries, problems) == (real.entries, [])
