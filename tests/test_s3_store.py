@@ -18,6 +18,7 @@ from tests.conftest import SEED_ID, SEEDS, free_port, get_document, new_prefix, 
 
 SEED = (SEEDS / SEED_ID).read_bytes()
 UNPUBLISHED = SEED.replace(b"\npublished: true\n", b"\npublished: false\n")
+LOCKED_BUCKET = "newsroom-locked"  # object lock can only be turned on when a bucket is made
 
 
 @pytest.mark.parametrize(
@@ -109,6 +110,33 @@ def test_a_write_keeps_the_objects_storage_class_encryption_expiry_redirect_and_
     assert get_document(s3_seed_only, SEED_ID) == UNPUBLISHED
     assert settings() == before
     set_field(s3_seed_only, SEED_ID, "category", "politics", editor="ann")
+    assert settings() == before
+
+
+def test_a_write_keeps_the_objects_kms_encryption_and_object_lock(s3_env):
+    """SSE-KMS with its key and bucket key, object-lock retention and legal hold survive a publish."""
+    client = boto3.client("s3")
+    if LOCKED_BUCKET not in {bucket["Name"] for bucket in client.list_buckets()["Buckets"]}:
+        client.create_bucket(Bucket=LOCKED_BUCKET, ObjectLockEnabledForBucket=True)
+    location = S3Location(LOCKED_BUCKET, S3Location.parse(new_prefix("seed")).prefix)
+    key = location.key(SEED_ID)
+    client.put_object(
+        Bucket=location.bucket, Key=key, Body=SEED, ServerSideEncryption="aws:kms",
+        SSEKMSKeyId="arn:aws:kms:us-east-1:123456789012:key/desk-key", BucketKeyEnabled=True,
+        ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=dt.datetime(2031, 1, 2, tzinfo=dt.UTC),
+        ObjectLockLegalHoldStatus="ON",
+    )  # fmt: skip
+    kept = ("ServerSideEncryption", "SSEKMSKeyId", "BucketKeyEnabled", "ObjectLockMode", "ObjectLockRetainUntilDate",
+            "ObjectLockLegalHoldStatus")  # fmt: skip
+
+    def settings() -> dict:
+        head = client.head_object(Bucket=location.bucket, Key=key)
+        return {name: head.get(name) for name in kept}
+
+    before = settings()
+    assert before["SSEKMSKeyId"].endswith("desk-key") and before["ObjectLockLegalHoldStatus"] == "ON"
+    set_published(str(location), SEED_ID, False, editor="ann")
+    assert client.get_object(Bucket=location.bucket, Key=key)["Body"].read() == UNPUBLISHED
     assert settings() == before
 
 
