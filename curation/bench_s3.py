@@ -42,7 +42,7 @@ from curation.object_loading import (
     local_cache_folder,
 )
 from curation.publish import edit_published, set_published
-from curation.s3_store import AUDIT_PACK, CONCURRENCY, STATE_DIR, S3Location, S3Store
+from curation.s3_store import AUDIT_PACK, CONCURRENCY, S3Location, S3Store
 from curation.shared_state import KEY_ENV as SHARED_KEY_ENV
 
 
@@ -183,7 +183,7 @@ def _history_steps(
 
     def first_reader(number: int) -> None:
         new_process(number)
-        run.client.delete_object(Bucket=run.location.bucket, Key=run.location.base + f"{STATE_DIR}/{AUDIT_PACK}")
+        run.client.delete_object(Bucket=run.location.bucket, Key=run.state_key(AUDIT_PACK))
 
     history = ["history", "--limit", "1", "--docs", run.name]
     log("history --limit 1")
@@ -269,9 +269,7 @@ def _dask_steps(
         def cold_state(_: int) -> None:
             shutil.rmtree(local, ignore_errors=True)
             for name in (ROWS_NAME, PROBLEMS_NAME):
-                run.client.delete_object(
-                    Bucket=run.location.bucket, Key=run.location.base + f"{STATE_DIR}/cache/{name}"
-                )
+                run.client.delete_object(Bucket=run.location.bucket, Key=run.state_key(f"cache/{name}"))
 
         log("cold index build on Dask")
         where = "LocalCluster, 2 worker processes" if cluster else scheduler

@@ -31,6 +31,7 @@ from typing import Any
 from curation.access import READ_ONLY_ENV, is_read_only
 from curation.atomic_files import document_lock, replace_atomically
 from curation.audit import (
+    FIELD_CHECKS,
     AuditEntry,
     AuditHistory,
     audit_appender,
@@ -56,7 +57,7 @@ from curation.errors import (
     PublishRefusedError,
     ReadOnlyError,
 )
-from curation.field_edits import EDITABLE_FIELDS, Edit, check_only_field_changed, check_value, edit_field
+from curation.field_edits import Edit, check_only_field_changed, check_value, edit_field
 from curation.problems import Problem
 from curation.s3_store import ObjectListing
 from curation.stores import Store, VersionChanged, open_store
@@ -505,9 +506,6 @@ def _restore_lines(raw: bytes, entry: AuditEntry) -> Edit | None:
     return Edit(entry.field, entry.new, entry.old, restored, entry.line, entry.after, entry.before)
 
 
-UNDOABLE_FIELDS = ("published", *EDITABLE_FIELDS)
-
-
 def _check_restores_only_its_field(raw: bytes, restored: Edit, entry: AuditEntry) -> None:
     """The lines an audit entry gives back must be its own field's: the log is read back, so it is not trusted."""
     try:
@@ -533,7 +531,7 @@ def undo_entry(
     """Put back what the file was before a logged change, refusing if it changed after that change."""
 
     def revert(raw: bytes) -> Edit:
-        if entry.field not in UNDOABLE_FIELDS:
+        if entry.field not in FIELD_CHECKS:  # the fields an audit entry may name: the ones editors change
             raise PublishRefusedError(
                 entry.id, f"audit entry {entry.change} names `{entry.field}`, a field editors cannot change; "
                 "nothing was undone",
@@ -605,26 +603,26 @@ def undo_batch(
     positions = history.batch_positions(batch_id)
     if not positions:
         return [Outcome(batch_id, OutcomeStatus.REFUSED, f"no batch {batch_id} in the audit log")]
+    entries = [history.entries[position] for position in positions]
+    already = {entry.change for entry in entries if history.is_undone(entry)}
     to_undo = [
-        history.entries[position]
-        for position in positions
-        if not history.is_undone(history.entries[position]) and history.took_effect(position)
-    ]
+        entry for entry, position in zip(entries, positions, strict=True)
+        if entry.change not in already and history.took_effect(position)
+    ]  # fmt: skip
     batch = new_batch_id() if len(to_undo) > 1 else None
     undone = {
         entry.change: undo_entry(folder, entry, editor=editor, audit_log=audit_log, batch=batch) for entry in to_undo
     }
     # Judged again from the log and the files as they are now: another undo of this batch may have
     # reverted a file after this one read the log (the file then seems never changed, or a conflict).
-    look_again = any(_unsettled(undone.get(history.entries[position].change)) for position in positions)
-    now = load_history(folder, audit_log)[0] if look_again else history
+    unsettled = [entry for entry in entries if entry.change not in already and _unsettled(undone.get(entry.change))]
+    now = load_history(folder, audit_log)[0] if unsettled else history
     outcomes = []
-    for position in positions:
-        entry = history.entries[position]
+    for entry in entries:
         outcome = undone.get(entry.change)
         if outcome is not None and not _unsettled(outcome):
             outcomes.append(outcome)
-        elif now.is_undone(entry):
+        elif entry.change in already or now.is_undone(entry):
             outcomes.append(Outcome(entry.id, OutcomeStatus.UNCHANGED, f"change {entry.change} is undone already"))
         elif outcome is not None:
             outcomes.append(outcome)  # a conflict with a change that is not an undo of it

@@ -472,7 +472,7 @@ class S3Store:
             return None, False
         if signing_key is None:
             return None, False  # nothing shared without the hosts' key (curation.shared_state)
-        key = self.location.base + f"{STATE_DIR}/{AUDIT_PACK}"
+        key = self.state_key(AUDIT_PACK)
         known = _packs.get((self.location.bucket, key))
         try:
             condition = {"IfNoneMatch": known[0]} if known is not None else {}
@@ -543,7 +543,7 @@ class S3Store:
 
     def get_state(self, name: str) -> bytes | None:
         """An object under `<prefix>/.curation/`, or None when there is none."""
-        key = self.location.base + f"{STATE_DIR}/{name}"
+        key = self.state_key(name)
         try:
             response = self.client.get_object(Bucket=self.location.bucket, Key=key)
             return response["Body"].read()
@@ -551,6 +551,10 @@ class S3Store:
             if _code(error) in ("NoSuchKey", "404"):
                 return None
             raise self._fail(error, key, "reading the shared cache") from None
+
+    def state_key(self, name: str) -> str:
+        """The key of an object under `<prefix>/.curation/` (the shared caches)."""
+        return self.location.base + f"{STATE_DIR}/{name}"
 
     def get_shared(self, name: str) -> bytes | None:
         """A signed object under `<prefix>/.curation/` (curation.shared_state): its data, or None without the
@@ -566,12 +570,12 @@ class S3Store:
 
     def shared_problem(self, name: str, error: Exception, instead: str) -> Problem:
         """The warning for shared state that was not used: which object, why, and what was done instead."""
-        return Problem(self.location.url(self.location.base + f"{STATE_DIR}/{name}"), None,
+        return Problem(self.location.url(self.state_key(name)), None,
                        f"not used: {error}; {instead}", ProblemKind.STATE)  # fmt: skip
 
     def put_state(self, name: str, data: bytes) -> str:
         """Replace an object under `<prefix>/.curation/` (one PUT: readers see the old or the new one)."""
-        key = self.location.base + f"{STATE_DIR}/{name}"
+        key = self.state_key(name)
         try:
             self.client.put_object(Bucket=self.location.bucket, Key=key, Body=data)
         except _boto_errors() as error:
@@ -642,10 +646,10 @@ class S3Document:
 
     def read(self) -> bytes:
         self.current = self.store.get(self.doc_id)
-        if self.current.tag_count:  # one more request, only for an object that has tags
-            self.current.headers["Tagging"] = self.store.tagging(self.doc_id)
         if self.current.size > MAX_DOCUMENT_BYTES:
             raise too_large(self.doc_id, self.current.size, "object")  # only its first MiB was read
+        if self.current.tag_count:  # one more request, only for an object that has tags
+            self.current.headers["Tagging"] = self.store.tagging(self.doc_id)
         return self.current.raw
 
     def log(self, entry: AuditEntry) -> None:
