@@ -35,7 +35,7 @@ bench-browser: setup  ## the dashboard in Chromium: first opens, ticks, filters,
 	$(VENV)/bin/curation bench --browser --n $(or $(N),10000) --runs $(or $(RUNS),21)
 
 bench-s3: setup  ## the S3 benchmark against a moto server it starts (N=10000 RUNS=3)
-	$(PYTHON) -m curation.bench_s3 --moto --n $(or $(N),10000) --runs $(or $(RUNS),3)
+	$(PYTHON) -m curation.bench.s3 --moto --n $(or $(N),10000) --runs $(or $(RUNS),3)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis test-artifacts

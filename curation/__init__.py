@@ -11,8 +11,8 @@ from importlib import import_module
 from typing import Any
 
 _EXPORTS = {
-    "Collection": "curation.collection",
-    "load_collection": "curation.collection",
+    "Collection": "curation.loading.collection",
+    "load_collection": "curation.loading.collection",
     "Problem": "curation.problems",
     "ConflictError": "curation.errors",
     "CurationError": "curation.errors",
@@ -21,14 +21,14 @@ _EXPORTS = {
     "PublishRefusedError": "curation.errors",
     "ReadOnlyError": "curation.errors",
     "UnsafePathError": "curation.errors",
-    "EXPORT_COLUMNS": "curation.export",
-    "frame_to_csv": "curation.export",
-    "frame_to_json": "curation.export",
-    "Filters": "curation.filters",
-    "set_published": "curation.publish",
-    "set_published_many": "curation.publish",
-    "undo_change": "curation.publish",
-    "undo_last": "curation.publish",
+    "EXPORT_COLUMNS": "curation.query.export",
+    "frame_to_csv": "curation.query.export",
+    "frame_to_json": "curation.query.export",
+    "Filters": "curation.query.filters",
+    "set_published": "curation.editing.publish",
+    "set_published_many": "curation.editing.publish",
+    "undo_change": "curation.editing.publish",
+    "undo_last": "curation.editing.publish",
 }
 __all__ = sorted(_EXPORTS)
 

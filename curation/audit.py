@@ -18,7 +18,7 @@ newline is written first, so the next entry starts on a line of its own.
 Every line read back is validated into an AuditEntry; anything else is
 skipped with a warning that names the log and the line.
 
-In a bucket (curation.s3_store) there is no lock: the log is one object per
+In a bucket (curation.store.s3) there is no lock: the log is one object per
 entry, created before the document's conditional PUT, and the same judgement
 applies. Two hosts racing from one sha both write an entry; the one whose PUT
 fails deletes its own, and one left behind by a host killed first is off the
@@ -28,25 +28,18 @@ chain: nothing continues from its sha_after.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import json
-import os
 import re
 import secrets
 import unicodedata
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
-from curation.docs_folder import STATE_DIR, DocsFolder, closing, open_file, read_file
-from curation.errors import EditorNameError, UnsafePathError
+from curation.errors import EditorNameError
 from curation.problems import Problem, ProblemKind
 
-AUDIT_LOG_ENV = "CURATION_AUDIT_LOG"
-LOG_NAME = "audit.jsonl"
 # The fields a change may set, and what their values must be (None: a text field was missing).
 FIELD_CHECKS = {
     "published": lambda value: type(value) is bool,
@@ -148,65 +141,7 @@ def new_batch_id() -> str:
     return secrets.token_hex(6)
 
 
-def audit_log_path(folder: Path, configured: Path | str | None = None) -> Path:
-    """Where changes to this folder are logged: given, $CURATION_AUDIT_LOG, or .curation/audit.jsonl."""
-    chosen = configured or os.environ.get(AUDIT_LOG_ENV)
-    return Path(chosen) if chosen else folder / STATE_DIR / LOG_NAME
-
-
-@contextmanager
-def _log_folder(docs: DocsFolder, configured: Path | str | None, *, create: bool) -> Iterator[tuple[int, str, str]]:
-    """(folder descriptor, file name, name to show) of the log: `.curation/` reached without links."""
-    chosen = configured or os.environ.get(AUDIT_LOG_ENV)
-    if not chosen:
-        with docs.state_folder(create=create) as state:
-            yield state, LOG_NAME, f"{STATE_DIR}/{LOG_NAME}"
-        return
-    path = Path(chosen)
-    try:
-        # A configured log's folder is the operator's choice; its last component is never a link.
-        fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    except OSError as error:
-        raise UnsafePathError(str(path.parent), f"the audit log's folder cannot be opened: {error.strerror}") from None
-    with closing(fd):
-        yield fd, path.name, str(path)
-
-
-@contextmanager
-def audit_appender(docs: DocsFolder, configured: Path | str | None = None) -> Iterator[Callable[[AuditEntry], None]]:
-    """Open the log first (a writer that cannot log must not write), then append entries to it."""
-    with _log_folder(docs, configured, create=True) as (folder_fd, name, shown):
-        fd = open_file(folder_fd, name, os.O_RDWR | os.O_APPEND | os.O_CREAT, shown)
-    with closing(fd):
-        yield lambda entry: _append_line(fd, shown, entry)
-
-
-def _append_line(fd: int, shown: str, entry: AuditEntry) -> None:
-    line = (json.dumps(entry.to_json(), ensure_ascii=False) + "\n").encode("utf-8")
-    fcntl.flock(fd, fcntl.LOCK_EX)  # the newline check and the append are one step
-    try:
-        size = os.fstat(fd).st_size
-        if size and os.pread(fd, 1, size - 1) != b"\n":
-            line = b"\n" + line  # a torn line before: never glue an entry onto it
-        try:
-            written = os.write(fd, line)  # one write on O_APPEND: concurrent lines never interleave
-            if written != len(line):
-                raise OSError(f"short write to {shown}: {written} of {len(line)} bytes")
-            os.fsync(fd)
-        except OSError:
-            _cut_back(fd, size)
-            raise
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-
-
-def _cut_back(fd: int, size: int) -> None:
-    """Remove a fragment this writer left; if even that fails, the next append starts a new line."""
-    with suppress(OSError):
-        os.ftruncate(fd, size)
-
-
-def _parse_lines(raw: bytes, shown: str) -> tuple[list[AuditEntry], list[Problem]]:
+def parse_audit_lines(raw: bytes, shown: str) -> tuple[list[AuditEntry], list[Problem]]:
     entries: list[AuditEntry] = []
     problems: list[Problem] = []
     lines = raw.split(b"\n")
@@ -224,41 +159,6 @@ def _parse_lines(raw: bytes, shown: str) -> tuple[list[AuditEntry], list[Problem
             continue
         entries.append(entry)
     return entries, problems
-
-
-def read_audit_log(log_path: Path) -> tuple[list[AuditEntry], list[Problem]]:
-    """All entries of a log file, oldest first, and a warning for each unreadable line (no links followed)."""
-    try:
-        folder_fd = os.open(log_path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    except FileNotFoundError:
-        return [], []
-    except OSError as error:
-        raise UnsafePathError(str(log_path), f"the audit log cannot be read: {error.strerror}") from None
-    with closing(folder_fd):
-        return _read_at(folder_fd, log_path.name, str(log_path))
-
-
-def _read_at(folder_fd: int, name: str, shown: str) -> tuple[list[AuditEntry], list[Problem]]:
-    try:
-        fd = open_file(folder_fd, name, os.O_RDONLY, shown)
-    except UnsafePathError as error:
-        if error.message == "does not exist":
-            return [], []
-        raise
-    with closing(fd):
-        return _parse_lines(read_file(fd), shown)
-
-
-def read_folder_log(folder: Path | str, configured: Path | str | None = None) -> tuple[list[AuditEntry], list[Problem]]:
-    """The entries of a docs folder's log (`.curation/` reached without links), and warnings."""
-    with DocsFolder(folder) as docs:
-        try:
-            with _log_folder(docs, configured, create=False) as (folder_fd, name, shown):
-                return _read_at(folder_fd, name, shown)
-        except UnsafePathError as error:
-            if error.message == "does not exist":  # no .curation/ yet: nothing logged
-                return [], []
-            raise
 
 
 def completed_positions(entries: Sequence[AuditEntry], positions: Sequence[int], current: str | None) -> set[int]:

@@ -14,8 +14,8 @@ location and is its message alone:
     ├── InvalidValueError          a value an editor asked for that a field cannot take (path: the field)
     ├── StoreError                 object storage refused or could not be reached (path: s3://bucket/key)
     └── RequestError               what was asked for cannot be done; no location
-        ├── FilterError            a filter value that cannot be applied (curation.filters; also a ValueError)
-        ├── ExportError            columns the frame does not have (curation.export; also a ValueError)
+        ├── FilterError            a filter value that cannot be applied (curation.query.filters; also a ValueError)
+        ├── ExportError            columns the frame does not have (curation.query.export; also a ValueError)
         ├── UsageError             a command line that cannot be run as written (curation.cli)
         └── EditorNameError        a name that cannot go into the audit log (curation.audit)
 """
@@ -87,3 +87,9 @@ class StoreError(CurationError):
 
 class EditorNameError(RequestError):
     """An editor's name that cannot be logged: a control or bidi character, or too long."""
+
+
+def os_reason(error: OSError) -> str:
+    """An OSError as a short reason for a message, with the file it names."""
+    where = f" ({error.filename})" if error.filename else ""
+    return f"{error.strerror or error}{where}"

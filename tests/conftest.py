@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from curation.bench_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, local_page, serve_dashboard
+from curation.bench.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, local_page, serve_dashboard
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
@@ -48,7 +48,7 @@ def write_document(folder: Path, name: str, text: str | bytes) -> Path:
 
 def load_front_matters(folder: Path, front_matters: dict[str, str]):
     """Write each name's front matter (between `---` lines) as a document in the folder; load the folder."""
-    from curation.collection import load_collection
+    from curation.loading.collection import load_collection
 
     for name, front_matter in front_matters.items():
         write_document(folder, name, f"---\n{front_matter}---\n")
@@ -57,9 +57,9 @@ def load_front_matters(folder: Path, front_matters: dict[str, str]):
 
 def serial_load_with_a_bad_file(monkeypatch, docs: Path, count: int, *, seed: int, chunk_size: int):
     """Demo documents and one that does not parse, loaded serially; later loads parse in chunks of `chunk_size`."""
-    from curation import parsing
-    from curation.collection import load_collection
     from curation.demo import write_demo_collection
+    from curation.loading import parsing
+    from curation.loading.collection import load_collection
 
     write_demo_collection(docs, count, seed=seed)
     write_document(docs, "bad.txt", "---\ntitle: t\nheat: x\n---\n")
@@ -116,7 +116,7 @@ def moto_endpoint() -> str:
     server.stop()
 
 
-SHARED_KEY = "hosts-shared-key-for-the-tests-0123456789"  # curation.shared_state: signs the bucket's caches
+SHARED_KEY = "hosts-shared-key-for-the-tests-0123456789"  # curation.store.shared_state: signs the bucket's caches
 
 
 def aws_settings(endpoint: str, tmp_path: Path) -> dict[str, str]:

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from curation.access import AccessMode, PasswordThrottle, access_policy, is_read_only
-from curation.audit import read_audit_log
+from curation.store.folder_audit import read_audit_log
 from tests.conftest import REPO, SEED_ID
 
 AUTH = {

@@ -7,10 +7,10 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from curation.audit import read_audit_log
-from curation.collection import load_collection
-from curation.publish import set_published
+from curation.editing.publish import set_published
+from curation.loading.collection import load_collection
 from curation.safe_markdown import escape_markdown
+from curation.store.folder_audit import read_audit_log
 from tests.conftest import REPO, SEED_ID, write_document
 
 PAGES = ("articles", "charts", "gallery", "problems", "history")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from curation.audit import read_audit_log
-from curation.collection import load_collection
-from curation.publish import set_field
+from curation.editing.publish import set_field
+from curation.loading.collection import load_collection
 from curation.safe_markdown import plain_label
+from curation.store.folder_audit import read_audit_log
 from tests.conftest import SEED_ID, write_document
 from tests.test_app import no_exceptions, row_ids
 

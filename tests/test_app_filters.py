@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from curation.collection import load_collection
-from curation.filters import DASHBOARD_FILTERS, Filters
+from curation.loading.collection import load_collection
+from curation.query.filters import DASHBOARD_FILTERS, Filters
 from tests.conftest import write_document
 from tests.test_app import header, no_exceptions, row_ids
 

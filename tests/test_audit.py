@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from curation.audit import AuditEntry, AuditHistory, read_audit_log
-from curation.publish import load_history, set_published, set_published_many, undo_change, undo_last
+from curation.audit import AuditEntry, AuditHistory
+from curation.editing.publish import load_history, set_published, set_published_many, undo_change, undo_last
+from curation.store.folder_audit import read_audit_log
 from tests.conftest import SEED_ID, write_document
 
 GOOD = {

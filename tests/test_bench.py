@@ -76,7 +76,7 @@ def test_the_browser_bench_reports_every_step():
 
     Run as a command in its own process: Playwright's sync API cannot start inside another one's event loop
     (the browser tests' session-wide browser may be running in this process)."""
-    from curation.bench_browser import CHROMIUM
+    from curation.bench.browser import CHROMIUM
 
     if not CHROMIUM.exists():
         pytest.skip(f"Chromium not found at {CHROMIUM}")

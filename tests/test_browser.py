@@ -22,10 +22,10 @@ from urllib.parse import quote
 
 import pytest
 
-from curation.bench_browser import CHROMIUM, local_page, serve_dashboard, widget_class
-from curation.collection import load_collection
+from curation.bench.browser import CHROMIUM, local_page, serve_dashboard, widget_class
 from curation.demo import write_demo_collection
-from curation.publish import set_published
+from curation.editing.publish import set_published
+from curation.loading.collection import load_collection
 from tests.conftest import ARTIFACTS, SEED_ID, write_document
 
 pytestmark = pytest.mark.browser

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
-from curation.publish import set_field
+from curation.editing.publish import set_field
 from curation.safe_markdown import plain_label
 from tests.conftest import write_document
 from tests.test_browser import (

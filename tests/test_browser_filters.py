@@ -16,10 +16,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from curation.bench_browser import local_page, serve_dashboard
-from curation.collection import load_collection
-from curation.facets import counted_label
-from curation.filters import DASHBOARD_FILTERS, Filters
+from curation.bench.browser import local_page, serve_dashboard
+from curation.loading.collection import load_collection
+from curation.query.facets import counted_label
+from curation.query.filters import DASHBOARD_FILTERS, Filters
 from tests.conftest import write_document
 from tests.test_browser import WAIT_MS, expect_header, header, open_app, row_ids, settle
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from curation.collection import load_collection
+from curation.loading.collection import load_collection
 from curation.safe_markdown import http_url
 from tests.conftest import write_document
 from tests.test_browser import WAIT_MS, open_app, settle

@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from curation.bench_browser import VIEWPORT, local_page
-from curation.collection import load_collection
+from curation.bench.browser import VIEWPORT, local_page
+from curation.loading.collection import load_collection
 from tests.conftest import ARTIFACTS
 from tests.test_browser import WAIT_MS, expect_toast, open_app, settle, snapshot_bytes, wait_for
 

@@ -9,8 +9,8 @@ from urllib.parse import quote
 
 import pytest
 
-from curation.bench_browser import serve_dashboard
-from curation.publish import load_history
+from curation.bench.browser import serve_dashboard
+from curation.editing.publish import load_history
 from tests.conftest import get_document, object_keys
 from tests.test_browser import (
     click_published,

@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from curation import cache, collection
 from curation.cli import main
-from curation.collection import load_collection
 from curation.demo import write_demo_collection
 from curation.errors import DocsFolderError
-from curation.filters import Filters
-from curation.gc_pause import cyclic_gc_paused
+from curation.loading import cache, collection
+from curation.loading.collection import load_collection
+from curation.loading.gc_pause import cyclic_gc_paused
+from curation.query.filters import Filters
 from tests.conftest import serial_load_with_a_bad_file, write_document
 
 

@@ -5,9 +5,9 @@
 
 from __future__ import annotations
 
-from curation import cache, collection
-from curation.collection import REWRITE_CACHE_FROM, load_collection
 from curation.demo import write_demo_collection
+from curation.loading import cache, collection
+from curation.loading.collection import REWRITE_CACHE_FROM, load_collection
 
 
 def test_the_cache_is_rewritten_once_the_threshold_of_files_was_parsed(tmp_path, monkeypatch):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from curation import charts
-from curation.collection import load_collection
+from curation.loading.collection import load_collection
+from curation.query import charts
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from curation.cli import main
-from curation.collection import load_collection
-from curation.filters import Filters
+from curation.loading.collection import load_collection
+from curation.query.filters import Filters
 from curation.wording import plural
 from tests.conftest import SEED_ID, write_document
 
@@ -165,8 +165,8 @@ def test_demo_is_deterministic(capsys, tmp_path):
 
 
 def test_demo_data_has_realistic_variety(tmp_path):
-    from curation.collection import load_collection
     from curation.demo import write_demo_collection
+    from curation.loading.collection import load_collection
 
     write_demo_collection(tmp_path, 400, seed=1)
     frame = load_collection(tmp_path).frame

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from curation.audit import read_audit_log
-from curation.collection import load_collection
 from curation.documents import sha256_of
+from curation.loading.collection import load_collection
+from curation.store.folder_audit import read_audit_log
 from tests.conftest import SEED_ID, write_document
 from tests.test_cli import run
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from curation.collection import load_collection
 from curation.documents import sha256_of
+from curation.loading.collection import load_collection
 from tests.conftest import SEED_ID, write_document
 from tests.test_cli import run
 

@@ -11,11 +11,11 @@ import pytest
 import yaml
 
 from curation import documents
-from curation.collection import load_collection
 from curation.documents import MAX_DOCUMENT_BYTES, document_details, image_urls
+from curation.editing.publish import set_published
 from curation.errors import PublishRefusedError
+from curation.loading.collection import load_collection
 from curation.problems import Problem
-from curation.publish import set_published
 from tests.conftest import FIXTURES, SEED_ID, write_document
 
 GOLDEN = FIXTURES / "documents"

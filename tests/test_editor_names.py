@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from curation.audit import MAX_EDITOR_NAME, check_editor_name, read_audit_log
+from curation.audit import MAX_EDITOR_NAME, check_editor_name
+from curation.editing.publish import set_field, set_published, set_published_many
 from curation.errors import EditorNameError
-from curation.publish import set_field, set_published, set_published_many
+from curation.store.folder_audit import read_audit_log
 from tests.conftest import SEED_ID
 from tests.test_access import app  # noqa: F401  (the AppTest fixture)
 from tests.test_cli import run

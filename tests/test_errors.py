@@ -7,9 +7,9 @@ import pytest
 
 from curation.cli import EXIT_USAGE, UsageError, main
 from curation.errors import CurationError, DocumentError, RequestError, format_location
-from curation.export import ExportError, frame_to_csv
-from curation.filters import FilterError, Filters
 from curation.problems import Problem
+from curation.query.export import ExportError, frame_to_csv
+from curation.query.filters import FilterError, Filters
 
 
 @pytest.mark.parametrize(("path", "line", "shown"), [("a/b.txt", 3, "a/b.txt:3"), ("a/b.txt", None, "a/b.txt")])

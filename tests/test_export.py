@@ -11,10 +11,10 @@ import os
 
 import pytest
 
-from curation import export
-from curation.collection import load_collection
-from curation.export import EXPORT_COLUMNS, ExportError, export_file_name, frame_to_csv, frame_to_json
-from curation.filters import Filters
+from curation.loading.collection import load_collection
+from curation.query import export
+from curation.query.export import EXPORT_COLUMNS, ExportError, export_file_name, frame_to_csv, frame_to_json
+from curation.query.filters import Filters
 from tests.conftest import SEED_ID, write_document
 
 HOSTILE = {

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from curation.collection import load_collection
-from curation.facets import Selection, counted_label, facet_options, facet_value
-from curation.filters import Filters
+from curation.loading.collection import load_collection
+from curation.query.facets import Selection, counted_label, facet_options, facet_value
+from curation.query.filters import Filters
 from tests.conftest import load_front_matters
 
 ARTICLES = {

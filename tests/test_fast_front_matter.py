@@ -23,11 +23,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from curation import documents
-from curation.collection import load_collection
 from curation.demo import write_demo_collection
 from curation.documents import ListSummary, parse_front_matter, read_article
 from curation.errors import DocumentError
 from curation.fast_front_matter import read_plain_front_matter
+from curation.loading.collection import load_collection
 from tests.conftest import GOLDEN_DIR, SEED_ID
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -7,11 +7,11 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curation.audit import read_audit_log
-from curation.collection import load_collection
+from curation.editing.field_edits import double_quoted, edit_field
+from curation.editing.publish import change_topics, set_field, undo_change, undo_last, write_many
 from curation.errors import ConflictError, InvalidValueError, PublishRefusedError, ReadOnlyError
-from curation.field_edits import double_quoted, edit_field
-from curation.publish import change_topics, set_field, undo_change, undo_last, write_many
+from curation.loading.collection import load_collection
+from curation.store.folder_audit import read_audit_log
 from tests.conftest import SEED_ID, write_document
 
 # (name, before, field, value, after): the exact bytes an edit must produce.

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from curation.filters import DASHBOARD_FILTERS, SORT_COLUMNS, FilterError, Filters
+from curation.query.filters import DASHBOARD_FILTERS, SORT_COLUMNS, FilterError, Filters
 from tests.conftest import load_front_matters
 
 ARTICLES = {

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from curation.folder_watch import Changes, FolderWatcher, file_system_type
+from curation.live.watch import Changes, FolderWatcher, file_system_type
 from tests.conftest import write_document
 
 DOC = "---\ntitle: t\n---\n"
@@ -125,7 +125,7 @@ def test_the_file_system_of_a_folder_is_its_longest_mount_point(folder, kind):
 def test_a_network_mount_is_polled_without_being_asked(tmp_path, monkeypatch):
     """NFS accepts an inotify watch but never hears of another host's edit: such a folder is polled."""
     monkeypatch.delenv("CURATION_WATCH", raising=False)
-    monkeypatch.setattr("curation.folder_watch.file_system_type", lambda folder: "nfs4")
+    monkeypatch.setattr("curation.live.watch.file_system_type", lambda folder: "nfs4")
     watcher = FolderWatcher(tmp_path).start()
     try:
         assert watcher.mode == "poll"

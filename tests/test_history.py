@@ -9,9 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from curation.audit import AuditEntry, read_audit_log
-from curation.collection import load_collection
-from curation.history_text import (
+from curation.audit import AuditEntry
+from curation.editing.history_text import (
     EditorClock,
     HistoryRow,
     HistoryWords,
@@ -22,7 +21,7 @@ from curation.history_text import (
     undo_summary,
     utc_text,
 )
-from curation.publish import (
+from curation.editing.publish import (
     Outcome,
     load_history,
     set_field,
@@ -31,6 +30,8 @@ from curation.publish import (
     undo_batch,
     undo_change,
 )
+from curation.loading.collection import load_collection
+from curation.store.folder_audit import read_audit_log
 from tests.test_cli import run
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from curation.collection import load_collection
+from curation.editing.publish import set_published, set_published_many, undo_last
 from curation.errors import CurationError, UnsafePathError
-from curation.publish import set_published, set_published_many, undo_last
+from curation.loading.collection import load_collection
 from tests.conftest import SEED_ID, write_document
 
 
@@ -98,18 +98,18 @@ def _made(folder: Path) -> Path:
 
 def test_an_os_error_on_one_id_is_refused_and_the_rest_go_on(docs, monkeypatch):
     """A name too long for the file system, a write the disk refuses: each is one refused id, with its reason."""
-    from curation import publish
+    from curation.store import local
 
     ids = sorted(path.name for path in docs.glob("demo_*.txt"))[:3]
     too_long = "x" * 300 + ".txt"
-    real_replace = publish.replace_atomically
+    real_replace = local.replace_atomically
 
     def refusing(folder_fd, name, data, mode=None):
         if name == ids[1]:
             raise PermissionError(13, "Permission denied", name)
         return real_replace(folder_fd, name, data, mode)
 
-    monkeypatch.setattr(publish, "replace_atomically", refusing)
+    monkeypatch.setattr(local, "replace_atomically", refusing)
     frame = load_collection(docs).frame
     value = not bool(frame.loc[ids[0], "published"])
     wanted = [doc_id for doc_id in ids if bool(frame.loc[doc_id, "published"]) != value]

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from curation.collection import load_collection
-from curation.folder_watch import visible_folders
-from curation.live import LiveCollection, folder_times
-from curation.publish import set_published, set_published_many, undo_last
+from curation.editing.publish import set_published, set_published_many, undo_last
+from curation.live.folder import LiveCollection, folder_times
+from curation.live.watch import visible_folders
+from curation.loading.collection import load_collection
 from tests.conftest import write_document
 
 
@@ -244,7 +244,7 @@ def wait_until(condition, what: str, timeout: float = 20.0) -> None:
 def test_with_notifications_the_full_check_is_only_a_safety_net(docs):
     """inotify reports edits in place, so the full stat of every file (half a second of the server's time at
     100,000 files) runs every 5 minutes instead of every 30 s; without notifications it stays at 30 s."""
-    from curation.live import FULL_CHECK_SECONDS, FULL_CHECK_WITH_NOTIFY_SECONDS
+    from curation.live.folder import FULL_CHECK_SECONDS, FULL_CHECK_WITH_NOTIFY_SECONDS
 
     notified = LiveCollection(docs)
     polled = LiveCollection(docs, watch=False)

@@ -18,9 +18,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from curation import cache, documents, parsing
-from curation.collection import load_collection
-from curation.filters import Filters
+from curation import documents
+from curation.loading import cache, parsing
+from curation.loading.collection import load_collection
+from curation.query.filters import Filters
 from tests.conftest import write_document
 
 LOADERS = {"libyaml": documents.SafeYamlLoader, "pure-python": yaml.SafeLoader}

@@ -9,15 +9,16 @@ import sys
 
 import pandas as pd
 
-from curation import parse_workers, parsing
-from curation.collection import load_collection
-from curation.parsing import DocumentFile
+from curation.loading import parsing
+from curation.loading import workers as parse_workers
+from curation.loading.collection import load_collection
+from curation.loading.parsing import DocumentFile
 from tests.conftest import serial_load_with_a_bad_file, write_document
 
 
 def test_a_worker_imports_neither_pandas_nor_the_parents_main():
     """Starting a worker costs an interpreter and the parser, not the CLI's or the dashboard's imports."""
-    probe = "import sys, curation.parse_workers; print(sorted({'pandas', 'pyarrow', 'streamlit'} & set(sys.modules)))"
+    probe = "import sys, curation.loading.workers; print(sorted({'pandas', 'pyarrow', 'streamlit'} & set(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
 

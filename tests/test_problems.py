@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from curation.collection import load_collection
+from curation.loading.collection import load_collection
 from curation.problems import problem_report
 from tests.conftest import write_document
 

@@ -9,13 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from curation.atomic_files import document_lock
-from curation.audit import new_entry, read_audit_log
-from curation.collection import load_collection
-from curation.docs_folder import DocsFolder
+from curation.audit import new_entry
 from curation.documents import sha256_of
-from curation.errors import ConflictError, PublishRefusedError, ReadOnlyError, UnsafePathError
-from curation.publish import (
+from curation.editing.publish import (
     Outcome,
     OutcomeStatus,
     edit_published,
@@ -27,6 +23,11 @@ from curation.publish import (
     undo_entry,
     undo_last,
 )
+from curation.errors import ConflictError, PublishRefusedError, ReadOnlyError, UnsafePathError
+from curation.loading.collection import load_collection
+from curation.store.atomic_files import document_lock
+from curation.store.folder import DocsFolder
+from curation.store.folder_audit import read_audit_log
 from tests.conftest import SEED_ID, write_document
 
 # (name, before, value, after): the exact bytes a toggle must produce.
@@ -146,7 +147,7 @@ def test_a_published_line_inside_a_quoted_title_is_not_the_key():
 
 def test_an_edit_that_would_change_more_is_refused(monkeypatch):
     """The safety net: the edited text is parsed again and must differ only in `published`."""
-    from curation import publish
+    from curation.editing import publish
 
     def misplaced_insert(front_matter, value):  # a bug that lands inside the title
         return front_matter.text.replace("title: t", "title: 'published: true'", 1), 2, "title: 'published: true'"
@@ -479,12 +480,12 @@ def test_a_failed_audit_write_leaves_the_file_alone(seed_only, monkeypatch):
 
 
 def test_a_failed_file_write_leaves_the_file_and_the_log_alone(seed_only, monkeypatch):
-    from curation import publish
+    from curation.store import local
 
     def full_disk(folder_fd, name, data, mode=None):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(publish, "replace_atomically", full_disk)
+    monkeypatch.setattr(local, "replace_atomically", full_disk)
     before = (seed_only / SEED_ID).read_bytes()
     with pytest.raises(PublishRefusedError, match="it is unchanged"):
         set_published(seed_only, SEED_ID, False)

@@ -15,18 +15,18 @@ from pathlib import Path
 
 import pytest
 
-from curation.audit import read_audit_log
-from curation.collection import load_collection
 from curation.documents import sha256_of
+from curation.editing.publish import load_history, set_published, set_published_many
 from curation.errors import ConflictError, CurationError
-from curation.publish import load_history, set_published, set_published_many
+from curation.loading.collection import load_collection
+from curation.store.folder_audit import read_audit_log
 from tests.conftest import SEED_ID, write_document
 
 pytestmark = pytest.mark.slow
 
 TOGGLE_FOREVER = """
 import sys
-from curation.publish import load_history, set_published
+from curation.editing.publish import load_history, set_published
 folder, doc_id = sys.argv[1], sys.argv[2]
 value = False
 print("ready", flush=True)

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from curation.documents import parse_front_matter
-from curation.publish import YAML_BOOLEANS, edit_published, set_published
+from curation.editing.publish import YAML_BOOLEANS, edit_published, set_published
 
 safe_text = st.text(
     st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="\ufeff\x85"),

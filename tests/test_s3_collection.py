@@ -10,13 +10,13 @@ import shutil
 import pandas as pd
 import pytest
 
-from curation import object_loading
 from curation.cli import main
-from curation.collection import load_collection
-from curation.index_build import build_index
-from curation.object_loading import build_collection, load_objects, local_cache_folder
-from curation.s3_store import S3Store
-from curation.shared_state import signed
+from curation.loading import objects as object_loading
+from curation.loading.collection import load_collection
+from curation.loading.index_build import build_index
+from curation.loading.objects import build_collection, load_objects, local_cache_folder
+from curation.store.s3 import S3Store
+from curation.store.shared_state import signed
 from tests.conftest import GOLDEN_DIR, SEED_ID, SEEDS, new_prefix, object_keys, put_document, upload_folder
 
 
@@ -267,7 +267,7 @@ def test_the_index_command_on_a_folder_is_a_load(capsys, seed_only):
 
 def test_both_stores_list_the_same_documents_with_a_version_tag(location):
     """The store interface's `list`: ids in order, sizes, and a version tag (an ETag, or mtime:ctime on disk)."""
-    from curation.stores import open_store
+    from curation.store import open_store
 
     listing = open_store(location).list_documents()
     frame = load_collection(location).frame

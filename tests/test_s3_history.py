@@ -9,13 +9,13 @@ from contextlib import contextmanager
 
 import pytest
 
-from curation import s3_store
 from curation.audit import new_entry
 from curation.cli import main
 from curation.documents import sha256_of
-from curation.publish import edit_published, load_history
-from curation.s3_store import S3Store, s3_client
-from curation.shared_state import signed
+from curation.editing.publish import edit_published, load_history
+from curation.store import s3 as s3_store
+from curation.store.s3 import S3Store, s3_client
+from curation.store.shared_state import signed
 from tests.conftest import SEED_ID, SEEDS, SHARED_KEY, get_document, object_keys, put_document
 
 SEED = (SEEDS / SEED_ID).read_bytes()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from curation.documents import sha256_of
-from curation.object_live import LiveObjects
-from curation.s3_store import S3Url
+from curation.live.objects import LiveObjects
+from curation.store.s3 import S3Url
 from tests.conftest import SEED_ID, SEEDS, get_document, put_document
 
 SEED = (SEEDS / SEED_ID).read_bytes()
@@ -54,7 +54,7 @@ def test_a_conflict_reloads_what_is_in_the_bucket(live, s3_seed_only):
 
 
 def test_a_field_edit_through_the_shared_collection_is_swapped_in(live, s3_seed_only):
-    from curation.publish import set_field
+    from curation.editing.publish import set_field
 
     live.current()
     (outcome,) = live.write(

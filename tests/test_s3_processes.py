@@ -15,12 +15,12 @@ import pandas as pd
 import pytest
 
 from curation.cli import main
-from curation.collection import load_collection
 from curation.demo import write_demo_collection
 from curation.documents import sha256_of
-from curation.index_build import build_index
-from curation.object_loading import build_collection
-from curation.publish import load_history, set_field
+from curation.editing.publish import load_history, set_field
+from curation.loading.collection import load_collection
+from curation.loading.index_build import build_index
+from curation.loading.objects import build_collection
 from tests.conftest import REPO, SEED_ID, SEEDS, get_document, new_prefix, put_document, upload_folder
 
 pytestmark = pytest.mark.slow
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.slow
 HOST = """
 import json, sys
 from curation.errors import ConflictError
-from curation.publish import set_published
+from curation.editing.publish import set_published
 location, doc_id, name = sys.argv[1:4]
 print("ready", flush=True)
 for line in sys.stdin:
@@ -88,8 +88,8 @@ RACER = """
 import secrets, sys
 from curation.documents import sha256_of
 from curation.errors import ConflictError
-from curation.publish import set_field
-from curation.s3_store import S3Store
+from curation.editing.publish import set_field
+from curation.store.s3 import S3Store
 location, doc_id, name = sys.argv[1:4]
 store = S3Store(location)
 print("ready", flush=True)

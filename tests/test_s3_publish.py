@@ -9,10 +9,8 @@ from pathlib import Path
 import pytest
 
 from curation.cli import main
-from curation.collection import load_collection
 from curation.documents import sha256_of
-from curation.errors import ConflictError, CurationError, PublishRefusedError, ReadOnlyError, UnsafePathError
-from curation.publish import (
+from curation.editing.publish import (
     change_topics,
     current_sha,
     load_history,
@@ -22,6 +20,8 @@ from curation.publish import (
     undo_change,
     undo_last,
 )
+from curation.errors import ConflictError, CurationError, PublishRefusedError, ReadOnlyError, UnsafePathError
+from curation.loading.collection import load_collection
 from tests.conftest import SEED_ID, SEEDS, get_document, new_prefix, object_keys, put_document
 from tests.test_field_edits import EDITS as FIELD_EDITS
 from tests.test_publish import EDITS as PUBLISH_EDITS
@@ -175,7 +175,7 @@ def test_undo_is_not_blind_to_a_later_change_in_either_store(seed_location):
 def test_an_entry_whose_write_never_happened_is_judged_not_done(s3_seed_only):
     """A host killed after its entry and before its PUT: the object still has sha_before, so history says so."""
     from curation.audit import new_entry
-    from curation.s3_store import S3Store
+    from curation.store.s3 import S3Store
 
     entry = new_entry(
         editor="killed", id=SEED_ID, field="published", old=True, new=False,

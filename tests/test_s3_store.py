@@ -9,11 +9,12 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from curation import publish, s3_store
-from curation.collection import load_collection
+from curation.editing import publish
+from curation.editing.publish import load_history, set_field, set_published, set_published_many, undo_last
 from curation.errors import ConflictError, PublishRefusedError, StoreError
-from curation.publish import load_history, set_field, set_published, set_published_many, undo_last
-from curation.s3_store import S3Location, S3Store, store_error
+from curation.loading.collection import load_collection
+from curation.store import s3 as s3_store
+from curation.store.s3 import S3Location, S3Store, store_error
 from tests.conftest import SEED_ID, SEEDS, free_port, get_document, new_prefix, object_keys, put_document
 
 SEED = (SEEDS / SEED_ID).read_bytes()

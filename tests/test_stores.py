@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from curation.cli import build_parser
-from curation.stores import default_docs_location
+from curation.store import default_docs_location
 from curation.views.session import docs_folder
 
 

@@ -7,9 +7,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from curation import charts
 from curation.audit import new_entry
-from curation.history_text import describe_change
+from curation.editing.history_text import describe_change
+from curation.query import charts
 from curation.wording import day_text, document_time_text, plural, published_label
 
 

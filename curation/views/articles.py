@@ -29,9 +29,9 @@ from streamlit.delta_generator import DeltaGenerator
 
 from curation.documents import document_details, image_urls
 from curation.errors import CurationError
-from curation.export import export_file_name, frame_to_csv, frame_to_json
+from curation.query.export import export_file_name, frame_to_csv, frame_to_json
 from curation.safe_markdown import escape_markdown, http_url, markdown_link, plain_label
-from curation.stores import read_document_bytes
+from curation.store import read_document_bytes
 from curation.views.field_editing import (
     EDIT_KEY,
     FIELD_BULK_KEY,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from curation.charts import (
+from curation.query.charts import (
     PICK,
     REGION,
     articles_over_time,

@@ -1,7 +1,7 @@
 """Editing fields from the Articles page: category, type and topics of a row, title and excerpt in the
 details, and bulk category and topic changes on the selection.
 
-Every write goes through the same safe path as a Published tick (curation.publish), by id, with the
+Every write goes through the same safe path as a Published tick (curation.editing.publish), by id, with the
 sha of the version the editor saw, and swaps the written row into the shared collection, so the rows
 hold still and show the new values, marked as changed.
 
@@ -21,9 +21,9 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from curation.editing.field_edits import check_value
+from curation.editing.publish import Change, change_topics, set_field
 from curation.errors import InvalidValueError
-from curation.field_edits import check_value
-from curation.publish import Change, change_topics, set_field
 from curation.views.session import Dashboard, article_name, flash, keep_bulk_summary, write_changes
 
 EDIT_KEY = "_field_edit"  # the row whose edit dialog is open

@@ -7,8 +7,7 @@ from itertools import islice
 import pandas as pd
 import streamlit as st
 
-from curation.errors import CurationError
-from curation.history_text import (
+from curation.editing.history_text import (
     COLUMNS,
     EditorClock,
     HistoryWords,
@@ -17,7 +16,8 @@ from curation.history_text import (
     outcome_rows,
     undo_summary,
 )
-from curation.publish import Outcome, load_history, undo_batch, undo_change, undo_last
+from curation.editing.publish import Outcome, load_history, undo_batch, undo_change, undo_last
+from curation.errors import CurationError
 from curation.safe_markdown import escape_markdown
 from curation.views.layout import render_header
 from curation.views.session import (

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from curation.bench import NO_APP
+from curation.bench.library import NO_APP
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 STATES = ("unpublished", "published", "all")  # the published filter, changed before each timed rerun

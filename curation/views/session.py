@@ -13,15 +13,16 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from curation.collection import Collection, check_docs_folder
+from curation.editing.publish import Change, Outcome, set_published
 from curation.errors import CurationError
-from curation.filters import Filters
-from curation.live import LiveCollection
-from curation.object_live import LiveObjects
-from curation.publish import Change, Outcome, set_published
-from curation.s3_store import is_s3_location
+from curation.live.folder import LiveCollection
+from curation.live.objects import LiveObjects
+from curation.loading.collection import Collection
+from curation.query.filters import Filters
 from curation.safe_markdown import escape_markdown
-from curation.stores import default_docs_location
+from curation.store import default_docs_location
+from curation.store.local import check_docs_folder
+from curation.store.s3 import is_s3_location
 
 DASHBOARD_KEY = "_dashboard"
 BULK_SUMMARY_KEY = "_bulk_summary"
@@ -99,14 +100,14 @@ class RowSnapshot:
 
 
 def docs_folder() -> Path | str:
-    """$CURATION_DOCS (a folder or an `s3://bucket/prefix`), else seeds/ (curation.stores.default_docs_location)."""
+    """$CURATION_DOCS (a folder or an `s3://bucket/prefix`), else seeds/ (curation.store.default_docs_location)."""
     return default_docs_location()
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _live_for(folder: str) -> LiveCollection | LiveObjects:
     # One per folder and server process, shared by every session; it swaps in new versions itself.
-    # A bucket is watched by a listing every few seconds off the request path (curation.object_live).
+    # A bucket is watched by a listing every few seconds off the request path (curation.live.objects).
     return LiveObjects(folder) if is_s3_location(folder) else LiveCollection(Path(folder))
 
 
@@ -115,7 +116,7 @@ def live_collection(folder: Path) -> LiveCollection:
 
 
 def current_collection(folder: Path, slot: DeltaGenerator | None = None) -> Collection:
-    """The folder's collection, reloaded only when a file in it changed (see curation.live).
+    """The folder's collection, reloaded only when a file in it changed (see curation.live.folder).
 
     Progress of a load is shown in `slot`, a placeholder the page always draws,
     so the page's elements keep their places in runs that load and runs that do not.

@@ -8,7 +8,7 @@ writes an option's label ("news (52)"), and a keyboard change of a slider
 could leave the old value in the URL while the page showed the new one.
 
 The facet options carry counts that follow the other filters, as Datasette's
-do (curation.facets): each is what adding that option would show. The browser
+do (curation.query.facets): each is what adding that option would show. The browser
 holds a chosen option by its label ("politics (1,776)") and sends that label
 back; Streamlit maps it to the value only while it is one of the run's labels.
 So a chosen option is given its new label whenever its count changes, and a
@@ -27,9 +27,9 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from curation.collection import Collection
-from curation.facets import Selection, counted_label, facet_options, facet_value
-from curation.filters import (
+from curation.loading.collection import Collection
+from curation.query.facets import Selection, counted_label, facet_options, facet_value
+from curation.query.filters import (
     DASHBOARD_FILTERS,
     FACET_PARTS,
     PUBLISHED_STATES,

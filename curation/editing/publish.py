@@ -1,10 +1,10 @@
 """Set an article's published flag (or another field) by rewriting one line of its file, safely.
 
 Every write goes through `_write_change`, in a folder or a bucket alike
-(curation.stores):
+(curation.store):
 1. the id must be a relative document path; in a folder, the docs folder is
    opened once and every component below it is opened from a descriptor,
-   never through a link (curation.docs_folder);
+   never through a link (curation.store.folder);
 2. the document is read (in a folder under its lock; in a bucket with its
    ETag) and its sha256 compared with the one the editor saw (a
    ConflictError if it changed);
@@ -12,55 +12,48 @@ Every write goes through `_write_change`, in a folder or a bucket alike
    and the result is parsed again to prove nothing else moved;
 4. the audit entry is written first, then the new bytes replace the old
    atomically (curation.audit explains why that order is safe); in a bucket
-   the PUT is conditional on the ETag read (curation.s3_store).
+   the PUT is conditional on the ETag read (curation.store.s3).
 Requests set a value; they never flip one. An undo restores the exact bytes
 of the line the change rewrote, or removes the line it inserted.
 """
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from curation.access import READ_ONLY_ENV, is_read_only
-from curation.atomic_files import document_lock, replace_atomically
 from curation.audit import (
     FIELD_CHECKS,
     AuditEntry,
     AuditHistory,
-    audit_appender,
     check_editor_name,
     new_batch_id,
     new_entry,
-    read_folder_log,
 )
-from curation.docs_folder import DocsFolder, check_document_id, closing, open_document_at, read_document, read_file
 from curation.documents import (
-    MAX_DOCUMENT_BYTES,
     UTF8_BOM,
     FrontMatter,
     article_fields,
     parse_front_matter,
     sha256_of,
-    too_large,
 )
+from curation.editing.field_edits import Edit, check_only_field_changed, check_value, edit_field
 from curation.errors import (
     ConflictError,
     CurationError,
     DocumentError,
     PublishRefusedError,
     ReadOnlyError,
+    os_reason,
 )
-from curation.field_edits import Edit, check_only_field_changed, check_value, edit_field
 from curation.problems import Problem
-from curation.s3_store import ObjectListing
-from curation.stores import Store, VersionChanged, open_store
+from curation.store import Store, VersionChanged, open_store
+from curation.store.folder import check_document_id
 
 # PyYAML (YAML 1.1) reads all of these as booleans.
 YAML_BOOLEANS = {
@@ -328,95 +321,6 @@ def _write_once(
                           document.written_version)  # fmt: skip
     except OSError as error:  # a lock folder we may not write, a name too long, ...
         raise PublishRefusedError(doc_id, f"nothing was written: {os_reason(error)}") from None
-
-
-class LocalStore:
-    """The store of a docs folder on this machine (curation.stores): paths from descriptors, writes under a lock."""
-
-    changed_where = "on disk"
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.name = str(folder)
-
-    def list_documents(self) -> ObjectListing:
-        """Every document file in id order, with `mtime_ns:ctime_ns` as its version tag."""
-        from curation.collection import scan_folder  # pandas is needed here only
-
-        scan = scan_folder(self.folder)
-        found = sorted(zip(scan.ids, scan.sizes, scan.mtimes, scan.ctimes, strict=True))  # in id order, as S3 lists
-        return ObjectListing(
-            [doc_id for doc_id, *_ in found], [size for _, size, _, _ in found],
-            [f"{mtime}:{ctime}" for _, _, mtime, ctime in found], [mtime for _, _, mtime, _ in found], scan.problems,
-        )  # fmt: skip
-
-    def read(self, doc_id: str) -> bytes:
-        return read_document(self.folder, doc_id)
-
-    @contextmanager
-    def writer(self, doc_id: str, audit_log: Path | str | None = None) -> Iterator[LocalDocument]:
-        """The document under its lock, reached without links (curation.docs_folder)."""
-        with (
-            DocsFolder(self.folder) as docs,
-            document_lock(docs, doc_id),
-            docs.document_folder(doc_id) as (folder_fd, name),
-        ):
-            yield LocalDocument(docs, folder_fd, name, doc_id, audit_log)
-
-    def read_audit(self, audit_log: Path | str | None = None) -> tuple[list[AuditEntry], list[Problem]]:
-        return read_folder_log(self.folder, audit_log)
-
-
-class LocalDocument:
-    """One document file, locked: read it, append the audit line, replace it atomically."""
-
-    def __init__(self, docs: DocsFolder, folder_fd: int, name: str, doc_id: str, audit_log: Path | str | None):
-        self.docs, self.folder_fd, self.name, self.doc_id, self.audit_log = docs, folder_fd, name, doc_id, audit_log
-        self.size = self.mtime_ns = 0
-        self.written_version: str | None = None
-
-    def read(self) -> bytes:
-        with closing(open_document_at(self.folder_fd, self.name, self.doc_id)) as fd:
-            raw, info = read_file(fd, MAX_DOCUMENT_BYTES), os.fstat(fd)
-        self.size, self.mtime_ns = info.st_size, info.st_mtime_ns
-        if len(raw) > MAX_DOCUMENT_BYTES:
-            raise too_large(self.doc_id, max(info.st_size, len(raw)))
-        return raw
-
-    def log(self, entry: AuditEntry) -> None:
-        """Append the entry (fsynced) before the file changes: a change is never left without its line."""
-        doc_id = self.doc_id
-        try:
-            with audit_appender(self.docs, self.audit_log) as append:
-                try:
-                    append(entry)
-                except OSError as error:
-                    raise PublishRefusedError(
-                        doc_id, f"could not write the audit log ({os_reason(error)}); nothing was written"
-                    ) from None
-        except CurationError as error:
-            if isinstance(error, PublishRefusedError):
-                raise
-            raise PublishRefusedError(doc_id, f"cannot open the audit log: {error}; nothing was written") from None
-        except OSError as error:
-            raise PublishRefusedError(
-                doc_id, f"cannot open the audit log ({os_reason(error)}); nothing was written"
-            ) from None
-
-    def replace(self, raw: bytes) -> tuple[int, int]:
-        try:
-            written = replace_atomically(self.folder_fd, self.name, raw)
-        except OSError as error:
-            # The entry stays in the log; the file still has sha_before, so history shows it did not complete.
-            raise PublishRefusedError(
-                self.doc_id, f"could not write the file ({os_reason(error)}); it is unchanged"
-            ) from None
-        return written.st_size, written.st_mtime_ns
-
-
-def os_reason(error: OSError) -> str:
-    where = f" ({error.filename})" if error.filename else ""
-    return f"{error.strerror or error}{where}"
 
 
 def set_published_many(

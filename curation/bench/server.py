@@ -12,8 +12,8 @@ from pathlib import Path
 from types import TracebackType
 
 from curation.documents import read_article
-from curation.publish import load_history
-from curation.stores import read_document_bytes
+from curation.editing.publish import load_history
+from curation.store import read_document_bytes
 
 POLL_SECONDS = 0.1
 

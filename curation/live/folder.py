@@ -49,12 +49,13 @@ from typing import Any
 import pandas as pd
 
 from curation.access import is_read_only
-from curation.collection import Collection, FolderScan, check_docs_folder, load_collection, scan_folder
-from curation.docs_folder import DocsFolder
+from curation.editing.publish import Change, Outcome, OutcomeStatus, set_published_many, write_many
 from curation.errors import CurationError
-from curation.folder_watch import FolderWatcher, visible_folders
-from curation.parsing import ProgressCallback
-from curation.publish import Change, Outcome, OutcomeStatus, set_published_many, write_many
+from curation.live.watch import FolderWatcher, visible_folders
+from curation.loading.collection import Collection, load_collection, stats_frame
+from curation.loading.parsing import ProgressCallback
+from curation.store.folder import DocsFolder
+from curation.store.local import FolderScan, check_docs_folder, scan_folder
 
 FULL_CHECK_SECONDS = 30
 FULL_CHECK_WITH_NOTIFY_SECONDS = 300
@@ -282,7 +283,7 @@ def folder_times(folders: list[str]) -> FolderTimes:
 
 def baseline(scan: FolderScan, version: Collection) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
     """What a full check compares the documents that are not rows with: their stats, and the odd files."""
-    stats = scan.stats()[STATS]
+    stats = stats_frame(scan)[STATS]
     not_rows = stats[~stats.index.isin(version.frame.index)].sort_index()
     return not_rows, sorted((problem.path, problem.kind) for problem in scan.problems)
 
@@ -292,7 +293,7 @@ def disk_differs(
 ) -> bool:
     """Whether a scan differs from what a version holds: a row's file gone or with another size or mtime,
     or the other documents and odd files not as the last check saw them."""
-    stats = scan.stats()[STATS]
+    stats = stats_frame(scan)[STATS]
     is_row = stats.index.isin(frame.index)
     if int(is_row.sum()) != len(frame):
         return True

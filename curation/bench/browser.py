@@ -42,14 +42,14 @@ from typing import Any
 
 import pandas as pd
 
-from curation.bench import machine_line
-from curation.bench_server import PeakMemory, audit_entry_count, check_writes
-from curation.cache import cache_folder
-from curation.collection import load_collection
+from curation.bench.library import machine_line
+from curation.bench.server import PeakMemory, audit_entry_count, check_writes
 from curation.demo import write_demo_collection
-from curation.publish import load_history
+from curation.editing.publish import load_history
+from curation.loading.cache import cache_folder
+from curation.loading.collection import load_collection
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CURATION_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

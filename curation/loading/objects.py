@@ -10,7 +10,7 @@ A load:
 
 Partitions of keys go in and columns come out (`fetch_and_parse`), so the
 same function runs in this process, in local worker processes (5,000 or
-more objects to fetch), or on Dask workers (curation.index_build).
+more objects to fetch), or on Dask workers (curation.loading.index_build).
 
 Caches, both Parquet and both checked before a row of them is used:
 - this host's, under $CURATION_CACHE_DIR (default `~/.cache/curation`), one
@@ -38,14 +38,12 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from curation import cache
 from curation.access import is_read_only
-from curation.atomic_files import replace_atomically
-from curation.collection import COLUMNS, Collection, find_duplicates, frame_from_columns
-from curation.docs_folder import closing
 from curation.documents import MAX_DOCUMENT_BYTES, read_article, too_large
 from curation.errors import StoreError
-from curation.parsing import (
+from curation.loading import cache
+from curation.loading.collection import COLUMNS, Collection, find_duplicates, frame_from_columns
+from curation.loading.parsing import (
     PARALLEL_FROM,
     ROW_FIELDS,
     ROW_TYPES,
@@ -56,7 +54,9 @@ from curation.parsing import (
     problem_for,
 )
 from curation.problems import Problem, ProblemKind
-from curation.s3_store import ObjectListing, S3Store, S3Url, StoredObject
+from curation.store.atomic_files import replace_atomically
+from curation.store.folder import closing
+from curation.store.s3 import ObjectListing, S3Store, S3Url, StoredObject
 
 # Tied to the folder cache's version: a parser change that invalidates one invalidates both.
 CACHE_VERSION = f"1-{cache.CACHE_VERSION}"
@@ -398,7 +398,7 @@ def write_cache_files(folder: Path, rows: pd.DataFrame, problems: pd.DataFrame) 
 
 
 def read_shared_cache(store: S3Store) -> tuple[CachedObjects | None, list[Problem]]:
-    """The cache `curation index` left in the bucket, signed with the hosts' key (curation.shared_state), or
+    """The cache `curation index` left in the bucket, signed with the hosts' key (curation.store.shared_state), or
     None: missing, no key, unreadable, or not signed with the key (then with a warning naming it)."""
     found: list[bytes] = []
     for name in ("cache/" + ROWS_NAME, "cache/" + PROBLEMS_NAME):

@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from curation.errors import RequestError
-from curation.filters import Filters
+from curation.query.filters import Filters
 from curation.wording import document_time_text
 
 EXPORT_COLUMNS = (

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from curation.documents import MAX_DOCUMENT_BYTES, read_article, too_large
 from curation.errors import DocumentError
 from curation.problems import Problem, ProblemKind
+from curation.store.base import DocumentFile
 
 PARALLEL_FROM = 5000  # below this many files to parse, starting workers costs more than it saves
 CHUNK_SIZE = 1000
@@ -45,17 +45,6 @@ Columns = dict[str, list[Any]]
 
 def empty_columns() -> Columns:
     return {name: [] for name in ROW_FIELDS}
-
-
-@dataclass(frozen=True, slots=True)
-class DocumentFile:
-    """A candidate document found by the scan, with the stat taken then."""
-
-    id: str
-    path: str
-    size: int
-    mtime_ns: int
-    ctime_ns: int
 
 
 def read_document_file(document: DocumentFile) -> dict[str, Any]:
@@ -127,7 +116,7 @@ def parse_in_parallel(
     chunks = [documents[start : start + CHUNK_SIZE] for start in range(0, len(documents), CHUNK_SIZE)]
     results = None
     if workers >= 2 and len(documents) >= PARALLEL_FROM:
-        from curation.parse_workers import parse_chunks  # it imports this module
+        from curation.loading.workers import parse_chunks  # it imports this module
 
         def chunk_done(finished: int) -> None:
             if progress is not None:

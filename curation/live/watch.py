@@ -25,7 +25,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from curation.docs_folder import is_document_name
+from curation.store.folder import is_document_name
+from curation.store.local import scan_folder
 
 WATCH_ENV = "CURATION_WATCH"  # "poll" forces polling; anything else: notifications when available
 POLL_SECONDS = 5.0
@@ -184,7 +185,6 @@ class FolderWatcher:
     # polling
 
     def _poll_forever(self) -> None:
-        from curation.collection import scan_folder  # pandas is needed here only
 
         previous = None
         while not self._stopped.is_set():

@@ -74,7 +74,7 @@ class Filters:
     def positions(self, frame: pd.DataFrame, keep: np.ndarray | None = None) -> np.ndarray:
         """Row positions of the matching rows in the requested order; ties keep the frame's
         (id) order. Cheaper than apply() when only a page of rows is needed. `keep`, when given,
-        is the match already computed (curation.facets.Selection)."""
+        is the match already computed (curation.query.facets.Selection)."""
         matching = np.flatnonzero(self.matches(frame).to_numpy() if keep is None else keep)
         if self.sort == "id":
             return matching[::-1] if self.descending else matching

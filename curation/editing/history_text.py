@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from curation.audit import AuditEntry, AuditHistory
-from curation.publish import Outcome, OutcomeStatus
+from curation.editing.publish import Outcome, OutcomeStatus
 from curation.wording import plural, published_label
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")  # not the locale's

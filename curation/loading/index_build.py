@@ -2,7 +2,7 @@
 
 On an S3 prefix the build lists the objects, reuses what the caches hold
 for unchanged ETags, and parses the rest in partitions of keys
-(curation.object_loading.fetch_and_parse): in local worker processes by
+(curation.loading.objects.fetch_and_parse): in local worker processes by
 default, or on an existing Dask distributed cluster given by `--scheduler`
 (or $DASK_SCHEDULER_ADDRESS). Each Dask worker GETs its partition's objects
 itself, many at a time, and sends back columns; the client merges them and
@@ -21,9 +21,9 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from curation.collection import load_collection
 from curation.errors import StoreError
-from curation.object_loading import (
+from curation.loading.collection import load_collection
+from curation.loading.objects import (
     Parsed,
     Partition,
     PartitionParser,
@@ -31,8 +31,8 @@ from curation.object_loading import (
     fetch_and_parse,
     parse_partitions_locally,
 )
-from curation.parsing import PARALLEL_FROM, ProgressCallback
-from curation.s3_store import is_s3_location
+from curation.loading.parsing import PARALLEL_FROM, ProgressCallback
+from curation.store.s3 import is_s3_location
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 

@@ -25,8 +25,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from curation.docs_folder import STATE_DIR, DocsFolder, closing, open_file
 from curation.errors import UnsafePathError
+from curation.store.folder import STATE_DIR, DocsFolder, closing, open_file
 
 __all__ = ["STATE_DIR", "TEMP_NAME", "document_lock", "replace_atomically", "sweep_orphan_temp_files"]
 

@@ -3,8 +3,8 @@
 multiprocessing's spawn start method re-imports the parent's `__main__` in
 every worker, and that is the CLI or the dashboard, with pandas, pyarrow or
 Streamlit: 0.4-1 s per worker before its first file, a third of a cold load
-at 10,000 documents. A worker here is `python -m curation.parse_workers`,
-which imports curation.parsing alone (about 0.1 s); until its stdin closes it
+at 10,000 documents. A worker here is `python -m curation.loading.workers`,
+which imports curation.loading.parsing alone (about 0.1 s); until its stdin closes it
 reads one pickled chunk of DocumentFile records at a time and writes back the
 pickled (columns, problems) that parse_files gives for it. Fork is never used:
 the dashboard loads from a thread of a threaded server.
@@ -22,9 +22,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from curation.parsing import DocumentFile, parse_files
+from curation.loading.parsing import parse_files
+from curation.store.base import DocumentFile
 
-_PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 
 
 class WorkerError(OSError):
@@ -66,7 +67,7 @@ def _start() -> subprocess.Popen[bytes]:
     # The package is found where this process found it, installed or not.
     path = os.pathsep.join(filter(None, [_PACKAGE_ROOT, os.environ.get("PYTHONPATH")]))
     return subprocess.Popen(
-        [sys.executable, "-m", "curation.parse_workers"],
+        [sys.executable, "-m", "curation.loading.workers"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": path},

@@ -1,4 +1,4 @@
-"""The collection a dashboard process shows for an S3 prefix: the bucket's counterpart of curation.live.
+"""The collection a dashboard process shows for an S3 prefix: the bucket's counterpart of curation.live.folder.
 
 A version is never changed in place; a reload or one of our own writes swaps
 in a new Collection, so a session holding the old one keeps a consistent view.
@@ -25,13 +25,13 @@ from typing import Any
 
 import pandas as pd
 
-from curation.collection import Collection
+from curation.editing.publish import Outcome, OutcomeStatus
 from curation.errors import CurationError
-from curation.live import WritesThrough
-from curation.object_loading import build_collection
-from curation.parsing import ProgressCallback
-from curation.publish import Outcome, OutcomeStatus
-from curation.s3_store import ObjectListing, S3Store
+from curation.live.folder import WritesThrough
+from curation.loading.collection import Collection
+from curation.loading.objects import build_collection
+from curation.loading.parsing import ProgressCallback
+from curation.store.s3 import ObjectListing, S3Store
 
 LIST_EVERY_SECONDS = 5.0
 log = logging.getLogger("curation")

@@ -25,12 +25,12 @@ from typing import Any
 
 import pandas as pd
 
-from curation.cache import RACY_NS, cache_folder
-from curation.collection import load_collection
 from curation.demo import write_demo_collection
-from curation.export import frame_to_csv
-from curation.filters import Filters
-from curation.publish import set_published
+from curation.editing.publish import set_published
+from curation.loading.cache import RACY_NS, cache_folder
+from curation.loading.collection import load_collection
+from curation.query.export import frame_to_csv
+from curation.query.filters import Filters
 
 TYPICAL_FILTER = Filters(
     published="unpublished", categories=("news", "politics"), min_quality=50, sort="heat", descending=True
@@ -106,7 +106,7 @@ def _peak_rss_mb(folder: Path, cold: bool) -> tuple[float, int]:
     # VmHWM, not ru_maxrss: Linux carries the parent's peak into ru_maxrss across fork and exec.
     script = (
         "import sys\n"
-        "from curation.collection import load_collection\n"
+        "from curation.loading.collection import load_collection\n"
         "collection = load_collection(sys.argv[1])\n"
         "peak = next(line.split()[1] for line in open('/proc/self/status') if line.startswith('VmHWM'))\n"
         "print(collection.parsed, peak)\n"

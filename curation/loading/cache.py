@@ -27,10 +27,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from curation.atomic_files import STATE_DIR, replace_atomically
-from curation.docs_folder import DocsFolder, closing, open_subfolder
-from curation.parsing import PROBLEM_TYPES, ROW_TYPES, STAT_FIELDS, TEXT_FIELDS
+from curation.loading.parsing import PROBLEM_TYPES, ROW_TYPES, STAT_FIELDS, TEXT_FIELDS
 from curation.problems import ProblemKind
+from curation.store.atomic_files import STATE_DIR, replace_atomically
+from curation.store.folder import DocsFolder, closing, open_subfolder
 
 CACHE_VERSION = "3"
 CACHE_DIR_ENV = "CURATION_CACHE_DIR"

@@ -21,21 +21,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from curation.audit import MAX_EDITOR_NAME, check_editor_name
-from curation.collection import Collection, check_docs_folder, load_collection
+from curation.cli.terminal import json_text, printable, printable_lines
 from curation.demo import DemoFolderError, write_demo_collection
-from curation.errors import (
-    CurationError,
-    DocsFolderError,
-    EditorNameError,
-    InvalidValueError,
-    RequestError,
-    StoreError,
-)
-from curation.export import EXPORT_COLUMNS, check_columns, frame_to_csv, frame_to_json, write_export
-from curation.field_edits import TEXT_FIELDS, check_value
-from curation.filters import SORT_COLUMNS, Filters
-from curation.history_text import describe_change
-from curation.publish import (
+from curation.editing.field_edits import TEXT_FIELDS, check_value
+from curation.editing.history_text import describe_change
+from curation.editing.publish import (
     Outcome,
     OutcomeStatus,
     change_topics,
@@ -48,9 +38,20 @@ from curation.publish import (
     undo_last,
     write_many,
 )
-from curation.s3_store import S3Location, S3Store, is_s3_location
-from curation.stores import DEFAULT_DOCS, DOCS_ENV, default_docs_location
-from curation.terminal import json_text, printable, printable_lines
+from curation.errors import (
+    CurationError,
+    DocsFolderError,
+    EditorNameError,
+    InvalidValueError,
+    RequestError,
+    StoreError,
+)
+from curation.loading.collection import Collection, load_collection
+from curation.query.export import EXPORT_COLUMNS, check_columns, frame_to_csv, frame_to_json, write_export
+from curation.query.filters import SORT_COLUMNS, Filters
+from curation.store import DEFAULT_DOCS, DOCS_ENV, default_docs_location
+from curation.store.local import check_docs_folder
+from curation.store.s3 import S3Location, S3Store, is_s3_location
 from curation.wording import plural
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -366,7 +367,7 @@ REUSED_FROM = {  # IndexReport.reused_from, in words
 
 
 def command_index(args: argparse.Namespace) -> int:
-    from curation.index_build import build_index, scheduler_address
+    from curation.loading.index_build import build_index, scheduler_address
 
     scheduler = scheduler_address(args.scheduler)
     if scheduler and not is_s3_location(args.docs):
@@ -390,10 +391,10 @@ def command_index(args: argparse.Namespace) -> int:
 
 
 def command_bench(args: argparse.Namespace) -> int:
-    from curation.bench import dump, format_report, run_benchmark
+    from curation.bench.library import dump, format_report, run_benchmark
 
     if args.browser:
-        from curation.bench_browser import format_browser_report, run_browser_benchmark
+        from curation.bench.browser import format_browser_report, run_browser_benchmark
 
         report = run_browser_benchmark(
             args.n, args.runs, args.seed, corpus=args.corpus, log=lambda line: say(line, error=True)
@@ -403,7 +404,7 @@ def command_bench(args: argparse.Namespace) -> int:
     if args.docs is not None:
         if not is_s3_location(args.docs):
             raise UsageError("--docs takes an s3:// prefix here; the folder benchmark makes its own temp folder")
-        from curation.bench_s3 import format_s3_report, run_s3_benchmark
+        from curation.bench.s3 import format_s3_report, run_s3_benchmark
 
         report = run_s3_benchmark(
             args.docs, args.n, args.runs, args.seed, scheduler=args.scheduler, log=lambda line: say(line, error=True)

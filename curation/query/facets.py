@@ -18,7 +18,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from curation.filters import FACET_PARTS, Filters
+from curation.query.filters import FACET_PARTS, Filters
 
 # facet -> the frame column it counts (topics holds a list per row)
 FACET_COLUMNS = {"category": "category", "type": "type", "provider": "provider", "domain": "domain", "topic": "topics"}

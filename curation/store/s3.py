@@ -9,7 +9,7 @@ boto3 is imported on first use, so a folder never needs it.
 
 A write is a compare-and-swap, with no lock anywhere:
 1. GET the object and its ETag; check the sha the editor saw;
-2. the same one-field edit and re-parse proof as on disk (curation.publish);
+2. the same one-field edit and re-parse proof as on disk (curation.editing.publish);
 3. the audit entry is created first, as its own object under
    `<prefix>/.curation/audit/<20-digit time_ns>-<change>.json` with
    `If-None-Match: *` (never overwritten; listing returns them in time order);
@@ -54,11 +54,12 @@ from urllib.parse import urlencode
 
 from curation.access import is_read_only
 from curation.audit import AuditEntry
-from curation.docs_folder import STATE_DIR, check_document_id, is_document_name
 from curation.documents import MAX_DOCUMENT_BYTES, too_large
 from curation.errors import CurationError, PublishRefusedError, StoreError, UnsafePathError
 from curation.problems import Problem, ProblemKind
-from curation.shared_state import shared_key, signed, verified
+from curation.store.base import ObjectListing, VersionChanged
+from curation.store.folder import STATE_DIR, check_document_id, is_document_name
+from curation.store.shared_state import shared_key, signed, verified
 
 S3_SCHEME = "s3://"
 CONCURRENCY = 32  # GETs in flight per process: object storage wants concurrency, not cores
@@ -99,10 +100,6 @@ DENIED = {
     "InvalidToken",
     "AccountProblem",
 }
-
-
-class VersionChanged(Exception):
-    """The object changed (or went away) between our GET and our conditional PUT; our entry is deleted."""
 
 
 def is_s3_location(location: object) -> bool:
@@ -228,24 +225,12 @@ class StoredObject:
     tag_count: int = 0
 
 
-@dataclass
-class ObjectListing:
-    """What one listing of the prefix found, as columns (one entry per document object)."""
-
-    ids: list[str] = field(default_factory=list)
-    sizes: list[int] = field(default_factory=list)
-    etags: list[str] = field(default_factory=list)
-    mtimes: list[int] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    requests: int = 0  # LIST requests made
-
-
 def _ns(when: dt.datetime) -> int:
     return int(when.timestamp()) * 1_000_000_000 + when.microsecond * 1000
 
 
 class S3Store:
-    """A docs location in a bucket: one small interface, the same as the folder's (curation.stores)."""
+    """A docs location in a bucket: one small interface, the same as the folder's (curation.store)."""
 
     changed_where = "in the bucket"
 
@@ -471,7 +456,7 @@ class S3Store:
             problems.append(self.shared_problem(AUDIT_PACK, error, "each entry was read on its own"))
             return None, False
         if signing_key is None:
-            return None, False  # nothing shared without the hosts' key (curation.shared_state)
+            return None, False  # nothing shared without the hosts' key (curation.store.shared_state)
         key = self.state_key(AUDIT_PACK)
         known = _packs.get((self.location.bucket, key))
         try:
@@ -557,7 +542,7 @@ class S3Store:
         return self.location.base + f"{STATE_DIR}/{name}"
 
     def get_shared(self, name: str) -> bytes | None:
-        """A signed object under `<prefix>/.curation/` (curation.shared_state): its data, or None without the
+        """A signed object under `<prefix>/.curation/` (curation.store.shared_state): its data, or None without the
         hosts' key or when there is none; ValueError (SignatureError) when it is not signed with that key."""
         key = shared_key()
         stored = self.get_state(name) if key is not None else None

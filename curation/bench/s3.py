@@ -3,7 +3,7 @@
 The documents are generated (the demo generator), put under a new prefix
 below the one given (`…/curation-bench-<hex>/`), measured, and deleted
 afterwards; this host's cache goes to a temp folder. Times are medians.
-Nothing here asserts: it reports. `python -m curation.bench_s3 --moto`
+Nothing here asserts: it reports. `python -m curation.bench.s3 --moto`
 runs it against a moto server started for the purpose (`make bench-s3`).
 """
 
@@ -26,24 +26,24 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
-from curation import s3_store
 from curation.audit import new_entry
-from curation.bench import Measurement, _timed, dump, machine_line
-from curation.cache import CACHE_DIR_ENV
+from curation.bench.library import Measurement, _timed, dump, machine_line
 from curation.cli import main as cli_main
 from curation.demo import write_demo_collection
 from curation.documents import sha256_of
-from curation.index_build import build_index
-from curation.object_loading import (
+from curation.editing.publish import edit_published, set_published
+from curation.loading.cache import CACHE_DIR_ENV
+from curation.loading.index_build import build_index
+from curation.loading.objects import (
     PROBLEMS_NAME,
     ROWS_NAME,
     build_collection,
     cache_bytes,
     local_cache_folder,
 )
-from curation.publish import edit_published, set_published
-from curation.s3_store import AUDIT_PACK, CONCURRENCY, S3Location, S3Store
-from curation.shared_state import KEY_ENV as SHARED_KEY_ENV
+from curation.store import s3 as s3_store
+from curation.store.s3 import AUDIT_PACK, CONCURRENCY, S3Location, S3Store
+from curation.store.shared_state import KEY_ENV as SHARED_KEY_ENV
 
 
 def run_s3_benchmark(
@@ -68,7 +68,7 @@ def run_s3_benchmark(
     workdir = Path(tempfile.mkdtemp(prefix="curation-bench-s3-"))
     previous_cache = os.environ.get(CACHE_DIR_ENV)
     os.environ[CACHE_DIR_ENV] = str(workdir / "host-cache")
-    # The shared caches are signed with the hosts' key (curation.shared_state): a run without one gets its own.
+    # The shared caches are signed with the hosts' key (curation.store.shared_state): a run without one gets its own.
     own_key = not os.environ.get(SHARED_KEY_ENV)
     if own_key:
         os.environ[SHARED_KEY_ENV] = secrets.token_hex(32)
@@ -346,8 +346,8 @@ def _free_port() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m curation.bench_s3 --moto [--n N]`: the S3 benchmark against a moto server of its own."""
-    parser = argparse.ArgumentParser(prog="python -m curation.bench_s3")
+    """`python -m curation.bench.s3 --moto [--n N]`: the S3 benchmark against a moto server of its own."""
+    parser = argparse.ArgumentParser(prog="python -m curation.bench.s3")
     parser.add_argument("--moto", action="store_true", help="start a moto S3 server on 127.0.0.1 for the run")
     parser.add_argument("--docs", default="s3://bench/run", metavar="s3://BUCKET/PREFIX")
     parser.add_argument("--n", type=int, default=10_000)

@@ -11,37 +11,52 @@ A store can:
   VersionChanged otherwise);
 - `read_audit(audit_log)`: the audit entries, oldest first, and warnings.
 
-curation.publish drives every write through this, so the sha check, the
+curation.editing.publish drives every write through this, so the sha check, the
 edit and its re-parse proof, the audit-first order and undo are the same
-code for both. The folder's store (curation.publish.LocalStore) only wraps
+code for both. The folder's store (curation.editing.publish.LocalStore) only wraps
 the folder code (docs_folder, atomic_files, audit); S3Store lives in
-curation.s3_store, and boto3 is imported only when an `s3://` location is
+curation.store.s3, and boto3 is imported only when an `s3://` location is
 opened.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from curation.audit import AuditEntry
 from curation.problems import Problem
-from curation.s3_store import S3Store, VersionChanged, is_s3_location
 
-if TYPE_CHECKING:
-    from curation.s3_store import ObjectListing
+Location = Path | str  # a folder, or an `s3://bucket/prefix` kept as text
 
-__all__ = [
-    "DocumentWrite", "S3Store", "Store", "VersionChanged",
-    "default_docs_location", "is_s3_location", "open_store", "read_document_bytes",
-]  # fmt: skip
 
-Location = Path | str
-DOCS_ENV = "CURATION_DOCS"
-DEFAULT_DOCS = "seeds"  # the sample documents, beside app.py in a checkout
+class VersionChanged(Exception):
+    """The object changed (or went away) between our GET and our conditional PUT; our entry is deleted."""
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentFile:
+    """A candidate document found by the scan, with the stat taken then."""
+
+    id: str
+    path: str
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+
+
+@dataclass
+class ObjectListing:
+    """What one listing of the prefix found, as columns (one entry per document object)."""
+
+    ids: list[str] = field(default_factory=list)
+    sizes: list[int] = field(default_factory=list)
+    etags: list[str] = field(default_factory=list)
+    mtimes: list[int] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    requests: int = 0  # LIST requests made
 
 
 class DocumentWrite(Protocol):
@@ -66,26 +81,3 @@ class Store(Protocol):
     def read(self, doc_id: str) -> bytes: ...
     def writer(self, doc_id: str, audit_log: Path | str | None = None) -> AbstractContextManager[DocumentWrite]: ...
     def read_audit(self, audit_log: Path | str | None = None) -> tuple[list[AuditEntry], list[Problem]]: ...
-
-
-def default_docs_location(environment: Mapping[str, str] | None = None) -> Location:
-    """Where the documents are when nobody says, for the command line and the dashboard alike:
-    $CURATION_DOCS (a folder, or an `s3://bucket/prefix` kept as text), else seeds/ in the working folder."""
-    configured = (os.environ if environment is None else environment).get(DOCS_ENV)
-    if is_s3_location(configured):
-        return configured
-    return Path(configured or DEFAULT_DOCS)
-
-
-def open_store(location: Location) -> Store:
-    """The store a docs location names: `s3://bucket/prefix`, or a folder."""
-    if is_s3_location(location):
-        return S3Store(location)
-    from curation.publish import LocalStore  # the folder's write code lives beside the edits it carries out
-
-    return LocalStore(Path(location))
-
-
-def read_document_bytes(location: Location, doc_id: str) -> bytes:
-    """One document's bytes from a folder or a bucket."""
-    return open_store(location).read(doc_id)

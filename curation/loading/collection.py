@@ -5,14 +5,12 @@ The frame is indexed by `id`, the file's path relative to the folder with
 or as a Problem; nothing is dropped silently.
 
 Loading is incremental: parsed rows and problems are cached on disk (see
-curation.cache) and only new or changed files are parsed again, in worker
+curation.loading.cache) and only new or changed files are parsed again, in worker
 processes when there are many.
 """
 
 from __future__ import annotations
 
-import os
-import stat
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,26 +25,24 @@ import pyarrow.compute as pc
 from pandas.api.extensions import ExtensionArray
 
 from curation.access import is_read_only
-from curation.atomic_files import TEMP_NAME, sweep_orphan_temp_files
-from curation.cache import STAT_COLUMNS, CachedParse, cached_parse, read_cache_tables, write_cache
-from curation.docs_folder import is_document_name
-from curation.documents import DOCUMENT_SUFFIXES
-from curation.errors import DocsFolderError, UnsafePathError
-from curation.facets import FACET_COLUMNS, Facet, facet_index
-from curation.filters import likely_duplicates
-from curation.gc_pause import cyclic_gc_paused
-from curation.parsing import (
+from curation.errors import UnsafePathError
+from curation.loading.cache import STAT_COLUMNS, CachedParse, cached_parse, read_cache_tables, write_cache
+from curation.loading.gc_pause import cyclic_gc_paused
+from curation.loading.parsing import (
     PROBLEM_TYPES,
     ROW_FIELDS,
     ROW_TYPES,
     Columns,
-    DocumentFile,
     ProgressCallback,
     empty_columns,
     parse_in_parallel,
 )
 from curation.problems import Problem
-from curation.s3_store import is_s3_location
+from curation.query.facets import FACET_COLUMNS, Facet, facet_index
+from curation.query.filters import likely_duplicates
+from curation.store.atomic_files import sweep_orphan_temp_files
+from curation.store.local import FolderScan, check_docs_folder, scan_folder
+from curation.store.s3 import is_s3_location
 
 COLUMNS = ROW_FIELDS[1:-1]  # every field but the id (the index) and ctime_ns (the cache's)
 COLUMN_TYPES = {column: ROW_TYPES[column] for column in COLUMNS}  # in parsing: the cache checks them too
@@ -106,131 +102,6 @@ class Collection:
         if "likely_duplicates" in self.__dict__ and not touched & {"webUrl", "originalUrl"}:
             updated.__dict__["likely_duplicates"] = self.__dict__["likely_duplicates"]
         return updated
-
-
-def check_docs_folder(folder: Path) -> Path:
-    """The folder as given, or a DocsFolderError saying what is wrong."""
-    if not folder.exists():
-        raise DocsFolderError(str(folder), "docs folder does not exist")
-    if not folder.is_dir():
-        raise DocsFolderError(str(folder), "docs path is not a folder")
-    return folder
-
-
-@dataclass
-class ScannedStats:
-    ids: pa.Array  # large_string, in scan order
-    stats: np.ndarray  # one row per id, STAT_COLUMNS in order
-
-
-@dataclass
-class FolderScan:
-    """What one walk of the docs folder found, as columns (100,000 objects cost more than the stats)."""
-
-    ids: list[str] = field(default_factory=list)
-    paths: list[str] = field(default_factory=list)
-    sizes: list[int] = field(default_factory=list)
-    mtimes: list[int] = field(default_factory=list)
-    ctimes: list[int] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    temp_files: list[tuple[str, Path]] = field(default_factory=list)  # (document id, temp file)
-
-    @property
-    def files(self) -> list[DocumentFile]:
-        """The scanned documents in id order."""
-        return self.documents(np.ones(len(self.ids), dtype=bool))
-
-    def documents(self, chosen: np.ndarray) -> list[DocumentFile]:
-        """The scanned documents where `chosen` is true, in id order."""
-        columns = (self.ids, self.paths, self.sizes, self.mtimes, self.ctimes)
-        files = [DocumentFile(*(column[i] for column in columns)) for i in np.flatnonzero(chosen)]
-        return sorted(files, key=lambda document: document.id)
-
-    def stat_array(self) -> np.ndarray:
-        """One int64 row per scanned id: the STAT_COLUMNS in order."""
-        columns = {"size": self.sizes, "mtime_ns": self.mtimes, "ctime_ns": self.ctimes}
-        stats = np.column_stack([np.array(columns[name], dtype=np.int64) for name in STAT_COLUMNS])
-        return stats.reshape(len(self.ids), len(STAT_COLUMNS))
-
-    def stats_by_id(self) -> ScannedStats:
-        """The ids as Arrow text and their stats as one array, for lookups without pandas."""
-        return ScannedStats(pa.array(self.ids, pa.large_string()), self.stat_array())
-
-    def stats(self) -> pd.DataFrame:
-        """size, mtime_ns and ctime_ns per id."""
-        index = pd.Index(self.ids, name="id", dtype="str")
-        return pd.DataFrame(self.stat_array(), index=index, columns=list(STAT_COLUMNS))
-
-
-def scan_folder(folder: Path) -> FolderScan:
-    """Every document file below the folder; links and odd files become problems."""
-    scan = FolderScan()
-    problems = scan.problems
-    ids, paths, sizes, mtimes, ctimes = scan.ids, scan.paths, scan.sizes, scan.mtimes, scan.ctimes
-    pending = [(str(folder), "")]
-    while pending:
-        directory, prefix = pending.pop()
-        try:
-            entries = list(os.scandir(directory))
-        except OSError as error:
-            problems.append(Problem(prefix or ".", None, f"cannot list folder: {error.strerror}", "unreadable"))
-            continue
-        for entry in entries:
-            name = entry.name
-            if name.startswith("."):
-                # hidden, including the app's own .curation/ state; a temp file a
-                # killed writer left behind is remembered so it can be swept.
-                temp = TEMP_NAME.match(name)
-                if temp and is_document_name(temp["name"]) and entry.is_file(follow_symlinks=False):
-                    scan.temp_files.append((prefix + temp["name"], Path(entry.path)))
-                continue
-            rel = prefix + name
-            is_document = name.lower().endswith(DOCUMENT_SUFFIXES)
-            if not (name.isascii() or _is_utf8(name)):
-                if is_document or entry.is_dir(follow_symlinks=False):
-                    problems.append(Problem(_name_shown(rel), None, NAME_NOT_UTF8, "encoding"))
-                continue
-            if is_document:
-                # One lstat says link, folder or file: the warm load's cost is this call per document.
-                try:
-                    info = entry.stat(follow_symlinks=False)
-                except FileNotFoundError:
-                    continue  # removed since the folder was listed: not a document any more
-                except OSError as error:
-                    problems.append(Problem(rel, None, f"cannot read file details: {error.strerror}", "unreadable"))
-                    continue
-                mode = info.st_mode
-                if stat.S_ISREG(mode):
-                    ids.append(rel)
-                    paths.append(entry.path)
-                    sizes.append(info.st_size)
-                    mtimes.append(info.st_mtime_ns)
-                    ctimes.append(info.st_ctime_ns)
-                elif stat.S_ISLNK(mode):
-                    problems.append(Problem(rel, None, NOT_FOLLOWED, "not-a-file"))
-                elif stat.S_ISDIR(mode):
-                    pending.append((entry.path, rel + "/"))
-                else:
-                    problems.append(Problem(rel, None, NOT_REGULAR, "not-a-file"))
-            elif entry.is_symlink():
-                problems.append(Problem(rel, None, NOT_FOLLOWED, "not-a-file"))
-            elif entry.is_dir(follow_symlinks=False):
-                pending.append((entry.path, rel + "/"))
-    return scan
-
-
-def _is_utf8(name: str) -> bool:
-    """Whether a name from the file system is valid UTF-8 (Python keeps other bytes as lone surrogates)."""
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _name_shown(rel: str) -> str:
-    """A name that is not UTF-8, with its odd bytes written as \\xNN, so it can be shown and stored."""
-    return os.fsencode(rel).decode("utf-8", "backslashreplace")
 
 
 def typed_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -345,12 +216,36 @@ class _Reusable:
     fresh: np.ndarray  # per scanned file: its cached row or problem is still valid
 
 
+@dataclass
+class ScannedStats:
+    ids: pa.Array  # large_string, in scan order
+    stats: np.ndarray  # one row per id, STAT_COLUMNS in order
+
+
+def stat_array(scan: FolderScan) -> np.ndarray:
+    """One int64 row per scanned id: the STAT_COLUMNS in order."""
+    columns = {"size": scan.sizes, "mtime_ns": scan.mtimes, "ctime_ns": scan.ctimes}
+    stats = np.column_stack([np.array(columns[name], dtype=np.int64) for name in STAT_COLUMNS])
+    return stats.reshape(len(scan.ids), len(STAT_COLUMNS))
+
+
+def scanned_stats(scan: FolderScan) -> ScannedStats:
+    """The ids as Arrow text and their stats as one array, for lookups without pandas."""
+    return ScannedStats(pa.array(scan.ids, pa.large_string()), stat_array(scan))
+
+
+def stats_frame(scan: FolderScan) -> pd.DataFrame:
+    """size, mtime_ns and ctime_ns per scanned id."""
+    index = pd.Index(scan.ids, name="id", dtype="str")
+    return pd.DataFrame(stat_array(scan), index=index, columns=list(STAT_COLUMNS))
+
+
 def _reusable(scan: FolderScan, cached: CachedParse | None) -> _Reusable:
     if cached is None:
         return _Reusable(
             frame_from_columns(empty_columns()), np.arange(0), _problem_frame([]), np.zeros(len(scan.ids), bool)
         )
-    scanned = scan.stats_by_id()
+    scanned = scanned_stats(scan)
     valid_rows, fresh_rows = _still_valid(scanned, cached.rows, cached.rows.index)
     valid_problems, fresh_problems = _still_valid(scanned, cached.problems, pd.Index(cached.problems["path"]))
     return _Reusable(cached.rows, valid_rows, cached.problems.take(valid_problems), fresh_rows | fresh_problems)
@@ -376,7 +271,7 @@ def load_collection(
     cost less to parse at each load than a rewrite); `refresh_cache` rewrites it after any change.
     """
     if is_s3_location(folder):  # `s3://bucket/prefix`: the same frame, from object storage
-        from curation.object_loading import load_objects
+        from curation.loading.objects import load_objects
 
         return load_objects(folder, progress, use_cache=use_cache)
     with cyclic_gc_paused():
@@ -395,7 +290,7 @@ def _load_folder(folder: Path, progress: ProgressCallback | None, use_cache: boo
     if writable:
         sweep_orphan_temp_files(folder, scan.temp_files)
     reusable = _reusable(scan, cached)
-    to_parse = scan.documents(~reusable.fresh)
+    to_parse = scan.documents_at(np.flatnonzero(~reusable.fresh))
     new_columns, new_problems = parse_in_parallel(to_parse, progress)
     rows = _merge_in_id_order(reusable.rows, reusable.valid_rows, frame_from_columns(new_columns))
     kept_problems = reusable.problems
