@@ -14,8 +14,10 @@ import pytest
 from curation.cli import main
 from curation.demo import write_demo_collection
 from curation.errors import DocsFolderError
-from curation.loading import cache, collection
+from curation.loading import cache
+from curation.loading import folder as folder_load
 from curation.loading.collection import load_collection
+from curation.loading.frame import COLUMNS
 from curation.loading.gc_pause import cyclic_gc_paused
 from curation.query.filters import Filters
 from tests.conftest import serial_load_with_a_bad_file, write_document
@@ -25,7 +27,7 @@ from tests.conftest import serial_load_with_a_bad_file, write_document
 def folder(tmp_path, monkeypatch):
     """40 demo documents; the racy margin is off so freshly written files are cached too."""
     monkeypatch.setattr(cache, "RACY_NS", 0)
-    monkeypatch.setattr(collection, "REWRITE_CACHE_FROM", 1)
+    monkeypatch.setattr(folder_load, "REWRITE_CACHE_FROM", 1)
     docs = tmp_path / "docs"
     write_demo_collection(docs, 40, seed=5)
     first = load_collection(docs)
@@ -123,14 +125,20 @@ def test_an_edit_an_addition_and_a_removal_in_one_load(folder):
     assert warm.parsed == 2 and len(warm.frame) == 40 and warm.frame.loc[documents[5].name, "heat"] == 7
 
 
+def read_cache(folder):
+    """The cache as a load reads it (or None)."""
+    tables = cache.read_cache_tables(folder)
+    return None if tables is None else cache.cached_parse(tables, COLUMNS)
+
+
 def test_an_edit_in_place_leaves_the_cached_rows_untouched(folder):
     """The rows read from the cache may be shared: the merge sets values in a copy."""
-    cached = cache.read_cache(folder, collection.COLUMNS).rows
+    cached = read_cache(folder).rows
     before = cached.copy(deep=True)
     new = cached.iloc[[4]].copy()
     new["title"], new["topics"] = "changed", [["changed"]]
     valid = np.delete(np.arange(len(cached)), 4)
-    merged = collection._merge_in_id_order(cached, valid, new)
+    merged = folder_load._merge_in_id_order(cached, valid, new)
     pd.testing.assert_frame_equal(cached, before)
     assert merged.iloc[4]["title"] == "changed" and merged.iloc[4]["topics"] == ["changed"]
     pd.testing.assert_frame_equal(merged.drop(index=new.index), before.drop(index=new.index))
@@ -208,7 +216,7 @@ def test_files_changed_moments_ago_are_never_cached(tmp_path):
     """With the real racy margin, a file written just now is parsed again next time."""
     write_document(tmp_path, "a.txt", "---\ntitle: A\n---\n")
     load_collection(tmp_path)
-    cached = cache.read_cache(tmp_path, collection.COLUMNS)
+    cached = read_cache(tmp_path)
     assert cached is not None and cached.rows.empty
 
 
@@ -365,13 +373,13 @@ def test_a_cache_of_documents_without_topics_is_trusted(tmp_path, monkeypatch):
 def test_a_load_pauses_the_cyclic_collector_and_leaves_it_as_it_found_it(folder, monkeypatch, enabled_before):
     """The warm load builds ~100,000 small objects at once; the collector's walks over them are skipped."""
     seen_during_scan = []
-    scan = collection.scan_folder
+    scan = folder_load.scan_folder
 
     def scan_and_note(path):
         seen_during_scan.append(gc.isenabled())
         return scan(path)
 
-    monkeypatch.setattr(collection, "scan_folder", scan_and_note)
+    monkeypatch.setattr(folder_load, "scan_folder", scan_and_note)
     was = gc.isenabled()
     (gc.enable if enabled_before else gc.disable)()
     try:

@@ -6,8 +6,10 @@
 from __future__ import annotations
 
 from curation.demo import write_demo_collection
-from curation.loading import cache, collection
-from curation.loading.collection import REWRITE_CACHE_FROM, load_collection
+from curation.loading import cache
+from curation.loading import folder as folder_load
+from curation.loading.collection import load_collection
+from curation.loading.folder import REWRITE_CACHE_FROM
 
 
 def test_the_cache_is_rewritten_once_the_threshold_of_files_was_parsed(tmp_path, monkeypatch):
@@ -16,13 +18,13 @@ def test_the_cache_is_rewritten_once_the_threshold_of_files_was_parsed(tmp_path,
     assert REWRITE_CACHE_FROM > 1  # the value the dashboard runs with (200), read before any test patches it
     monkeypatch.setattr(cache, "RACY_NS", 0)  # freshly written files may be cached too
     writes: list[int] = []
-    write_cache = collection.write_cache
+    write_cache = folder_load.write_cache
 
     def counted_write(folder, rows, problems):
         writes.append(len(rows))
         return write_cache(folder, rows, problems)
 
-    monkeypatch.setattr(collection, "write_cache", counted_write)
+    monkeypatch.setattr(folder_load, "write_cache", counted_write)
     docs = tmp_path / "docs"
     write_demo_collection(docs / "first", 30, seed=11)
     assert load_collection(docs).parsed == 30 and writes == [30]  # no cache yet: always written

@@ -12,7 +12,7 @@ import pandas as pd
 from curation.loading import parsing
 from curation.loading import workers as parse_workers
 from curation.loading.collection import load_collection
-from curation.loading.parsing import DocumentFile
+from curation.store.base import DocumentFile
 from tests.conftest import serial_load_with_a_bad_file, write_document
 
 
@@ -27,7 +27,7 @@ def test_a_worker_answers_each_chunk_with_its_parse(tmp_path):
     path = write_document(tmp_path, "a.txt", "---\ntitle: A\nquality: 7\n---\n")
     stat = path.stat()
     chunk = [DocumentFile("a.txt", str(path), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)]
-    source, sink = io.BytesIO(pickle.dumps(chunk) * 2), io.BytesIO()
+    source, sink = io.BytesIO(pickle.dumps((parsing.parse_files, chunk)) * 2), io.BytesIO()
     parse_workers.serve(source, sink)
     sink.seek(0)
     first, second = pickle.load(sink), pickle.load(sink)

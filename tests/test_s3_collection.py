@@ -274,3 +274,26 @@ def test_both_stores_list_the_same_documents_with_a_version_tag(location):
     assert listing.ids == sorted(listing.ids) == list(frame.index)
     assert listing.sizes == list(frame["size"])
     assert len(set(listing.etags)) > 1 and all(listing.etags)
+
+
+def test_a_prefix_parsed_in_worker_processes_loads_as_in_this_process(s3_docs, monkeypatch):
+    """Many objects go through the same pipe workers as a folder's files (no spawn pool); results in order."""
+    from curation.loading import parsing, workers
+
+    serial = load_objects(s3_docs, use_cache=False)
+    monkeypatch.setattr(parsing, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(object_loading, "PARTITION_SIZE", 40)
+    started = []
+    real_start = workers._start
+
+    def counted_start():
+        started.append(real_start())
+        return started[-1]
+
+    monkeypatch.setattr(workers, "_start", counted_start)
+    seen = []
+    parallel = load_objects(s3_docs, use_cache=False, progress=lambda done, total: seen.append((done, total)))
+    pd.testing.assert_frame_equal(parallel.frame, serial.frame)
+    assert parallel.problems == serial.problems
+    assert len(started) >= 2 and all(process.poll() is not None for process in started)  # stopped after
+    assert seen[-1] == (301, 301) and len(seen) == 8  # one report per partition of 40

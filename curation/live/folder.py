@@ -52,7 +52,8 @@ from curation.access import is_read_only
 from curation.editing.publish import Change, Outcome, OutcomeStatus, set_published_many, write_many
 from curation.errors import CurationError
 from curation.live.watch import FolderWatcher, visible_folders
-from curation.loading.collection import Collection, load_collection, stats_frame
+from curation.loading.collection import Collection, load_collection
+from curation.loading.folder import stats_frame
 from curation.loading.parsing import ProgressCallback
 from curation.store.folder import DocsFolder
 from curation.store.local import FolderScan, check_docs_folder, scan_folder

@@ -83,14 +83,10 @@ def read_cache_tables(folder: Path) -> CacheTables | None:
 
 def cached_parse(tables: CacheTables, columns: tuple[str, ...]) -> CachedParse | None:
     """The cached rows and problems, or None when the tables are not exactly what the loader writes."""
-    table = tables.rows
     try:
-        if not topics_are_lists_of_text(table.column("topics")):
+        rows = rows_with_topics(tables.rows)
+        if rows is None:
             return None
-        rows = table.drop_columns(["topics"]).to_pandas()
-        # to_pylist gives real lists; pandas would hand back numpy arrays.
-        topics = pd.Series(table.column("topics").to_pylist(), index=rows.index, dtype=object)
-        rows.insert(list(columns).index("topics"), "topics", topics)
         problems = tables.problems.to_pandas()
         if not (_trusted_rows(rows, [*columns, "ctime_ns"]) and _trusted_problems(problems, rows.index)):
             return None
@@ -100,10 +96,18 @@ def cached_parse(tables: CacheTables, columns: tuple[str, ...]) -> CachedParse |
     return CachedParse(rows, problems[problems["kind"] != ProblemKind.INTERNAL])
 
 
-def read_cache(folder: Path, columns: tuple[str, ...]) -> CachedParse | None:
-    """The cached parse, or None when there is none that can be trusted."""
-    tables = read_cache_tables(folder)
-    return None if tables is None else cached_parse(tables, columns)
+def rows_with_topics(table: pa.Table) -> pd.DataFrame | None:
+    """Stored rows as a frame whose `topics` are Python lists of text (in their stored place), or None when
+    the stored topics are not lists of text."""
+    topics = table.column("topics")
+    if not topics_are_lists_of_text(topics):
+        return None
+    rows = table.drop_columns(["topics"]).to_pandas()
+    # to_pylist gives real lists; pandas would hand back numpy arrays.
+    rows.insert(
+        table.column_names.index("topics"), "topics", pd.Series(topics.to_pylist(), index=rows.index, dtype=object)
+    )
+    return rows
 
 
 def topics_are_lists_of_text(topics: pa.ChunkedArray) -> bool:

@@ -23,15 +23,15 @@ from pathlib import Path
 
 from curation.errors import StoreError
 from curation.loading.collection import load_collection
-from curation.loading.objects import (
+from curation.loading.objects import build_collection, parse_partitions_locally
+from curation.loading.parsing import (
+    PARALLEL_FROM,
     Parsed,
     Partition,
     PartitionParser,
-    build_collection,
+    ProgressCallback,
     fetch_and_parse,
-    parse_partitions_locally,
 )
-from curation.loading.parsing import PARALLEL_FROM, ProgressCallback
 from curation.store.s3 import is_s3_location
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"

@@ -26,11 +26,9 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -39,24 +37,26 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from curation.access import is_read_only
-from curation.documents import MAX_DOCUMENT_BYTES, read_article, too_large
 from curation.errors import StoreError
 from curation.loading import cache
-from curation.loading.collection import COLUMNS, Collection, find_duplicates, frame_from_columns
+from curation.loading.frame import COLUMNS, Collection, find_duplicates, frame_from_columns
 from curation.loading.parsing import (
-    PARALLEL_FROM,
     ROW_FIELDS,
     ROW_TYPES,
     TEXT_FIELDS,
-    Columns,
-    DocumentFile,
+    ObjectRef,
+    Parsed,
+    Partition,
+    PartitionParser,
     ProgressCallback,
-    problem_for,
+    fetch_and_parse,
 )
+from curation.loading.reuse import Listed, Reuse, problems_from_records, reusable
+from curation.loading.workers import run_chunks
 from curation.problems import Problem, ProblemKind
 from curation.store.atomic_files import replace_atomically
 from curation.store.folder import closing
-from curation.store.s3 import ObjectListing, S3Store, S3Url, StoredObject
+from curation.store.s3 import ObjectListing, S3Store, S3Url
 
 # Tied to the folder cache's version: a parser change that invalidates one invalidates both.
 CACHE_VERSION = f"1-{cache.CACHE_VERSION}"
@@ -67,22 +67,8 @@ ROW_COLUMN_TYPES = {**{column: ROW_TYPES[column] for column in COLUMNS}, "etag":
 PROBLEM_COLUMN_TYPES = {"path": "str", "line": "Int64", "message": "str", "kind": "str", "size": "int64", "etag": "str"}
 TRANSIENT_KINDS = (ProblemKind.UNREADABLE, ProblemKind.INTERNAL)  # the next load tries these objects again
 PARTITION_SIZE = 500
+VERSION_COLUMNS = ("etag", "size")  # an object whose ETag and size are as cached is parsed no more
 SHARED_CACHE_FROM = 200  # read the bucket's cache when this host's would leave this many objects to fetch
-
-
-@dataclass(frozen=True, slots=True)
-class ObjectRef:
-    """One listed object to fetch and parse (small and picklable: it travels to worker processes)."""
-
-    id: str
-    size: int
-    etag: str
-    mtime_ns: int
-
-
-Partition = list[ObjectRef]
-Parsed = tuple[Columns, list[dict[str, Any]]]  # columns (with `etag`) and problem records (with size and etag)
-PartitionParser = Callable[[str, list[Partition], ProgressCallback | None], list[Parsed]]
 
 
 @dataclass
@@ -107,77 +93,11 @@ class ObjectLoad:
     shared_cache: str | None = None  # written by this load (curation index)
 
 
-def fetch_and_parse(location: str, partition: Partition) -> Parsed:
-    """GET one partition's objects many at a time and parse each into a row or a problem record."""
-    store = S3Store(location)
-    columns: Columns = {**{name: [] for name in ROW_FIELDS}, "etag": []}
-    problems: list[dict[str, Any]] = []
-
-    def problem(ref: ObjectRef, found: Problem, size: int, etag: str) -> None:
-        problems.append({**found.to_dict(), "size": size, "etag": etag})
-
-    wanted = []
-    for ref in partition:
-        if ref.size > MAX_DOCUMENT_BYTES:  # not fetched at all
-            problem(ref, Problem.from_error(too_large(ref.id, ref.size, "object")), ref.size, ref.etag)
-        else:
-            wanted.append(ref)
-    for ref, (_, got) in zip(wanted, store.get_many(ref.id for ref in wanted), strict=True):
-        if got is None:
-            continue  # deleted since the listing: not a document any more
-        if not isinstance(got, StoredObject):
-            problem(
-                ref, Problem(ref.id, None, f"cannot read the object: {got}", ProblemKind.UNREADABLE), ref.size, ref.etag
-            )
-            continue
-        try:
-            row = read_article(got.raw, ref.id)
-        except Exception as error:  # one object must never stop a load; KeyboardInterrupt still does
-            document = DocumentFile(ref.id, store.location.url(store.location.key(ref.id)), got.size, got.mtime_ns, 0)
-            problem(ref, problem_for(document, error), got.size, got.etag)
-            continue
-        row.update(id=ref.id, mtime_ns=got.mtime_ns, size=got.size, ctime_ns=0, etag=got.etag)
-        for name, values in columns.items():
-            values.append(row[name])
-    return columns, problems
-
-
 def parse_partitions_locally(
     location: str, partitions: list[Partition], progress: ProgressCallback | None
 ) -> list[Parsed]:
-    """`fetch_and_parse` over the partitions: in worker processes when there are many objects, else here."""
-    total = sum(len(partition) for partition in partitions)
-    if total >= PARALLEL_FROM and (os.cpu_count() or 1) >= 2:
-        try:
-            return _in_worker_processes(location, partitions, progress, total)
-        except (BrokenProcessPool, OSError):
-            pass  # e.g. a parent whose __main__ spawn cannot re-import: do it here
-    results, done = [], 0
-    for partition in partitions:
-        results.append(fetch_and_parse(location, partition))
-        done += len(partition)
-        if progress is not None:
-            progress(done, total)
-    return results
-
-
-def _in_worker_processes(
-    location: str, partitions: list[Partition], progress: ProgressCallback | None, total: int
-) -> list[Parsed]:
-    # spawn, not fork: the dashboard runs this from a thread of a threaded server.
-    with ProcessPoolExecutor(os.cpu_count() or 1, mp_context=get_context("spawn")) as pool:
-        futures = {
-            pool.submit(fetch_and_parse, location, partition): number for number, partition in enumerate(partitions)
-        }
-        done: dict[int, Parsed] = {}
-        fetched = 0
-        for future in as_completed(futures):
-            number = futures[future]
-            done[number] = future.result()
-            fetched += len(partitions[number])
-            if progress is not None:
-                progress(fetched, total)
-    return [done[number] for number in range(len(partitions))]
+    """`fetch_and_parse` over the partitions, through the load's workers (curation.loading.workers)."""
+    return run_chunks(partial(fetch_and_parse, location), partitions, progress)
 
 
 def load_objects(location: str, progress: ProgressCallback | None = None, *, use_cache: bool = True) -> Collection:
@@ -204,14 +124,15 @@ def build_collection(
         listing = listing or store.list_documents()
         cached = pending.result() if pending else None
     listed = _listed_frame(listing)
+    versions = Listed.of(listing.ids, listed[list(VERSION_COLUMNS)].to_numpy())
     source = "local" if cached is not None else "none"
-    reuse = _reusable(listed, cached)
+    reuse = reusable(versions, cached, VERSION_COLUMNS)
     cache_warnings: list[Problem] = []
-    if use_cache and (cached is None or reuse.to_fetch >= SHARED_CACHE_FROM):
+    if use_cache and (cached is None or reuse.to_parse >= SHARED_CACHE_FROM):
         shared, cache_warnings = read_shared_cache(store)
         if shared is not None:
-            shared_reuse = _reusable(listed, shared)
-            if shared_reuse.to_fetch < reuse.to_fetch:
+            shared_reuse = reusable(versions, shared, VERSION_COLUMNS)
+            if shared_reuse.to_parse < reuse.to_parse:
                 cached, reuse, source = shared, shared_reuse, "shared"
     stale = listed[~reuse.fresh]
     refs = [
@@ -222,7 +143,7 @@ def build_collection(
     results = parser(location, partitions, progress) if partitions else []
     rows, problem_records = _merged(cached, reuse, results)
     frame = rows.drop(columns="etag")
-    found = listing.problems + _problems_from_records(problem_records) + cache_warnings
+    found = listing.problems + problems_from_records(problem_records) + cache_warnings
     problems = sorted(found, key=lambda problem: problem.path)
     collection = Collection(S3Url(store.name), frame, problems, find_duplicates(frame), parsed=len(refs))
     load = ObjectLoad(collection, len(listed), listing.requests, len(refs), source, listed["etag"])
@@ -247,47 +168,13 @@ def _listed_frame(listing: ObjectListing) -> pd.DataFrame:
     )
 
 
-@dataclass
-class _Reuse:
-    rows: np.ndarray  # positions of still-valid cached rows, ascending
-    problems: np.ndarray  # positions of still-valid cached problem records
-    fresh: np.ndarray  # per listed object: its cached row or problem is still valid
-    dropped: int  # cached entries not valid any more (changed or deleted objects)
-
-    @property
-    def to_fetch(self) -> int:
-        return int((~self.fresh).sum())
-
-
-def _still_valid(listed: pd.DataFrame, cached: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Positions in `cached` whose ETag and size equal the listing's, and which listed objects they are."""
-    positions = cached.index.get_indexer(listed.index)
-    present = positions >= 0
-    same = np.zeros(len(listed), dtype=bool)
-    at = positions[present]
-    same[present] = (listed["etag"].to_numpy()[present] == cached["etag"].to_numpy()[at]) & (
-        listed["size"].to_numpy()[present] == cached["size"].to_numpy()[at]
-    )
-    return np.sort(positions[same]), same
-
-
-def _reusable(listed: pd.DataFrame, cached: CachedObjects | None) -> _Reuse:
-    if cached is None:
-        return _Reuse(np.arange(0), np.arange(0), np.zeros(len(listed), dtype=bool), 0)
-    rows, fresh_rows = _still_valid(listed, cached.rows)
-    problems, fresh_problems = _still_valid(listed, cached.problems.set_index("path", drop=False))
-    fresh = fresh_rows | fresh_problems
-    dropped = len(cached.rows) + len(cached.problems) - len(rows) - len(problems)
-    return _Reuse(rows, problems, fresh, dropped)
-
-
 def _empty_rows() -> pd.DataFrame:
     rows = frame_from_columns({name: [] for name in ROW_FIELDS}).drop(columns="ctime_ns")
     rows["etag"] = pd.array([], dtype="str")
     return rows
 
 
-def _merged(cached: CachedObjects | None, reuse: _Reuse, results: list[Parsed]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _merged(cached: CachedObjects | None, reuse: Reuse, results: list[Parsed]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The reused and the new rows in id order, and the reused and new problem records."""
     parts, records = [], []
     if cached is not None:
@@ -308,13 +195,6 @@ def _merged(cached: CachedObjects | None, reuse: _Reuse, results: list[Parsed]) 
     records = [part for part in records if len(part)]
     problems = pd.concat(records, ignore_index=True) if records else pd.DataFrame(columns=list(PROBLEM_COLUMN_TYPES))
     return rows, problems.astype(PROBLEM_COLUMN_TYPES)
-
-
-def _problems_from_records(records: pd.DataFrame) -> list[Problem]:
-    return [
-        Problem(record.path, None if pd.isna(record.line) else int(record.line), record.message, record.kind)
-        for record in records.itertuples(index=False)
-    ]
 
 
 # -- the caches ---------------------------------------------------------------------------------
@@ -339,15 +219,10 @@ def _to_parquet(frame: pd.DataFrame) -> bytes:
 
 def _rows_from_parquet(source: Any) -> pd.DataFrame | None:
     """Cached rows, exactly as a load builds them, or None when the data is not that."""
-    table = pq.read_table(source)
-    topics = table.column("topics")
-    if not cache.topics_are_lists_of_text(topics):
-        return None
-    rows = table.drop_columns(["topics"]).to_pandas()
-    # to_pylist gives real lists; pandas would hand back numpy arrays.
-    rows.insert(ROW_COLUMNS.index("topics"), "topics", pd.Series(topics.to_pylist(), index=rows.index, dtype=object))
+    rows = cache.rows_with_topics(pq.read_table(source))
     if (
-        list(rows.columns) != list(ROW_COLUMNS)
+        rows is None
+        or list(rows.columns) != list(ROW_COLUMNS)
         or rows.index.name != "id"
         or not cache.has_dtypes(rows, ROW_COLUMN_TYPES)
     ):

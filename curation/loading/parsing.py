@@ -1,4 +1,4 @@
-"""Scanned files -> parsed rows or problem records, in this process or in worker processes.
+"""Scanned files or listed objects -> parsed rows or problem records, one chunk at a time.
 
 This module imports neither pandas nor pyarrow, so a spawned worker starts in
 a fraction of a second.
@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from curation.documents import MAX_DOCUMENT_BYTES, read_article, too_large
 from curation.errors import DocumentError
 from curation.problems import Problem, ProblemKind
 from curation.store.base import DocumentFile
+from curation.store.s3 import S3Store, StoredObject
 
 PARALLEL_FROM = 5000  # below this many files to parse, starting workers costs more than it saves
 CHUNK_SIZE = 1000
@@ -108,34 +110,65 @@ def parse_files(documents: Iterable[DocumentFile]) -> tuple[Columns, list[dict[s
     return columns, problems
 
 
-def parse_in_parallel(
-    documents: list[DocumentFile], progress: ProgressCallback | None = None
-) -> tuple[Columns, list[dict[str, Any]]]:
-    """parse_files over every core, in chunks; results in the order given."""
-    workers = os.cpu_count() or 1
-    chunks = [documents[start : start + CHUNK_SIZE] for start in range(0, len(documents), CHUNK_SIZE)]
-    results = None
-    if workers >= 2 and len(documents) >= PARALLEL_FROM:
-        from curation.loading.workers import parse_chunks  # it imports this module
-
-        def chunk_done(finished: int) -> None:
-            if progress is not None:
-                progress(min(finished * CHUNK_SIZE, len(documents)), len(documents))
-
-        try:
-            results = parse_chunks(chunks, workers, chunk_done)
-        except OSError:  # a WorkerError: no Python to start, or a worker that died; parse here
-            results = None
-    if results is None:
-        results = []
-        for number, chunk in enumerate(chunks, start=1):
-            results.append(parse_files(chunk))
-            if progress is not None:
-                progress(min(number * CHUNK_SIZE, len(documents)), len(documents))
+def joined(results: Iterable[tuple[Columns, list[dict[str, Any]]]]) -> tuple[Columns, list[dict[str, Any]]]:
+    """The columns and problem records of several chunks as one, in chunk order."""
     columns = empty_columns()
     problems: list[dict[str, Any]] = []
     for chunk_columns, chunk_problems in results:
         for name, values in columns.items():
             values.extend(chunk_columns[name])
         problems.extend(chunk_problems)
+    return columns, problems
+
+
+# -- objects in a bucket -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectRef:
+    """One listed object to fetch and parse (small and picklable: it travels to worker processes)."""
+
+    id: str
+    size: int
+    etag: str
+    mtime_ns: int
+
+
+Partition = list[ObjectRef]
+Parsed = tuple[Columns, list[dict[str, Any]]]  # columns (with `etag`) and problem records (with size and etag)
+PartitionParser = Callable[[str, list[Partition], ProgressCallback | None], list[Parsed]]
+
+
+def fetch_and_parse(location: str, partition: Partition) -> Parsed:
+    """GET one partition's objects many at a time and parse each into a row or a problem record."""
+    store = S3Store(location)
+    columns: Columns = {**{name: [] for name in ROW_FIELDS}, "etag": []}
+    problems: list[dict[str, Any]] = []
+
+    def problem(ref: ObjectRef, found: Problem, size: int, etag: str) -> None:
+        problems.append({**found.to_dict(), "size": size, "etag": etag})
+
+    wanted = []
+    for ref in partition:
+        if ref.size > MAX_DOCUMENT_BYTES:  # not fetched at all
+            problem(ref, Problem.from_error(too_large(ref.id, ref.size, "object")), ref.size, ref.etag)
+        else:
+            wanted.append(ref)
+    for ref, (_, got) in zip(wanted, store.get_many(ref.id for ref in wanted), strict=True):
+        if got is None:
+            continue  # deleted since the listing: not a document any more
+        if not isinstance(got, StoredObject):
+            problem(
+                ref, Problem(ref.id, None, f"cannot read the object: {got}", ProblemKind.UNREADABLE), ref.size, ref.etag
+            )
+            continue
+        try:
+            row = read_article(got.raw, ref.id)
+        except Exception as error:  # one object must never stop a load; KeyboardInterrupt still does
+            document = DocumentFile(ref.id, store.location.url(store.location.key(ref.id)), got.size, got.mtime_ns, 0)
+            problem(ref, problem_for(document, error), got.size, got.etag)
+            continue
+        row.update(id=ref.id, mtime_ns=got.mtime_ns, size=got.size, ctime_ns=0, etag=got.etag)
+        for name, values in columns.items():
+            values.append(row[name])
     return columns, problems

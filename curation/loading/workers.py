@@ -1,13 +1,18 @@
-"""Worker processes for a cold load: fresh interpreters that import only the parser.
+"""The one way a load runs work in parallel: fresh interpreters fed chunks through pipes.
+
+A folder's files (curation.loading.parsing.parse_files) and an S3 prefix's
+objects (fetch_and_parse) go through the same `run_chunks`: many chunks run
+in worker processes, a few in this one.
 
 multiprocessing's spawn start method re-imports the parent's `__main__` in
 every worker, and that is the CLI or the dashboard, with pandas, pyarrow or
-Streamlit: 0.4-1 s per worker before its first file, a third of a cold load
-at 10,000 documents. A worker here is `python -m curation.loading.workers`,
-which imports curation.loading.parsing alone (about 0.1 s); until its stdin closes it
-reads one pickled chunk of DocumentFile records at a time and writes back the
-pickled (columns, problems) that parse_files gives for it. Fork is never used:
-the dashboard loads from a thread of a threaded server.
+Streamlit: a large share of a cold load's time before the first file. A worker
+here is `python -m curation.loading.workers`, which imports the parser alone;
+until its stdin closes it reads one pickled (task, chunk) at a time and writes
+back the pickled `task(chunk)`. The task is a module-level function (or a
+functools.partial of one), so pickle sends its name and the worker imports
+only that function's module. Fork is never used: the dashboard loads from a
+thread of a threaded server.
 """
 
 from __future__ import annotations
@@ -18,13 +23,15 @@ import queue
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
-from curation.loading.parsing import parse_files
-from curation.store.base import DocumentFile
+from curation.loading import parsing
 
+T = TypeVar("T")
+R = TypeVar("R")
+ProgressCallback = parsing.ProgressCallback
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 
 
@@ -32,30 +39,55 @@ class WorkerError(OSError):
     """A worker process could not be started or stopped answering; the caller parses in this process."""
 
 
-def parse_chunks(
-    chunks: list[list[DocumentFile]], workers: int, on_chunk_done: Callable[[int], None] | None = None
-) -> list[tuple[dict[str, list[Any]], list[dict[str, Any]]]]:
-    """parse_files of every chunk, in `workers` processes; results in chunk order.
+def run_chunks(
+    task: Callable[[Sequence[T]], R], chunks: list[Sequence[T]], progress: ProgressCallback | None = None
+) -> list[R]:
+    """`task(chunk)` for every chunk, results in chunk order: in worker processes once there are
+    parsing.PARALLEL_FROM items or more and two cores, else (or when a worker fails) in this process.
 
-    `on_chunk_done(finished)` is called in this thread after each chunk, so a
-    progress bar can be updated from it.
+    `progress(done, total)` is called in this thread after each chunk, counting items.
     """
+    total = sum(len(chunk) for chunk in chunks)
+    workers = os.cpu_count() or 1
+    if workers >= 2 and total >= parsing.PARALLEL_FROM:
+        try:
+            return _in_workers(task, chunks, workers, progress, total)
+        except OSError:  # a WorkerError: no Python to start, or a worker that died; run here
+            pass
+    results, done = [], 0
+    for chunk in chunks:
+        results.append(task(chunk))
+        done += len(chunk)
+        if progress is not None:
+            progress(done, total)
+    return results
+
+
+def _in_workers(
+    task: Callable[[Sequence[T]], R],
+    chunks: list[Sequence[T]],
+    workers: int,
+    progress: ProgressCallback | None,
+    total: int,
+) -> list[R]:
     processes = [_start() for _ in range(min(workers, len(chunks)))]
     pending = iter(enumerate(chunks))
     lock = threading.Lock()
     finished: queue.Queue[tuple[int, Any] | BaseException] = queue.Queue()
     results: list[Any] = [None] * len(chunks)
+    done = 0
     try:
         for process in processes:
-            threading.Thread(target=_feed, args=(process, pending, lock, finished), daemon=True).start()
-        for count in range(1, len(chunks) + 1):
+            threading.Thread(target=_feed, args=(process, task, pending, lock, finished), daemon=True).start()
+        for _ in chunks:
             outcome = finished.get()
             if isinstance(outcome, BaseException):
                 raise WorkerError(f"a parse worker failed: {outcome!r}") from outcome
             number, result = outcome
             results[number] = result
-            if on_chunk_done is not None:
-                on_chunk_done(count)
+            done += len(chunks[number])
+            if progress is not None:
+                progress(done, total)
     finally:
         _stop(processes)
     return results
@@ -76,7 +108,8 @@ def _start() -> subprocess.Popen[bytes]:
 
 def _feed(
     process: subprocess.Popen[bytes],
-    pending: Iterator[tuple[int, list[DocumentFile]]],
+    task: Callable[[Any], Any],
+    pending: Iterator[tuple[int, Sequence[Any]]],
     lock: threading.Lock,
     finished: queue.Queue,
 ) -> None:
@@ -89,7 +122,7 @@ def _feed(
             if taken is None:
                 return
             number, chunk = taken
-            pickle.dump(chunk, process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((task, chunk), process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
             process.stdin.flush()
             finished.put((number, pickle.load(process.stdout)))
     except Exception as error:  # a dead worker: EOFError, BrokenPipeError, a truncated pickle
@@ -115,13 +148,13 @@ def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
 
 
 def serve(source: BinaryIO, sink: BinaryIO) -> None:
-    """The worker's loop: a pickled chunk in, its pickled parse out, until the input ends."""
+    """The worker's loop: a pickled (task, chunk) in, the pickled `task(chunk)` out, until the input ends."""
     while True:
         try:
-            chunk = pickle.load(source)
+            task, chunk = pickle.load(source)
         except EOFError:
             return
-        pickle.dump(parse_files(chunk), sink, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(task(chunk), sink, protocol=pickle.HIGHEST_PROTOCOL)
         sink.flush()
 
 
