@@ -41,7 +41,7 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext, suppress
 from pathlib import Path
 from typing import Any
@@ -49,8 +49,8 @@ from typing import Any
 import pandas as pd
 
 from curation.access import is_read_only
-from curation.editing.publish import Change, Outcome, OutcomeStatus, set_published_many, write_many
 from curation.errors import CurationError
+from curation.live.base import WritesThrough
 from curation.live.watch import FolderWatcher, visible_folders
 from curation.loading.collection import Collection, load_collection
 from curation.loading.folder import stats_frame
@@ -63,41 +63,6 @@ FULL_CHECK_WITH_NOTIFY_SECONDS = 300
 STATS = ["size", "mtime_ns"]
 
 Loader = Callable[..., Collection]
-
-
-class WritesThrough:
-    """A live collection's writes: the library's safe write, then `record_writes` swaps the rows in.
-
-    Subclasses give `location` (a folder or an s3:// URL), `record_writes(outcomes, before)` and,
-    when they need a note taken just before the write, `_before_write()`.
-    """
-
-    location: Path | str
-
-    def _before_write(self) -> Any:
-        return None
-
-    def record_writes(self, outcomes: Iterable[Outcome], before: Any) -> None:
-        raise NotImplementedError
-
-    def write_published(self, doc_ids: Iterable[str], value: bool, **options: Any) -> list[Outcome]:
-        """`publish.set_published_many` (same options), then the written rows swapped into a new version."""
-        location = self.location
-        return self.recording(lambda: set_published_many(location, doc_ids, value, **options))
-
-    def write(self, doc_ids: Iterable[str], write_one: Callable[..., Change], **options: Any) -> list[Outcome]:
-        """`publish.write_many` (a field edit, a publish; same options), then the written rows swapped in."""
-        return self.recording(lambda: write_many(doc_ids, write_one, **options))
-
-    def recording(self, act: Callable[[], list[Outcome]]) -> list[Outcome]:
-        """Run a library write that returns outcomes (`write_many`, an undo), then swap the written rows in."""
-        before = self._before_write()
-        outcomes: list[Outcome] = []
-        try:
-            outcomes = act()
-        finally:
-            self.record_writes(outcomes, before)
-        return outcomes
 
 
 class LiveCollection(WritesThrough):
@@ -170,31 +135,9 @@ class LiveCollection(WritesThrough):
     def _before_write(self) -> FolderTimes:
         return folder_times(self._folders)
 
-    def record_writes(self, outcomes: Iterable[Outcome], times_before: FolderTimes) -> None:
-        """Put what `set_published_many` wrote into a new version; `times_before` are the folders' mtimes
-        taken before the write."""
-        updates: dict[str, dict[str, Any]] = {}
-        stale = False
-        for outcome in outcomes:
-            change = outcome.change
-            if outcome.status == OutcomeStatus.CHANGED and change is not None:
-                size, mtime_ns = getattr(change, "size", None), getattr(change, "mtime_ns", None)
-                if size is None or mtime_ns is None:
-                    stale = True  # without the written file's stat the rows cannot match the disk: reload
-                field = change.entry.field if change.entry is not None else "published"
-                updates[outcome.id] = {field: change.new, "sha256": change.sha_after}
-                if not stale:
-                    updates[outcome.id] |= {"size": size, "mtime_ns": mtime_ns}
-            elif outcome.status == OutcomeStatus.CONFLICT:
-                stale = True  # it changed under us: show what is on disk
-        with self._lock:
-            if self._version is None:
-                return
-            if updates:
-                self._version = self._version.with_rows_updated(updates)
-            if times_before == self._times:
-                self._times = folder_times(self._folders)  # only our write changed the folders since
-            self._stale = self._stale or stale
+    def _after_write(self, versions: dict[str, str], times_before: FolderTimes) -> None:
+        if times_before == self._times:
+            self._times = folder_times(self._folders)  # only our write changed the folders since
 
     def _notified_change(self) -> bool:
         """Whether a file the watcher reported differs from the version (our own writes are in it already)."""

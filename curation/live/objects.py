@@ -19,15 +19,14 @@ import logging
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import pandas as pd
 
-from curation.editing.publish import Outcome, OutcomeStatus
 from curation.errors import CurationError
-from curation.live.folder import WritesThrough
+from curation.live.base import WritesThrough
 from curation.loading.collection import Collection
 from curation.loading.objects import build_collection
 from curation.loading.parsing import ProgressCallback
@@ -39,6 +38,8 @@ log = logging.getLogger("curation")
 
 class LiveObjects(WritesThrough):
     """The current version of one S3 prefix's collection, reloaded when a listing shows a changed ETag."""
+
+    tracks_versions = True
 
     def __init__(self, location: str, *, list_every: float = LIST_EVERY_SECONDS) -> None:
         self.location = location
@@ -67,32 +68,11 @@ class LiveObjects(WritesThrough):
             assert self._version is not None
             return self._version
 
-    def record_writes(self, outcomes: Iterable[Outcome], *_: object) -> None:
-        """Put what our writes did into a new version, with the ETags they got (so the watcher knows them)."""
-        updates: dict[str, dict[str, Any]] = {}
-        etags: dict[str, str] = {}
-        stale = False
-        for outcome in outcomes:
-            change = outcome.change
-            if outcome.status == OutcomeStatus.CHANGED and change is not None:
-                field = change.entry.field if change.entry is not None else "published"
-                updates[outcome.id] = {field: change.new, "sha256": change.sha_after, "size": change.size}
-                if change.version:
-                    etags[outcome.id] = change.version
-                else:
-                    stale = True
-            elif outcome.status == OutcomeStatus.CONFLICT:
-                stale = True
-        with self._lock:
-            if self._version is None:
-                return
-            if updates:
-                self._version = self._version.with_rows_updated(updates)
-            if etags and self._etags is not None:
-                self._etags = self._etags.copy()
-                known = [doc_id for doc_id in etags if doc_id in self._etags.index]
-                self._etags.loc[known] = [etags[doc_id] for doc_id in known]
-            self._stale = self._stale or stale
+    def _after_write(self, versions: dict[str, str], before: Any) -> None:
+        if versions and self._etags is not None:  # the ETags our writes got: the watcher knows them as ours
+            self._etags = self._etags.copy()
+            known = [doc_id for doc_id in versions if doc_id in self._etags.index]
+            self._etags.loc[known] = [versions[doc_id] for doc_id in known]
 
     def _reload(self, progress: ProgressCallback | None) -> None:
         load = build_collection(self.location, progress, listing=self._listing)

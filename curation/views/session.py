@@ -15,14 +15,11 @@ from streamlit.delta_generator import DeltaGenerator
 
 from curation.editing.publish import Change, Outcome, set_published
 from curation.errors import CurationError
-from curation.live.folder import LiveCollection
-from curation.live.objects import LiveObjects
+from curation.live import LiveCollection, LiveObjects, open_live
 from curation.loading.collection import Collection
 from curation.query.filters import Filters
 from curation.safe_markdown import escape_markdown
 from curation.store import default_docs_location
-from curation.store.local import check_docs_folder
-from curation.store.s3 import is_s3_location
 
 DASHBOARD_KEY = "_dashboard"
 BULK_SUMMARY_KEY = "_bulk_summary"
@@ -108,7 +105,7 @@ def docs_folder() -> Path | str:
 def _live_for(folder: str) -> LiveCollection | LiveObjects:
     # One per folder and server process, shared by every session; it swaps in new versions itself.
     # A bucket is watched by a listing every few seconds off the request path (curation.live.objects).
-    return LiveObjects(folder) if is_s3_location(folder) else LiveCollection(Path(folder))
+    return open_live(folder)
 
 
 def live_collection(folder: Path) -> LiveCollection:
@@ -121,8 +118,6 @@ def current_collection(folder: Path, slot: DeltaGenerator | None = None) -> Coll
     Progress of a load is shown in `slot`, a placeholder the page always draws,
     so the page's elements keep their places in runs that load and runs that do not.
     """
-    if not is_s3_location(folder):
-        check_docs_folder(folder)
     area = slot if slot is not None else st.empty()
     bar = None
 
