@@ -49,7 +49,7 @@ _NOT_YAML_TEXT = re.compile("[^\t\n\r -~\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\
 _MAYBE_ANCHOR_OR_ALIAS = re.compile(r"(?:^|[\s\[{,])[&*][^\s\[\]{},]")
 
 URL_FIELDS = ("webUrl", "originalUrl", "ampWebUrl", "cdnAmpWebUrl")
-TEXT_FIELDS = ("excerpt", "category", "type", *URL_FIELDS)
+PLAIN_TEXT_FIELDS = ("excerpt", "category", "type", *URL_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -368,7 +368,7 @@ def article_fields(front_matter: FrontMatter, path: str) -> dict[str, Any]:
         raise problem("title", "`title` is missing or empty; every article needs one")
 
     fields: dict[str, Any] = {"title": title}
-    for key in TEXT_FIELDS:
+    for key in PLAIN_TEXT_FIELDS:
         fields[key] = text(key)
     fields["publishedDateTime"] = _date_time(data.get("publishedDateTime"), problem)
     for key in ("quality", "heat"):

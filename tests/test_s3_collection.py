@@ -30,7 +30,7 @@ def test_a_prefix_loads_into_the_frame_a_folder_gives(s3_docs, docs):
     """Same ids, columns, types and values; only mtime_ns differs (an object's is its LastModified)."""
     from_bucket = load_collection(s3_docs)
     from_folder = load_collection(docs)
-    assert from_bucket.folder == s3_docs
+    assert from_bucket.location == s3_docs
     assert list(from_bucket.frame.columns) == list(from_folder.frame.columns)
     pd.testing.assert_frame_equal(
         from_bucket.frame.drop(columns="mtime_ns"), from_folder.frame.drop(columns="mtime_ns")

@@ -23,7 +23,7 @@ from pathlib import Path
 from curation.audit import MAX_EDITOR_NAME, check_editor_name
 from curation.cli.terminal import json_text, printable, printable_lines
 from curation.demo import DemoFolderError, write_demo_collection
-from curation.editing.field_edits import TEXT_FIELDS, check_value
+from curation.editing.field_edits import EDITABLE_TEXT_FIELDS, check_value
 from curation.editing.history_text import describe_change
 from curation.editing.publish import (
     Outcome,
@@ -257,9 +257,9 @@ def command_set_published(args: argparse.Namespace, value: bool) -> int:
 def command_set(args: argparse.Namespace) -> int:
     *args.ids, assignment = args.targets
     field, equals, value = assignment.partition("=")
-    if not equals or field not in TEXT_FIELDS:
+    if not equals or field not in EDITABLE_TEXT_FIELDS:
         raise UsageError(
-            f"end with FIELD=VALUE, where FIELD is one of {', '.join(TEXT_FIELDS)} (topics: curation topics)"
+            f"end with FIELD=VALUE, where FIELD is one of {', '.join(EDITABLE_TEXT_FIELDS)} (topics: curation topics)"
         )
     try:
         value = check_value(field, value)
@@ -464,7 +464,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub = write_command(name, f"{name} documents by id or by filter")
         sub.add_argument("ids", nargs="*", metavar="ID", help=ids_help)
         sub.set_defaults(run=lambda args, value=value: command_set_published(args, value))
-    edit = write_command("set", f"set a field ({', '.join(TEXT_FIELDS)}) of documents by id or by filter")
+    edit = write_command("set", f"set a field ({', '.join(EDITABLE_TEXT_FIELDS)}) of documents by id or by filter")
     edit.add_argument("targets", nargs="+", metavar="ID... FIELD=VALUE", help=ids_help + ", then FIELD=VALUE")
     edit.set_defaults(run=command_set)
     topics = write_command("topics", "add or remove topics of documents by id or by filter")

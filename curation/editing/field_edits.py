@@ -30,8 +30,8 @@ import yaml
 from curation.documents import UTF8_BOM, FrontMatter, SafeYamlLoader, article_fields, parse_front_matter
 from curation.errors import DocumentError, InvalidValueError, PublishRefusedError
 
-TEXT_FIELDS = ("title", "excerpt", "category", "type")
-EDITABLE_FIELDS = (*TEXT_FIELDS, "topics")
+EDITABLE_TEXT_FIELDS = ("title", "excerpt", "category", "type")
+EDITABLE_FIELDS = (*EDITABLE_TEXT_FIELDS, "topics")
 MAX_LENGTH = {"title": 500, "excerpt": 5000, "category": 100, "type": 100, "topics": 100}
 # What PyYAML's reader accepts literally; everything else is written as an escape.
 _PRINTABLE = re.compile("[\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

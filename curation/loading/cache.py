@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from curation.loading.parsing import PROBLEM_TYPES, ROW_TYPES, STAT_FIELDS, TEXT_FIELDS
+from curation.loading.parsing import PROBLEM_TYPES, ROW_TYPES, STAT_FIELDS, TEXT_COLUMNS
 from curation.problems import ProblemKind
 from curation.store.atomic_files import STATE_DIR, replace_atomically
 from curation.store.folder import DocsFolder, closing, open_subfolder
@@ -141,7 +141,7 @@ def _trusted_rows(rows: pd.DataFrame, columns: list[str]) -> bool:
     # The merge of changed rows finds slots by binary search over the ids: order matters, not only uniqueness.
     if index.dtype != pd.api.types.pandas_dtype("str") or not (index.is_unique and index.is_monotonic_increasing):
         return False
-    if index.hasnans or rows[list(TEXT_FIELDS)].isna().to_numpy().any():
+    if index.hasnans or rows[list(TEXT_COLUMNS)].isna().to_numpy().any():
         return False
     scores = rows[["quality", "heat"]]
     if ((scores < 0) | (scores > 100)).any().any():  # NA (no score) counts as neither

@@ -35,7 +35,7 @@ from curation.loading.parsing import (
 )
 from curation.loading.reuse import Listed, problems_from_records, reusable
 from curation.loading.workers import run_chunks
-from curation.problems import Problem
+from curation.problems import Problem, ProblemKind
 from curation.store.atomic_files import sweep_orphan_temp_files
 from curation.store.local import FolderScan, scan_folder
 
@@ -123,7 +123,7 @@ def load_folder(folder: Path, progress: ProgressCallback | None, use_cache: bool
             write_cache(folder, rows, problem_records.reset_index(drop=True))
         except UnsafePathError as error:
             message = f"{error.message}; the parse cache was not written, so every load parses again"
-            state_warnings.append(Problem(error.path, None, message, "state"))
+            state_warnings.append(Problem(error.path, None, message, ProblemKind.STATE))
     problems = sorted(scan.problems + problems_from_records(problem_records), key=lambda problem: problem.path)
     frame = rows.drop(columns="ctime_ns")
     return Collection(folder, frame, problems, state_warnings + find_duplicates(frame), parsed=len(to_parse))

@@ -23,7 +23,7 @@ from curation.loading.parsing import (
     ROW_TYPES,
     Columns,
 )
-from curation.problems import Problem
+from curation.problems import Problem, ProblemKind
 from curation.query.facets import FACET_COLUMNS, Facet, facet_index
 from curation.query.filters import likely_duplicates
 
@@ -37,7 +37,7 @@ UPDATABLE_COLUMNS = ("published", "sha256", "size", "mtime_ns", "title", "excerp
 class Collection:
     """Everything the loader found in one docs folder (or S3 prefix)."""
 
-    folder: Path | str  # a folder, or an `s3://bucket/prefix` location
+    location: Path | str  # a folder, or an `s3://bucket/prefix`
     frame: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
@@ -73,7 +73,7 @@ class Collection:
             if chosen:
                 at, values = zip(*chosen, strict=True)
                 set_at(frame, column, at, list(values))
-        updated = Collection(self.folder, frame, self.problems, self.warnings, parsed=0)
+        updated = Collection(self.location, frame, self.problems, self.warnings, parsed=0)
         touched = {column for values in updates.values() for column in values}
         if "facets" in self.__dict__ and not touched & set(FACET_COLUMNS.values()):
             updated.__dict__["facets"] = self.__dict__["facets"]
@@ -124,5 +124,5 @@ def find_duplicates(frame: pd.DataFrame) -> list[Problem]:
                 if other not in reported:
                     reported.add(other)
                     message = f"likely a duplicate of {first}: same {column} {url}"
-                    warnings.append(Problem(other, None, message, "duplicate"))
+                    warnings.append(Problem(other, None, message, ProblemKind.DUPLICATE))
     return warnings

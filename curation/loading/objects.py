@@ -43,7 +43,7 @@ from curation.loading.frame import COLUMNS, Collection, find_duplicates, frame_f
 from curation.loading.parsing import (
     ROW_FIELDS,
     ROW_TYPES,
-    TEXT_FIELDS,
+    TEXT_COLUMNS,
     ObjectRef,
     Parsed,
     Partition,
@@ -56,7 +56,7 @@ from curation.loading.workers import run_chunks
 from curation.problems import Problem, ProblemKind
 from curation.store.atomic_files import replace_atomically
 from curation.store.folder import closing
-from curation.store.s3 import ObjectListing, S3Store, S3Url
+from curation.store.s3 import ObjectListing, S3Store
 
 # Tied to the folder cache's version: a parser change that invalidates one invalidates both.
 CACHE_VERSION = f"1-{cache.CACHE_VERSION}"
@@ -145,7 +145,7 @@ def build_collection(
     frame = rows.drop(columns="etag")
     found = listing.problems + problems_from_records(problem_records) + cache_warnings
     problems = sorted(found, key=lambda problem: problem.path)
-    collection = Collection(S3Url(store.name), frame, problems, find_duplicates(frame), parsed=len(refs))
+    collection = Collection(store.name, frame, problems, find_duplicates(frame), parsed=len(refs))
     load = ObjectLoad(collection, len(listed), listing.requests, len(refs), source, listed["etag"])
     writable = use_cache and not is_read_only()
     lasting = problem_records[~problem_records["kind"].isin(TRANSIENT_KINDS)].reset_index(drop=True)
@@ -229,7 +229,7 @@ def _rows_from_parquet(source: Any) -> pd.DataFrame | None:
         return None
     if (len(rows) and not (rows.index.is_unique and rows.index.is_monotonic_increasing)) or rows.index.hasnans:
         return None
-    if rows[[*TEXT_FIELDS, "etag"]].isna().to_numpy().any() or (rows[["size", "mtime_ns"]] < 0).to_numpy().any():
+    if rows[[*TEXT_COLUMNS, "etag"]].isna().to_numpy().any() or (rows[["size", "mtime_ns"]] < 0).to_numpy().any():
         return None
     return rows
 

@@ -26,14 +26,14 @@ ROW_FIELDS = (
     "published", "provider", "domain", "topics", "image", "images", "related",
     "webUrl", "originalUrl", "ampWebUrl", "cdnAmpWebUrl", "sha256", "mtime_ns", "size", "ctime_ns",
 )  # fmt: skip
-TEXT_FIELDS = (
+TEXT_COLUMNS = (
     "title", "excerpt", "category", "type", "provider", "domain", "image",
     "webUrl", "originalUrl", "ampWebUrl", "cdnAmpWebUrl", "sha256",
 )  # fmt: skip
 # The pandas dtype of every field but the id in the collection's frame, and so
 # in the parse cache, which is checked against this before it is trusted.
 ROW_TYPES = {
-    **dict.fromkeys(TEXT_FIELDS, "str"),
+    **dict.fromkeys(TEXT_COLUMNS, "str"),
     "publishedDateTime": "datetime64[us, UTC]", "quality": "Int64", "heat": "Int64", "published": "bool",
     "images": "int64", "related": "int64", "mtime_ns": "int64", "size": "int64", "topics": "object",
     "ctime_ns": "int64",

@@ -18,7 +18,7 @@ from pathlib import Path
 from curation.audit import AuditEntry
 from curation.documents import DOCUMENT_SUFFIXES, MAX_DOCUMENT_BYTES, too_large
 from curation.errors import CurationError, DocsFolderError, PublishRefusedError, os_reason
-from curation.problems import Problem
+from curation.problems import Problem, ProblemKind
 from curation.store.atomic_files import TEMP_NAME, document_lock, replace_atomically
 from curation.store.base import DocumentFile, ObjectListing
 from curation.store.folder import DocsFolder, closing, is_document_name, open_document_at, read_document, read_file
@@ -73,7 +73,9 @@ def scan_folder(folder: Path) -> FolderScan:
         try:
             entries = list(os.scandir(directory))
         except OSError as error:
-            problems.append(Problem(prefix or ".", None, f"cannot list folder: {error.strerror}", "unreadable"))
+            problems.append(
+                Problem(prefix or ".", None, f"cannot list folder: {error.strerror}", ProblemKind.UNREADABLE)
+            )
             continue
         for entry in entries:
             name = entry.name
@@ -88,7 +90,7 @@ def scan_folder(folder: Path) -> FolderScan:
             is_document = name.lower().endswith(DOCUMENT_SUFFIXES)
             if not (name.isascii() or _is_utf8(name)):
                 if is_document or entry.is_dir(follow_symlinks=False):
-                    problems.append(Problem(_name_shown(rel), None, NAME_NOT_UTF8, "encoding"))
+                    problems.append(Problem(_name_shown(rel), None, NAME_NOT_UTF8, ProblemKind.ENCODING))
                 continue
             if is_document:
                 # One lstat says link, folder or file: the warm load's cost is this call per document.
@@ -97,7 +99,9 @@ def scan_folder(folder: Path) -> FolderScan:
                 except FileNotFoundError:
                     continue  # removed since the folder was listed: not a document any more
                 except OSError as error:
-                    problems.append(Problem(rel, None, f"cannot read file details: {error.strerror}", "unreadable"))
+                    problems.append(
+                        Problem(rel, None, f"cannot read file details: {error.strerror}", ProblemKind.UNREADABLE)
+                    )
                     continue
                 mode = info.st_mode
                 if stat.S_ISREG(mode):
@@ -107,13 +111,13 @@ def scan_folder(folder: Path) -> FolderScan:
                     mtimes.append(info.st_mtime_ns)
                     ctimes.append(info.st_ctime_ns)
                 elif stat.S_ISLNK(mode):
-                    problems.append(Problem(rel, None, NOT_FOLLOWED, "not-a-file"))
+                    problems.append(Problem(rel, None, NOT_FOLLOWED, ProblemKind.NOT_A_FILE))
                 elif stat.S_ISDIR(mode):
                     pending.append((entry.path, rel + "/"))
                 else:
-                    problems.append(Problem(rel, None, NOT_REGULAR, "not-a-file"))
+                    problems.append(Problem(rel, None, NOT_REGULAR, ProblemKind.NOT_A_FILE))
             elif entry.is_symlink():
-                problems.append(Problem(rel, None, NOT_FOLLOWED, "not-a-file"))
+                problems.append(Problem(rel, None, NOT_FOLLOWED, ProblemKind.NOT_A_FILE))
             elif entry.is_dir(follow_symlinks=False):
                 pending.append((entry.path, rel + "/"))
     return scan
@@ -150,6 +154,10 @@ class LocalStore:
             [doc_id for doc_id, *_ in found], [size for _, size, _, _ in found],
             [f"{mtime}:{ctime}" for _, _, mtime, ctime in found], [mtime for _, _, mtime, _ in found], scan.problems,
         )  # fmt: skip
+
+    def address(self, doc_id: str) -> str:
+        """Where a document is, as an editor would look it up: its path."""
+        return str(self.folder / doc_id)
 
     def read(self, doc_id: str) -> bytes:
         return read_document(self.folder, doc_id)

@@ -107,15 +107,6 @@ def is_s3_location(location: object) -> bool:
     return isinstance(location, str) and location.startswith(S3_SCHEME)
 
 
-class S3Url(str):
-    """An `s3://` location as text that joins like a Path (`location / "a.txt"`), for code written for folders."""
-
-    __slots__ = ()
-
-    def __truediv__(self, other: str) -> S3Url:
-        return S3Url(f"{self.rstrip('/')}/{other}")
-
-
 @dataclass(frozen=True)
 class S3Location:
     """`s3://bucket/prefix`, split; the prefix has no slash at either end and may be empty."""
@@ -323,6 +314,10 @@ class S3Store:
             raw, response["ETag"], int(response["ContentLength"]), _ns(response["LastModified"]), headers,
             int(response.get("TagCount") or 0),
         )  # fmt: skip
+
+    def address(self, doc_id: str) -> str:
+        """Where a document is, as an editor would look it up: its s3:// URL."""
+        return self.location.url(self.location.key(doc_id))
 
     def read(self, doc_id: str) -> bytes:
         """One document's bytes."""

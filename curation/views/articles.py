@@ -28,10 +28,11 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from curation.documents import document_details, image_urls
+from curation.editing.publish import OutcomeStatus
 from curation.errors import CurationError
 from curation.query.export import export_file_name, frame_to_csv, frame_to_json
 from curation.safe_markdown import escape_markdown, http_url, markdown_link, plain_label
-from curation.store import read_document_bytes
+from curation.store import open_store, read_document_bytes
 from curation.views.field_editing import (
     EDIT_KEY,
     FIELD_BULK_KEY,
@@ -106,7 +107,7 @@ def tick(board: Dashboard, doc_id: str, shown_sha: str) -> None:
     expected = last[1] if last and last[0] == shown_sha else shown_sha
     outcomes = write_published(board, [doc_id], value, {doc_id: expected}, announce)
     outcome = outcomes[0] if outcomes else None
-    if outcome is not None and outcome.change is not None and outcome.status == "changed":
+    if outcome is not None and outcome.change is not None and outcome.status == OutcomeStatus.CHANGED:
         own_writes[doc_id] = (outcome.change.sha_before, outcome.change.sha_after)
     if outcome is None or outcome.failed:
         st.session_state[key] = not value  # the row shows what is on disk again
@@ -268,7 +269,7 @@ def render_row(
     """One row of the table (a fragment: a tick reruns only this). Reads the current collection, so a rerun
     of the row alone shows what is on disk now; after a tick it also writes the "N changed" line into
     `status`, a placeholder outside the fragment (one element: each write replaces the last)."""
-    collection = live_collection(board.folder).current()
+    collection = live_collection(board.location).current()
     frame = collection.frame
     for icon, text in st.session_state.get(PENDING_TOASTS_KEY, {}).pop(doc_id, []):
         st.toast(text, icon=icon)
@@ -356,7 +357,7 @@ def choose_layout() -> tuple[int, tuple[str, ...], DeltaGenerator]:
 
 def render_table(board: Dashboard) -> None:
     page_size, details, page_column = choose_layout()
-    base_view = (str(board.folder), board.filters, page_size, st.session_state.get(REFRESHES_KEY, 0))
+    base_view = (str(board.location), board.filters, page_size, st.session_state.get(REFRESHES_KEY, 0))
     seed_from_url(PAGE_KEY, "page", lambda values: max(1, int(values[-1])))
     with page_column:
         page = choose_page(board, page_size, base_view)
@@ -394,7 +395,7 @@ def render_details(board: Dashboard) -> None:
         "Details of", selected, key="details_id", format_func=lambda value: f"{titles[value]} ({value})"
     )
     try:
-        details = document_details(read_document_bytes(board.folder, doc_id), doc_id)  # fresh from disk
+        details = document_details(read_document_bytes(board.location, doc_id), doc_id)  # fresh from disk
     except CurationError as error:
         st.error(str(error))
         return
@@ -424,7 +425,7 @@ def render_details(board: Dashboard) -> None:
     )
     st.dataframe(fields, hide_index=True, key="details_fields")
     st.caption("File")
-    st.code(str(board.folder / doc_id), language=None)
+    st.code(open_store(board.location).address(doc_id), language=None)
 
 
 def _field_text(value: object) -> str:

@@ -30,7 +30,7 @@ EDIT_KEY = "_field_edit"  # the row whose edit dialog is open
 FIELD_BULK_KEY = "_field_bulk"  # the bulk field change waiting for confirmation
 BULK_ACTIONS = {"category": "Set category", "add": "Add topic", "remove": "Remove topic"}
 ROW_FIELDS = ("category", "type", "topics")  # the row's dialog
-TEXT_FIELDS = ("title", "excerpt")  # the details' form
+DETAILS_FORM_FIELDS = ("title", "excerpt")  # the details' form
 TEXT_FORM_KEY = "_text_form"  # the title and excerpt form drawn in the details
 TEXT_FORMS_MADE_KEY = "_text_forms_made"  # how many were made in this session (a new one gets new widgets)
 TEXT_APPLY_KEY = "_text_apply"  # the number of the form whose "Apply mine" was pressed
@@ -139,7 +139,7 @@ def _say_nothing_changed(board: Dashboard, doc_id: str) -> None:
 
 
 def _setter(board: Dashboard, field: str, value: object) -> Callable[..., Change]:
-    folder = board.folder
+    folder = board.location
     return lambda doc_id, **options: set_field(folder, doc_id, field, value, **options)
 
 
@@ -213,11 +213,11 @@ def render_text_editor(board: Dashboard, doc_id: str) -> None:
     if doc_id not in frame.index:
         return
     row = frame.loc[doc_id]
-    on_disk = shown_values(row, TEXT_FIELDS)
+    on_disk = shown_values(row, DETAILS_FORM_FIELDS)
     form = _text_form(doc_id, on_disk)
     applied = st.session_state.pop(TEXT_APPLY_KEY, None) == form.number
-    submitted = {field: st.session_state.get(form.key(field), form.shown[field]) for field in TEXT_FIELDS}
-    moved = [field for field in TEXT_FIELDS if on_disk[field] != form.shown[field]]
+    submitted = {field: st.session_state.get(form.key(field), form.shown[field]) for field in DETAILS_FORM_FIELDS}
+    moved = [field for field in DETAILS_FORM_FIELDS if on_disk[field] != form.shown[field]]
     conflicts = [field for field in moved if submitted[field] != form.shown[field]]
     # No max_chars: a widget would cut a longer value already in the file; a changed value is checked instead.
     with st.form(key=form.key("form")):
@@ -281,7 +281,7 @@ def _request_field_bulk(board: Dashboard, action: str, chosen: tuple[str, ...]) 
 
 
 def _bulk_writer(board: Dashboard, action: str, value: str) -> Callable[..., Change]:
-    folder = board.folder
+    folder = board.location
     if action == "category":
         return _setter(board, "category", value)
     change = {"add": [value]} if action == "add" else {"remove": [value]}

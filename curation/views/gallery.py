@@ -93,7 +93,7 @@ def render(board: Dashboard) -> None:
     if not board.shown_count:
         st.info("No articles match the filters. Loosen them in the sidebar.")
         return
-    base_view = (str(board.folder), board.filters, st.session_state.get(REFRESHES_KEY, 0))
+    base_view = (str(board.location), board.filters, st.session_state.get(REFRESHES_KEY, 0))
     page = held_page(board, CARDS_PER_PAGE, base_view, TOP_PAGER, CARDS_KEY)
     cards = held_rows(board, CARDS_PER_PAGE, page, (*base_view, page), CARDS_KEY)
     pages = max(page, math.ceil(board.shown_count / CARDS_PER_PAGE))

@@ -43,7 +43,7 @@ def undo_newest(board: Dashboard) -> None:
     if not may_write(board, "undone"):
         return
     # Through the shared collection, like a tick: the undone row is swapped in, nothing is reloaded.
-    outcomes = live_collection(board.folder).recording(lambda: undo_last(board.folder, 1, editor=board.editor))
+    outcomes = live_collection(board.location).recording(lambda: undo_last(board.location, 1, editor=board.editor))
     if not outcomes:
         flash("warning", "Nothing to undo.")
     flash_outcomes(outcomes, "Reverted")
@@ -54,8 +54,8 @@ def undo_chosen(board: Dashboard) -> None:
         return
     change = st.session_state.get("undo_choice")
     if change:
-        outcomes = live_collection(board.folder).recording(
-            lambda: [undo_change(board.folder, change, editor=board.editor)]
+        outcomes = live_collection(board.location).recording(
+            lambda: [undo_change(board.location, change, editor=board.editor)]
         )
         flash_outcomes(outcomes, "Reverted")
 
@@ -68,7 +68,9 @@ def undo_chosen_batch(board: Dashboard) -> None:
     if not batch:
         return
     try:
-        outcomes = live_collection(board.folder).recording(lambda: undo_batch(board.folder, batch, editor=board.editor))
+        outcomes = live_collection(board.location).recording(
+            lambda: undo_batch(board.location, batch, editor=board.editor)
+        )
     except CurationError as error:  # the log itself could not be read
         flash("error", escape_markdown(str(error)))
         return
@@ -91,7 +93,7 @@ def render_undo_summary(titles: pd.Series) -> None:
 def render(board: Dashboard) -> None:
     """The History page for this run's dashboard."""
     render_header(board, "History")
-    history, log_problems = load_history(board.folder)
+    history, log_problems = load_history(board.location)
     for problem in log_problems:
         st.warning(escape_markdown(str(problem)))  # names the log and a line that anyone may have written
     titles = board.collection.frame["title"]

@@ -36,7 +36,7 @@ def render(board: Dashboard) -> None:
         render_kind(kind, warnings, "problems_duplicates" if kind == "duplicate" else f"warnings_{kind}")
     st.subheader("Report to send")
     st.caption("Copy this and send it to whoever fixes the files.")
-    st.code(problem_report(collection.folder, collection.problems, collection.warnings), language=None)
+    st.code(problem_report(collection.location, collection.problems, collection.warnings), language=None)
 
 
 if __name__ == "__main__":  # run as a page by st.navigation (app.py); importable without running

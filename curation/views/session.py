@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from curation.editing.publish import Change, Outcome, set_published
+from curation.editing.publish import Change, Outcome, OutcomeStatus, set_published
 from curation.errors import CurationError
 from curation.live import LiveCollection, LiveObjects, open_live
 from curation.loading.collection import Collection
@@ -42,8 +42,8 @@ class Dashboard:
     why_not: str = ""  # why write controls are disabled, when they are
 
     @property
-    def folder(self) -> Path:
-        return self.collection.folder
+    def location(self) -> Path | str:
+        return self.collection.location
 
     @property
     def shown_count(self) -> int:
@@ -188,7 +188,7 @@ def write_published(
 ) -> list[Outcome]:
     """Set published through the library's safe path, swap the written rows into the shared collection
     (no reload), and announce what happened (by default: flash it for the page's header)."""
-    folder = board.folder
+    folder = board.location
     return write_changes(
         board, doc_ids, lambda doc_id, **options: set_published(folder, doc_id, value, **options),
         expected_shas, "Published" if value else "Unpublished", announce,
@@ -209,7 +209,7 @@ def write_changes(
     if not may_write(board, "written", announce):
         return []
     try:
-        outcomes = live_collection(board.folder).write(
+        outcomes = live_collection(board.location).write(
             doc_ids, write_one, expected_shas=expected_shas, editor=board.editor
         )
     except CurationError as error:  # e.g. read-only mode
@@ -234,7 +234,10 @@ def keep_bulk_summary(verb: str, outcomes: list[Outcome]) -> None:
     statuses = [outcome.status for outcome in outcomes]
     st.session_state[BULK_SUMMARY_KEY] = BulkSummary(
         verb,
-        {status: statuses.count(status) for status in ("changed", "conflict", "refused")},
+        {
+            status: statuses.count(status)
+            for status in (OutcomeStatus.CHANGED, OutcomeStatus.CONFLICT, OutcomeStatus.REFUSED)
+        },
         [(outcome.id, str(outcome.status), outcome.message) for outcome in outcomes if outcome.failed],
     )
 
@@ -254,21 +257,21 @@ def outcome_messages(
 ) -> list[tuple[str, str]]:
     """(kind, markdown) per message: one success for the changes, an error naming each article not written."""
     messages = []
-    changed = [outcome for outcome in outcomes if outcome.status == "changed"]
+    changed = [outcome for outcome in outcomes if outcome.status == OutcomeStatus.CHANGED]
     if len(changed) == 1:
         messages.append(("success", f"{verb}: {article_name(changed[0].id, titles)}"))
     elif changed:
         messages.append(("success", f"{verb} {len(changed)} articles"))
-    elif len(outcomes) == 1 and outcomes[0].status == "unchanged":
+    elif len(outcomes) == 1 and outcomes[0].status == OutcomeStatus.UNCHANGED:
         messages.append(("info", f"Already {verb.lower()}: {article_name(outcomes[0].id, titles)}"))
     for outcome in outcomes:
         name = article_name(outcome.id, titles)
-        if outcome.status == "conflict":
+        if outcome.status == OutcomeStatus.CONFLICT:
             messages.append(
                 ("error", f"Conflict, nothing written: {name} changed on disk since you loaded it. "
                  "The table now shows what is on disk.")
             )  # fmt: skip
-        elif outcome.status == "refused":
+        elif outcome.status == OutcomeStatus.REFUSED:
             messages.append(("error", f"Refused: {name}: {escape_markdown(outcome.message)}"))
     return messages
 
