@@ -32,7 +32,7 @@ from curation.loading.parsing import (
     ProgressCallback,
     fetch_and_parse,
 )
-from curation.store.s3 import is_s3_location
+from curation.store import LocalStore, open_store
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 
@@ -65,7 +65,7 @@ def build_index(
 ) -> IndexReport:
     """Parse what changed under a location and write its parse cache(s)."""
     start = time.perf_counter()
-    if not is_s3_location(location):
+    if isinstance(open_store(location), LocalStore):
         if scheduler:
             raise ValueError("--scheduler needs an s3:// location: Dask workers cannot read this machine's folder")
         collection = load_collection(location, progress, refresh_cache=True)  # "into the cache", even one file
