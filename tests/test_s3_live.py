@@ -6,6 +6,7 @@ import pytest
 
 from curation.documents import sha256_of
 from curation.live.objects import LiveObjects
+from curation.store import open_store
 from tests.conftest import SEED_ID, SEEDS, get_document, put_document
 
 SEED = (SEEDS / SEED_ID).read_bytes()
@@ -22,7 +23,7 @@ def live(s3_seed_only):
 def test_another_hosts_change_is_noticed_by_a_listing_and_loaded_on_the_next_run(live, s3_seed_only):
     first = live.current()
     assert first.location == s3_seed_only
-    assert str(first.location / SEED_ID) == f"{s3_seed_only}/{SEED_ID}"
+    assert open_store(first.location).address(SEED_ID) == f"{s3_seed_only}/{SEED_ID}"  # shown as the File
     assert live.check_once() is False and live.current() is first
     put_document(s3_seed_only, SEED_ID, SEED.replace(b"\npublished: true\n", b"\npublished: false\n"))
     put_document(s3_seed_only, "new.txt", b"---\ntitle: New\n---\n")
