@@ -24,8 +24,8 @@ test: setup
 quick: setup  ## the fast tests only: no browser, no kill or concurrency runs
 	$(PYTHON) -m pytest -m "not browser and not slow"
 
-lint: setup
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+lint: setup  ## ruff, and the import-linter contracts in pyproject.toml (layers, no cycles)
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/lint-imports
 
 bench: setup  ## N=100000 RUNS=3 to change the size
 	$(PYTHON) -m pip install --quiet -e ".[bench]"

@@ -81,7 +81,7 @@ def test_a_one_file_publish_does_not_import_pandas():
 
 def test_the_bench_times_dashboard_reruns_in_a_process_of_its_own(docs):
     """`curation bench`'s dashboard step, as the bench runs it: a JSON list of one time per rerun."""
-    command = [sys.executable, "-m", "curation.views.rerun_timing", str(docs), "2"]
+    command = [sys.executable, "-m", "curation.bench.rerun_timing", str(docs), "2"]
     finished = subprocess.run(command, capture_output=True, text=True, check=True, cwd=REPO, timeout=300)
     times = json.loads(finished.stdout.splitlines()[-1])
     assert len(times) == 2 and all(0 < seconds < 300 for seconds in times)

@@ -14,8 +14,8 @@ from curation.documents import sha256_of
 from curation.editing.publish import (
     Outcome,
     OutcomeStatus,
-    edit_published,
     load_history,
+    published_edit,
     set_field,
     set_published,
     set_published_many,
@@ -141,7 +141,8 @@ def test_a_published_line_inside_a_quoted_title_is_not_the_key():
     """The key is found by its YAML position, not by searching the text."""
     text = b'---\ntitle: "first\npublished: false"\nheat: 1\n---\n'
     assert (
-        edit_published(text, True, "a.txt") == b'---\ntitle: "first\npublished: false"\nheat: 1\npublished: true\n---\n'
+        published_edit(text, True, "a.txt").raw
+        == b'---\ntitle: "first\npublished: false"\nheat: 1\npublished: true\n---\n'
     )
 
 
@@ -154,7 +155,7 @@ def test_an_edit_that_would_change_more_is_refused(monkeypatch):
 
     monkeypatch.setattr(publish, "_insert_published", misplaced_insert)
     with pytest.raises(PublishRefusedError, match="would change more than `published`"):
-        edit_published(b"---\ntitle: t\nheat: 1\n---\n", True, "a.txt")
+        published_edit(b"---\ntitle: t\nheat: 1\n---\n", True, "a.txt").raw
 
 
 @pytest.mark.parametrize("text", [b"---\ntitle: t\n---\n", b"---\ntitle: t\npublished: No\n---\n"])

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from curation.documents import parse_front_matter
-from curation.editing.publish import YAML_BOOLEANS, edit_published, set_published
+from curation.editing.publish import YAML_BOOLEANS, published_edit, set_published
 
 safe_text = st.text(
     st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="\ufeff\x85"),
@@ -55,7 +55,7 @@ def documents(draw) -> tuple[bytes, bool]:
 def test_one_line_changes_or_one_is_inserted(case):
     raw, value = case
     old_published = parse_front_matter(raw, "a.txt").data.get("published", False)
-    new = edit_published(raw, value, "a.txt")
+    new = published_edit(raw, value, "a.txt").raw
     assert parse_front_matter(new, "a.txt").data.get("published", False) is value
     old_lines, new_lines = raw.split(b"\n"), new.split(b"\n")
     if old_published is value:
@@ -72,7 +72,7 @@ def test_one_line_changes_or_one_is_inserted(case):
         inserted = next(i for i, (a, b) in enumerate(zip(old_lines, new_lines, strict=False)) if a != b)
         assert new_lines[inserted].rstrip(b"\r") == (b"published: true" if value else b"published: false")
         assert new_lines[:inserted] + new_lines[inserted + 1 :] == old_lines
-    assert edit_published(new, value, "a.txt") == new  # a second identical call changes nothing
+    assert published_edit(new, value, "a.txt").raw == new  # a second identical call changes nothing
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

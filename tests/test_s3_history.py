@@ -12,14 +12,14 @@ import pytest
 from curation.audit import new_entry
 from curation.cli import main
 from curation.documents import sha256_of
-from curation.editing.publish import edit_published, load_history
+from curation.editing.publish import load_history, published_edit
 from curation.store import s3 as s3_store
 from curation.store.s3 import S3Store, s3_client
 from curation.store.shared_state import signed
 from tests.conftest import SEED_ID, SEEDS, SHARED_KEY, get_document, object_keys, put_document
 
 SEED = (SEEDS / SEED_ID).read_bytes()
-UNPUBLISHED = edit_published(SEED, False, SEED_ID)
+UNPUBLISHED = published_edit(SEED, False, SEED_ID).raw
 PACK_KEY = ".curation/cache/audit-pack.json"
 DAY_NS = 24 * 3600 * 1_000_000_000
 

@@ -35,7 +35,7 @@ from curation.query.filters import Filters
 TYPICAL_FILTER = Filters(
     published="unpublished", categories=("news", "politics"), min_quality=50, sort="heat", descending=True
 )
-NO_APP = 3  # curation.views.rerun_timing's exit status when there is no app.py to drive
+NO_APP = 3  # curation.bench.rerun_timing's exit status when there is no app.py to drive
 # Goals at 100,000 documents (the performance issue); "x" entries are ratios.
 GOALS = {
     "warm load": ("<=", 1.0),
@@ -120,9 +120,9 @@ def _peak_rss_mb(folder: Path, cold: bool) -> tuple[float, int]:
 
 def _dashboard_reruns(folder: Path, runs: int) -> Measurement:
     """Server-side time of an Articles rerun after a filter change, through AppTest in a process of its own
-    (curation.views.rerun_timing): the library never imports streamlit."""
+    (curation.bench.rerun_timing): the library never imports streamlit."""
     step = Measurement("dashboard rerun", note="Articles page, published filter changed")
-    command = [sys.executable, "-m", "curation.views.rerun_timing", str(folder), str(runs)]
+    command = [sys.executable, "-m", "curation.bench.rerun_timing", str(folder), str(runs)]
     finished = subprocess.run(command, capture_output=True, text=True, check=False)
     if finished.returncode == NO_APP:  # an installed package without the project's app.py
         step.note = finished.stderr.strip()

@@ -31,7 +31,7 @@ from curation.bench.library import Measurement, _timed, dump, machine_line
 from curation.cli import main as cli_main
 from curation.demo import write_demo_collection
 from curation.documents import sha256_of
-from curation.editing.publish import edit_published, set_published
+from curation.editing.publish import published_edit, set_published
 from curation.loading.cache import CACHE_DIR_ENV
 from curation.loading.index_build import build_index
 from curation.loading.objects import (
@@ -216,7 +216,7 @@ def _log_toggles(run: S3Store, doc_ids: list[str], entries: int) -> None:
 def _log_toggle(run: S3Store, doc_id: str, now: dict[str, bytes], written_ns: int) -> None:
     before = now[doc_id]
     value = b"\npublished: true" not in before
-    after = edit_published(before, value, doc_id)
+    after = published_edit(before, value, doc_id).raw
     run.append_audit(
         new_entry(editor="bench", id=doc_id, field="published", old=not value, new=value,
                   sha_before=sha256_of(before), sha_after=sha256_of(after)),

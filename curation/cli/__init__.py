@@ -18,10 +18,11 @@ import os
 import re
 import sys
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 from pathlib import Path
 
 from curation.audit import MAX_EDITOR_NAME, check_editor_name
-from curation.cli.terminal import json_text, printable, printable_lines
+from curation.cli.terminal import json_text, printable
 from curation.demo import DemoFolderError, write_demo_collection
 from curation.editing.field_edits import EDITABLE_TEXT_FIELDS, check_value
 from curation.editing.history_text import describe_change
@@ -55,6 +56,7 @@ from curation.store.s3 import S3Location, S3Store, is_s3_location
 from curation.wording import plural
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+COMMANDS_GROUP = "curation.commands"  # more commands, from installed packages' entry points
 
 
 class UsageError(RequestError):
@@ -390,32 +392,6 @@ def command_index(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def command_bench(args: argparse.Namespace) -> int:
-    from curation.bench.library import dump, format_report, run_benchmark
-
-    if args.browser:
-        from curation.bench.browser import format_browser_report, run_browser_benchmark
-
-        report = run_browser_benchmark(
-            args.n, args.runs, args.seed, corpus=args.corpus, log=lambda line: say(line, error=True)
-        )
-        print(dump(report) if args.json else printable_lines(format_browser_report(report)))
-        return EXIT_OK
-    if args.docs is not None:
-        if not is_s3_location(args.docs):
-            raise UsageError("--docs takes an s3:// prefix here; the folder benchmark makes its own temp folder")
-        from curation.bench.s3 import format_s3_report, run_s3_benchmark
-
-        report = run_s3_benchmark(
-            args.docs, args.n, args.runs, args.seed, scheduler=args.scheduler, log=lambda line: say(line, error=True)
-        )
-        print(dump(report) if args.json else printable_lines(format_s3_report(report)))
-        return EXIT_OK
-    report = run_benchmark(args.n, args.runs, args.seed, log=lambda line: say(line, error=True))
-    print(dump(report) if args.json else printable_lines(format_report(report)))
-    return EXIT_OK
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="curation", description="Curate a folder of article documents.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -490,28 +466,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     undo.set_defaults(run=command_undo)
 
-    bench = commands.add_parser("bench", help="measure load, filter, export and toggle on generated documents")
-    bench.add_argument(
-        "--n", type=int_at_least(100), default=10_000, metavar="N", help="documents to generate (100 or more; 10,000)"
-    )
-    bench.add_argument("--runs", type=positive_int, default=3, metavar="R", help="runs per step; medians are reported")
-    bench.add_argument("--seed", type=int, default=0, metavar="S")
-    bench.add_argument("--json", action="store_true")
-    bench.add_argument(
-        "--docs", type=docs_location, metavar="s3://BUCKET/PREFIX",
-        help="measure S3 instead: documents are put under a new prefix below this one, and deleted afterwards",
-    )  # fmt: skip
-    bench.add_argument("--scheduler", metavar="ADDRESS", help="with --docs: a Dask scheduler (else a LocalCluster)")
-    bench.add_argument(
-        "--browser", action="store_true",
-        help="measure the dashboard in Chromium against `streamlit run` instead: the first open (cache cold, beside "
-        "`curation validate`, and warm), ticks, filter, page, Charts, Gallery, sort, undo, 5 sessions at once, memory",
-    )  # fmt: skip
-    bench.add_argument(
-        "--corpus", type=Path, metavar="DIR",
-        help="with --browser: use this folder instead of N new (it is written to, and its parse cache deleted)",
-    )  # fmt: skip
-    bench.set_defaults(run=command_bench)
+    for plugin in entry_points(group=COMMANDS_GROUP):  # e.g. `curation bench` (curation.bench.command)
+        plugin.load()(commands)
 
     index = commands.add_parser("index", parents=[common], help="parse new and changed documents into the cache")
     index.add_argument(

@@ -111,17 +111,12 @@ class Outcome:
         return self.status in (OutcomeStatus.CONFLICT, OutcomeStatus.REFUSED)
 
 
-def edit_published(raw: bytes, value: bool, path: str) -> bytes:
-    """The file's bytes with its top-level published flag set; every other byte kept.
+def published_edit(raw: bytes, value: bool, path: str) -> Edit:
+    """The edit that sets the top-level published flag (its `raw` keeps every other byte), from one parse.
 
     Raises DocumentError for an invalid document and PublishRefusedError when
     the edit cannot be made with certainty.
     """
-    return _edit(raw, value, path).raw
-
-
-def _edit(raw: bytes, value: bool, path: str) -> Edit:
-    """The edit that sets the flag, from one parse of the file."""
     before = parse_front_matter(raw, path)
     old = article_fields(before, path)["published"]  # a problem document raises here
     if old is value:
@@ -200,7 +195,7 @@ def set_published(
     if not isinstance(value, bool):
         raise TypeError("value must be True or False")
     return _write_change(
-        folder, doc_id, lambda raw: _edit(raw, value, doc_id), expected_sha=expected_sha, editor=editor,
+        folder, doc_id, lambda raw: published_edit(raw, value, doc_id), expected_sha=expected_sha, editor=editor,
         audit_log=audit_log, batch=batch, action="be published" if value else "be unpublished",
     )  # fmt: skip
 
@@ -445,7 +440,7 @@ def undo_entry(
             _check_restores_only_its_field(raw, restored, entry)
             return restored
         if entry.field == "published":
-            return _edit(raw, entry.old, entry.id)
+            return published_edit(raw, entry.old, entry.id)
         if entry.old is None:
             raise PublishRefusedError(entry.id, f"`{entry.field}` was added by that change and cannot be restored")
         return edit_field(raw, entry.field, entry.old, entry.id)

@@ -65,7 +65,6 @@ S3_SCHEME = "s3://"
 CONCURRENCY = 32  # GETs in flight per process: object storage wants concurrency, not cores
 LIST_PAGE_SIZE = 1000  # keys per LIST request (S3's maximum)
 AUDIT_FOLDER = f"{STATE_DIR}/audit/"
-CACHE_FOLDER = f"{STATE_DIR}/cache/"
 AUDIT_PACK = "cache/audit-pack.json"  # under STATE_DIR: the audit entries read so far, so a reader GETs only new ones
 PACK_FORMAT = 1
 PACK_AFTER = CONCURRENCY  # a reader that fetched this many entries one by one writes the pack again

@@ -1,6 +1,6 @@
 """`curation bench`'s dashboard step: the server-side time of an Articles rerun, through AppTest.
 
-The bench runs this as a program, `python -m curation.views.rerun_timing FOLDER RUNS`, so that the
+The bench runs this as a program, `python -m curation.bench.rerun_timing FOLDER RUNS`, so that the
 library never imports streamlit; it prints the seconds of each rerun as one JSON list. It drives the
 checkout's app.py, and exits with NO_APP when there is none (an install without the project's files).
 """
