@@ -155,7 +155,7 @@ def test_an_edit_that_would_change_more_is_refused(monkeypatch):
 
     monkeypatch.setattr(publish, "_insert_published", misplaced_insert)
     with pytest.raises(PublishRefusedError, match="would change more than `published`"):
-        published_edit(b"---\ntitle: t\nheat: 1\n---\n", True, "a.txt").raw
+        published_edit(b"---\ntitle: t\nheat: 1\n---\n", True, "a.txt")
 
 
 @pytest.mark.parametrize("text", [b"---\ntitle: t\n---\n", b"---\ntitle: t\npublished: No\n---\n"])
