@@ -4,7 +4,7 @@ import streamlit as st
 
 from curation.errors import DocsFolderError, StoreError
 from curation.views.access import resolve_identity
-from curation.views.session import Dashboard, current_collection, docs_folder, set_dashboard
+from curation.views.session import Dashboard, current_collection, docs_location, set_dashboard
 from curation.views.sidebar import render_filters
 from curation.views.url_state import ARTICLES_PARAMETERS, drop_parameters
 
@@ -24,7 +24,7 @@ filters_area = st.sidebar.container()  # the filters come first; who you are is 
 identity = resolve_identity()  # with a login configured, stops here until the user logs in
 loading = st.empty()  # drawn on every run, so a load's progress moves nothing on the page
 try:
-    collection = current_collection(docs_folder(), loading)
+    collection = current_collection(docs_location(), loading)
 except (DocsFolderError, StoreError) as error:
     st.error(f"{error}. Set CURATION_DOCS to a folder or an s3:// prefix of article documents and restart.", icon="📂")
     st.stop()

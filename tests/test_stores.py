@@ -8,7 +8,7 @@ import pytest
 
 from curation.cli import build_parser
 from curation.store import default_docs_location
-from curation.views.session import docs_folder
+from curation.views.session import docs_location
 
 
 @pytest.mark.parametrize(
@@ -33,7 +33,7 @@ def test_the_command_line_and_the_dashboard_open_the_same_default(monkeypatch, c
         monkeypatch.setenv("CURATION_DOCS", configured)
     expected = default_docs_location()
     assert build_parser().parse_args(["validate"]).docs == expected
-    assert docs_folder() == expected
+    assert docs_location() == expected
 
 
 def test_a_malformed_bucket_in_the_environment_is_a_usage_error(monkeypatch, capsys):

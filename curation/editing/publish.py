@@ -52,7 +52,7 @@ from curation.errors import (
     os_reason,
 )
 from curation.problems import Problem
-from curation.store import Store, VersionChanged, open_store
+from curation.store import Location, Store, VersionChanged, open_store
 from curation.store.folder import check_document_id
 
 # PyYAML (YAML 1.1) reads all of these as booleans.
@@ -182,7 +182,7 @@ def _check_only_published_changed(before: FrontMatter, new_raw: bytes, value: bo
 
 
 def set_published(
-    folder: Path | str,
+    location: Location,
     doc_id: str,
     value: bool,
     *,
@@ -195,13 +195,13 @@ def set_published(
     if not isinstance(value, bool):
         raise TypeError("value must be True or False")
     return _write_change(
-        folder, doc_id, lambda raw: published_edit(raw, value, doc_id), expected_sha=expected_sha, editor=editor,
+        location, doc_id, lambda raw: published_edit(raw, value, doc_id), expected_sha=expected_sha, editor=editor,
         audit_log=audit_log, batch=batch, action="be published" if value else "be unpublished",
     )  # fmt: skip
 
 
 def set_field(
-    folder: Path | str,
+    location: Location,
     doc_id: str,
     field: str,
     value: Any,
@@ -214,13 +214,13 @@ def set_field(
     """Set `title`, `excerpt`, `category`, `type` or `topics` of one document, rewriting only its lines."""
     check_value(field, value)  # a bad value is refused before any file is opened
     return _write_change(
-        folder, doc_id, lambda raw: edit_field(raw, field, value, doc_id), expected_sha=expected_sha, editor=editor,
+        location, doc_id, lambda raw: edit_field(raw, field, value, doc_id), expected_sha=expected_sha, editor=editor,
         audit_log=audit_log, batch=batch, action=f"be given a new {field}",
     )  # fmt: skip
 
 
 def change_topics(
-    folder: Path | str,
+    location: Location,
     doc_id: str,
     *,
     add: Iterable[str] = (),
@@ -233,7 +233,7 @@ def change_topics(
     """Add and remove topics of one document (added ones go last; a topic is listed once)."""
     added, removed = check_value("topics", list(add)), set(check_value("topics", list(remove)))
     return _write_change(
-        folder, doc_id, lambda raw: edit_field(raw, "topics", lambda now: topics_after(now, added, removed), doc_id),
+        location, doc_id, lambda raw: edit_field(raw, "topics", lambda now: topics_after(now, added, removed), doc_id),
         expected_sha=expected_sha, editor=editor, audit_log=audit_log, batch=batch, action="be given new topics",
     )  # fmt: skip
 
@@ -245,7 +245,7 @@ def topics_after(current: list[str], added: list[str], removed: set[str]) -> lis
 
 
 def _write_change(
-    folder: Path | str,
+    location: Location,
     doc_id: str,
     make_edit: Callable[[bytes], Edit],
     *,
@@ -267,7 +267,7 @@ def _write_change(
         raise ReadOnlyError(doc_id, f"writing is switched off ({READ_ONLY_ENV} is set)")
     check_document_id(doc_id)
     check_editor_name(editor)  # before any file is opened
-    store = open_store(folder)
+    store = open_store(location)
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         try:
             return _write_once(store, doc_id, make_edit, expected_sha, editor, audit_log, undoes, batch, action)
@@ -319,7 +319,7 @@ def _write_once(
 
 
 def set_published_many(
-    folder: Path | str,
+    location: Location,
     doc_ids: Iterable[str],
     value: bool,
     *,
@@ -332,7 +332,7 @@ def set_published_many(
     The changes of one request share a `batch` id in the audit log.
     """
     return write_many(
-        doc_ids, lambda doc_id, **options: set_published(folder, doc_id, value, **options),
+        doc_ids, lambda doc_id, **options: set_published(location, doc_id, value, **options),
         expected_shas=expected_shas, editor=editor, audit_log=audit_log,
     )  # fmt: skip
 
@@ -370,19 +370,19 @@ def _outcome(doc_id: str, write: Callable[[], Change]) -> Outcome:
     return Outcome(doc_id, status, change=change)
 
 
-def current_sha(folder: Path | str, doc_id: str) -> str | None:
+def current_sha(location: Location, doc_id: str) -> str | None:
     """A document's sha256 now, or None when it cannot be read."""
     try:
-        return sha256_of(open_store(folder).read(doc_id))
+        return sha256_of(open_store(location).read(doc_id))
     except (CurationError, OSError):
         return None
 
 
-def load_history(folder: Path | str, audit_log: Path | str | None = None) -> tuple[AuditHistory, list[Problem]]:
-    """The audit log of a folder or bucket with what took effect, and a warning for each unreadable entry."""
-    store = open_store(folder)
+def load_history(location: Location, audit_log: Path | str | None = None) -> tuple[AuditHistory, list[Problem]]:
+    """The audit log of a folder or prefix with what took effect, and a warning for each unreadable entry."""
+    store = open_store(location)
     entries, problems = store.read_audit(audit_log)
-    return AuditHistory(entries, lambda doc_id: current_sha(folder, doc_id)), problems
+    return AuditHistory(entries, lambda doc_id: current_sha(location, doc_id)), problems
 
 
 def _restore_lines(raw: bytes, entry: AuditEntry) -> Edit | None:
@@ -420,7 +420,7 @@ def _check_restores_only_its_field(raw: bytes, restored: Edit, entry: AuditEntry
 
 
 def undo_entry(
-    folder: Path | str,
+    location: Location,
     entry: AuditEntry,
     *,
     editor: str = "anonymous",
@@ -448,32 +448,32 @@ def undo_entry(
     return _outcome(
         entry.id,
         lambda: _write_change(
-            folder, entry.id, revert, expected_sha=entry.sha_after, editor=editor, audit_log=audit_log,
+            location, entry.id, revert, expected_sha=entry.sha_after, editor=editor, audit_log=audit_log,
             undoes=entry.change, batch=batch, action=f"have its {entry.field} change undone",
         ),
     )  # fmt: skip
 
 
 def undo_last(
-    folder: Path | str, count: int = 1, *, editor: str = "anonymous", audit_log: Path | str | None = None
+    location: Location, count: int = 1, *, editor: str = "anonymous", audit_log: Path | str | None = None
 ) -> list[Outcome]:
     """Undo the newest `count` changes that took effect and are not undone yet, newest first."""
     if type(count) is not int or count < 1:
         raise ValueError(f"the number of changes to undo must be a whole number of 1 or more, not {count!r}")
-    history, _ = load_history(folder, audit_log)
+    history, _ = load_history(location, audit_log)
     newest = []
     for entry in history.undoable():
         newest.append(entry)
         if len(newest) == count:
             break
-    return [undo_entry(folder, entry, editor=editor, audit_log=audit_log) for entry in newest]
+    return [undo_entry(location, entry, editor=editor, audit_log=audit_log) for entry in newest]
 
 
 def undo_change(
-    folder: Path | str, change_id: str, *, editor: str = "anonymous", audit_log: Path | str | None = None
+    location: Location, change_id: str, *, editor: str = "anonymous", audit_log: Path | str | None = None
 ) -> Outcome:
     """Undo one logged change by its change id."""
-    history, _ = load_history(folder, audit_log)
+    history, _ = load_history(location, audit_log)
     for position, entry in enumerate(history.entries):
         if entry.change != change_id:
             continue
@@ -483,12 +483,12 @@ def undo_change(
             )
         if history.is_undone(entry):
             return Outcome(entry.id, OutcomeStatus.UNCHANGED, f"change {change_id} is undone already")
-        return undo_entry(folder, entry, editor=editor, audit_log=audit_log)
+        return undo_entry(location, entry, editor=editor, audit_log=audit_log)
     return Outcome(change_id, OutcomeStatus.REFUSED, f"no change {change_id} in the audit log")
 
 
 def undo_batch(
-    folder: Path | str, batch_id: str, *, editor: str = "anonymous", audit_log: Path | str | None = None
+    location: Location, batch_id: str, *, editor: str = "anonymous", audit_log: Path | str | None = None
 ) -> list[Outcome]:
     """Undo one bulk request: each of its changes that took effect and is not undone yet, newest first.
 
@@ -498,7 +498,7 @@ def undo_batch(
     unchanged, and so is one whose write never completed; an unknown batch id is one refused outcome, as
     `undo_change` reports an unknown change id.
     """
-    history, _ = load_history(folder, audit_log)
+    history, _ = load_history(location, audit_log)
     positions = history.batch_positions(batch_id)
     if not positions:
         return [Outcome(batch_id, OutcomeStatus.REFUSED, f"no batch {batch_id} in the audit log")]
@@ -510,12 +510,12 @@ def undo_batch(
     ]  # fmt: skip
     batch = new_batch_id() if len(to_undo) > 1 else None
     undone = {
-        entry.change: undo_entry(folder, entry, editor=editor, audit_log=audit_log, batch=batch) for entry in to_undo
+        entry.change: undo_entry(location, entry, editor=editor, audit_log=audit_log, batch=batch) for entry in to_undo
     }
     # Judged again from the log and the files as they are now: another undo of this batch may have
     # reverted a file after this one read the log (the file then seems never changed, or a conflict).
     unsettled = [entry for entry in entries if entry.change not in already and _unsettled(undone.get(entry.change))]
-    now = load_history(folder, audit_log)[0] if unsettled else history
+    now = load_history(location, audit_log)[0] if unsettled else history
     outcomes = []
     for entry in entries:
         outcome = undone.get(entry.change)

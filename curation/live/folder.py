@@ -15,9 +15,9 @@ How a change on disk is noticed:
   request), every file is stat-ed and compared with the sizes and mtimes the
   version holds (and, for documents that are problems, with the last check's
   stats). That also sees an edit written in place; the next call reloads.
-  Stat-ing 100,000 files holds the GIL away from the server's runs for about
-  half a second, so with notifications it is only the safety net for a lost
-  event.
+  Stat-ing every file holds the GIL away from the server's runs (figures in
+  docs/performance.md), so with notifications it is only the safety net for a
+  lost event.
 - **Our own writes** (`write_published`) put the written rows' published,
   sha256, size and mtime_ns into a new version, without a stat of every file,
   without listing a folder and without reading the parse cache. The folders'

@@ -72,7 +72,7 @@ def read_cache_tables(folder: Path) -> CacheTables | None:
     """The stored tables, or None when they cannot be read; `cached_parse` checks them.
 
     Arrow decodes outside the GIL, so this runs in a thread beside the folder scan, and on one core:
-    decoding on both slowed the scan more than it saved (0.63 s against 0.51 s together at 100,000).
+    decoding on both slowed the scan more than it saved (docs/performance.md).
     """
     rows_path, problems_path = _paths(folder)
     try:

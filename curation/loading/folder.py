@@ -57,9 +57,9 @@ def _merge_in_id_order(cached: pd.DataFrame, valid: np.ndarray, new: pd.DataFram
     When files were only edited in place (every new row replaces the cached
     row of its id, nothing added or removed), the new values are set at those
     rows of a shallow copy, and only in the columns where they differ: an
-    edit below the front matter changes sha256 and the stat, so about 20 ms at
-    100,000 rows instead of the concat, retyping and take of every row that
-    the general case needs (0.2-0.4 s with seed-sized documents). Otherwise
+    edit below the front matter changes sha256 and the stat, so a few columns
+    are copied instead of the concat, retyping and take of every row that
+    the general case needs (docs/performance.md). Otherwise
     cached rows are in id order already, so each new row's slot is found by
     binary search and everything is gathered with one take: copying 100,000
     rows is the cost here, so it is done at most once (and not at all when
@@ -98,7 +98,7 @@ def stats_frame(scan: FolderScan) -> pd.DataFrame:
 def load_folder(folder: Path, progress: ProgressCallback | None, use_cache: bool, refresh_cache: bool) -> Collection:
     with ThreadPoolExecutor(1) as reader:
         # Arrow decodes the cache outside the GIL while the scan makes its stat calls. Building the
-        # frame needs the GIL, so it comes after: beside the scan it slowed every stat (measured).
+        # frame needs the GIL, so it comes after: beside the scan it slowed every stat.
         pending_tables = reader.submit(read_cache_tables, folder) if use_cache else None
         scan = scan_folder(folder)
         tables = pending_tables.result() if pending_tables else None

@@ -59,7 +59,7 @@ class Collection:
         `updates` maps an id to the new values of some of those columns; ids
         not in the frame are ignored (the file was deleted since). Nothing is
         read from disk, and with copy-on-write only the changed columns are
-        copied, so this costs milliseconds at 100,000 rows. The facets are
+        copied, so this costs milliseconds even for a large frame. The facets are
         carried over unless a facet column (category, type, topics) changed.
         """
         unknown = {column for values in updates.values() for column in values} - set(UPDATABLE_COLUMNS)

@@ -3,7 +3,7 @@
 A reader always sees the complete old or the complete new file: the new
 bytes go to a hidden temp file in the same folder, are fsynced, and replace
 the original with a rename; then the folder itself is fsynced. Every step
-names the file relative to the descriptor of its folder (see docs_folder).
+names the file relative to the descriptor of its folder (see curation.store.folder).
 
 Locks are `fcntl.flock` on a sidecar file under `.curation/locks/`, never on
 the document itself (a rename would swap the locked inode away). The kernel

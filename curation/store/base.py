@@ -2,6 +2,7 @@
 
 A store can:
 - `list_documents()`: every document with its size, a version tag and mtime;
+- `address(doc_id)`: where a document is, to show (a path or an s3:// URL);
 - `read(doc_id)`: one document's bytes;
 - `writer(doc_id, audit_log)`: a context giving one document to `read()`,
   `log(entry)` (the audit entry, appended before anything changes) and
@@ -11,10 +12,11 @@ A store can:
   VersionChanged otherwise);
 - `read_audit(audit_log)`: the audit entries, oldest first, and warnings.
 
-curation.editing.publish drives every write through this, so the sha check, the
-edit and its re-parse proof, the audit-first order and undo are the same
-code for both. The folder's store (curation.editing.publish.LocalStore) only wraps
-the folder code (docs_folder, atomic_files, audit); S3Store lives in
+curation.editing.publish drives every write through this, so the sha check,
+the edit and its re-parse proof, the audit-first order and undo are the same
+code for both; curation.loading and curation.live load and watch through it.
+The folder's store (curation.store.local) wraps the descriptor-relative file
+code (curation.store.folder, atomic_files, folder_audit); S3Store lives in
 curation.store.s3, and boto3 is imported only when an `s3://` location is
 opened.
 """

@@ -336,7 +336,7 @@ def choose_layout() -> tuple[int, tuple[str, ...], DeltaGenerator]:
     seed_from_url("details_shown", "show", _details_from)
     st.session_state.setdefault("page_size", PAGE_SIZES[0])
     st.session_state.setdefault("details_shown", list(DEFAULT_DETAILS))
-    # In a popover: two heavy widgets drawn in the page cost every rerun, a tick's too, about 40 ms in the browser.
+    # In a popover: two heavy widgets drawn in the page cost every rerun, a tick's too.
     layout_column, page_column = st.columns([1, 5], vertical_alignment="center")
     layout = layout_column.popover(
         f"{st.session_state['page_size']} rows · details",

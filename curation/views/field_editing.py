@@ -139,8 +139,8 @@ def _say_nothing_changed(board: Dashboard, doc_id: str) -> None:
 
 
 def _setter(board: Dashboard, field: str, value: object) -> Callable[..., Change]:
-    folder = board.location
-    return lambda doc_id, **options: set_field(folder, doc_id, field, value, **options)
+    location = board.location
+    return lambda doc_id, **options: set_field(location, doc_id, field, value, **options)
 
 
 def _show_invalid(error: InvalidValueError) -> None:
@@ -281,11 +281,11 @@ def _request_field_bulk(board: Dashboard, action: str, chosen: tuple[str, ...]) 
 
 
 def _bulk_writer(board: Dashboard, action: str, value: str) -> Callable[..., Change]:
-    folder = board.location
+    location = board.location
     if action == "category":
         return _setter(board, "category", value)
     change = {"add": [value]} if action == "add" else {"remove": [value]}
-    return lambda doc_id, **options: change_topics(folder, doc_id, **change, **options)
+    return lambda doc_id, **options: change_topics(location, doc_id, **change, **options)
 
 
 def _cancel_field_bulk() -> None:

@@ -19,7 +19,7 @@ from curation.live import LiveCollection, LiveObjects, open_live
 from curation.loading.collection import Collection
 from curation.query.filters import Filters
 from curation.safe_markdown import escape_markdown
-from curation.store import default_docs_location
+from curation.store import Location, default_docs_location
 
 DASHBOARD_KEY = "_dashboard"
 BULK_SUMMARY_KEY = "_bulk_summary"
@@ -86,7 +86,7 @@ class RowSnapshot:
     time and a class defined in it would be a new class on every run.
     """
 
-    view: tuple[object, ...]  # what they were taken for: folder, filters, page size, refreshes, page
+    view: tuple[object, ...]  # what they were taken for: location, filters, page size, refreshes, page
     ids: tuple[str, ...]
     shas: tuple[str, ...]  # each row's sha then
 
@@ -96,24 +96,24 @@ class RowSnapshot:
         return [not isinstance(now, str) or now != then for now, then in zip(current, self.shas, strict=True)]
 
 
-def docs_folder() -> Path | str:
+def docs_location() -> Location:
     """$CURATION_DOCS (a folder or an `s3://bucket/prefix`), else seeds/ (curation.store.default_docs_location)."""
     return default_docs_location()
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _live_for(folder: str) -> LiveCollection | LiveObjects:
-    # One per folder and server process, shared by every session; it swaps in new versions itself.
+def _live_for(location: str) -> LiveCollection | LiveObjects:
+    # One per location and server process, shared by every session; it swaps in new versions itself.
     # A bucket is watched by a listing every few seconds off the request path (curation.live.objects).
-    return open_live(folder)
+    return open_live(location)
 
 
-def live_collection(folder: Path) -> LiveCollection:
-    return _live_for(str(folder))
+def live_collection(location: Location) -> LiveCollection | LiveObjects:
+    return _live_for(str(location))
 
 
-def current_collection(folder: Path, slot: DeltaGenerator | None = None) -> Collection:
-    """The folder's collection, reloaded only when a file in it changed (see curation.live.folder).
+def current_collection(location: Location, slot: DeltaGenerator | None = None) -> Collection:
+    """The collection of a folder or prefix, reloaded only when a document changed (curation.live).
 
     Progress of a load is shown in `slot`, a placeholder the page always draws,
     so the page's elements keep their places in runs that load and runs that do not.
@@ -134,7 +134,7 @@ def current_collection(folder: Path, slot: DeltaGenerator | None = None) -> Coll
         finally:
             area.empty()
 
-    return live_collection(folder).current(show_progress, loading)
+    return live_collection(location).current(show_progress, loading)
 
 
 def set_dashboard(dashboard: Dashboard) -> None:
@@ -188,9 +188,9 @@ def write_published(
 ) -> list[Outcome]:
     """Set published through the library's safe path, swap the written rows into the shared collection
     (no reload), and announce what happened (by default: flash it for the page's header)."""
-    folder = board.location
+    location = board.location
     return write_changes(
-        board, doc_ids, lambda doc_id, **options: set_published(folder, doc_id, value, **options),
+        board, doc_ids, lambda doc_id, **options: set_published(location, doc_id, value, **options),
         expected_shas, "Published" if value else "Unpublished", announce,
     )  # fmt: skip
 
