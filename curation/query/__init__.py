@@ -1,0 +1,1 @@
+"""What an editor asks of a Collection: filters, facets, chart data and export."""
