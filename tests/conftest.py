@@ -9,8 +9,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
-from curation.bench.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, local_page, serve_dashboard
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, free_port, local_page, serve_dashboard
+
+# Hypothesis budgets: the full one by default (CI), a small one for `make quick` (HYPOTHESIS_PROFILE=quick).
+# A test that needs less than the full budget (it writes files) asks for a share of the profile's.
+settings.register_profile("ci", max_examples=300, deadline=None)
+settings.register_profile("quick", max_examples=24, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def examples(share: float) -> int:
+    """A share of the profile's budget, at least one example."""
+    return max(1, round(settings.default.max_examples * share))
+
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
@@ -88,15 +101,6 @@ def seeds_copy(tmp_path_factory) -> Path:
 # --- S3: a real moto server over HTTP, and the same documents in a bucket ------------------------
 
 BUCKET = "newsroom"
-
-
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1 (moto's server cannot be asked for port 0)."""
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -274,9 +278,48 @@ def browser():
 
 @pytest.fixture
 def server(docs: Path, tmp_path: Path) -> Iterator[str]:
-    """The dashboard on a temp copy of seeds/."""
-    with serve_dashboard(docs, tmp_path / "streamlit.log", timeout=120) as url:
+    """The dashboard on this test's own copy of seeds/ (for tests that write)."""
+    with serve_dashboard(docs, tmp_path / "streamlit.log") as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def shared_docs(tmp_path_factory) -> Path:
+    """One copy of seeds/ per test process, for the browser tests that only read."""
+    folder = tmp_path_factory.mktemp("shared") / "docs"
+    shutil.copytree(SEEDS, folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def shared_server(shared_docs: Path, tmp_path_factory) -> Iterator[str]:
+    """One dashboard per test process on `shared_docs`, for the browser tests that write nothing: each opens
+    its own browser context, so no state passes from one test to the next."""
+    with serve_dashboard(shared_docs, tmp_path_factory.mktemp("shared-log") / "streamlit.log") as url:
+        yield url
+
+
+_CALL_REPORT = pytest.StashKey[pytest.TestReport]()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_REPORT] = report
+    return report
+
+
+def failed(request) -> bool:
+    """Whether the test itself (not its setup) failed: then its page is worth a screenshot."""
+    report = request.node.stash.get(_CALL_REPORT, None)
+    return report is not None and report.failed
+
+
+def screenshot_if_failed(page, request) -> None:
+    if failed(request):
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
 
 
 @pytest.fixture
@@ -284,8 +327,7 @@ def page(browser, request):
     context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
     opened = local_page(context)  # the documents' image URLs point at the internet
     yield opened
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    opened.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    screenshot_if_failed(opened, request)
     context.close()
 
 

@@ -22,11 +22,11 @@ from urllib.parse import quote
 
 import pytest
 
-from curation.bench.browser import CHROMIUM, local_page, serve_dashboard, widget_class
 from curation.demo import write_demo_collection
 from curation.editing.publish import set_published
 from curation.loading.collection import load_collection
-from tests.conftest import ARTIFACTS, SEED_ID, write_document
+from tests.browser_support import CHROMIUM, local_page, serve_dashboard, widget_class
+from tests.conftest import SEED_ID, write_document
 
 pytestmark = pytest.mark.browser
 
@@ -161,10 +161,10 @@ def snapshot_bytes(folder: Path) -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in folder.glob("*.txt")}
 
 
-def test_the_articles_page_shows_the_seed_and_the_counts(server, page, docs):
+def test_the_articles_page_shows_the_seed_and_the_counts(shared_server, page, shared_docs):
     from playwright.sync_api import expect
 
-    open_app(page, server)
+    open_app(page, shared_server)
     expect_header(page, "301 articles · 301 shown · 0 problems")
     search = page.get_by_role("textbox", name="Search")
     search.fill("Jung_E")
@@ -172,15 +172,15 @@ def test_the_articles_page_shows_the_seed_and_the_counts(server, page, docs):
     expect_header(page, "301 articles · 1 shown · 0 problems")
     expect_shown(page, "stMarkdownContainer", SEED_TITLE)
     expect(page.get_by_role("link").filter(has_text="Jung_E")).to_have_count(1, timeout=WAIT_MS)
-    assert row_ids(page, docs) == [SEED_ID]
+    assert row_ids(page, shared_docs) == [SEED_ID]
 
 
-def test_a_filter_narrows_the_table_and_lives_in_the_url(server, page, docs):
-    frame = load_collection(docs).frame
+def test_a_filter_narrows_the_table_and_lives_in_the_url(shared_server, page, shared_docs):
+    frame = load_collection(shared_docs).frame
     sport = int((frame["category"] == "sport").sum())
     from playwright.sync_api import expect
 
-    open_app(page, server)
+    open_app(page, shared_server)
     category = page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").filter(has_text="Category")
     chosen = category.get_by_test_id("stMultiSelectTagsContainer")
     for _attempt in range(3):  # on a loaded machine a click on the just-opened list is now and then not taken
@@ -259,12 +259,12 @@ def test_a_conflict_names_the_article_and_the_external_change_survives(server, p
     assert audit_lines(docs) == []
 
 
-def test_the_csv_download_is_bom_prefixed_and_matches_the_filter(server, page, docs):
-    frame = load_collection(docs).frame
+def test_the_csv_download_is_bom_prefixed_and_matches_the_filter(shared_server, page, shared_docs):
+    frame = load_collection(shared_docs).frame
     expected = frame[(frame["category"] == "news") & ~frame["published"]].sort_values(
         "publishedDateTime", ascending=False, kind="stable"
     )
-    open_app(page, f"{server}/?category=news&published=unpublished")
+    open_app(page, f"{shared_server}/?category=news&published=unpublished")
     with page.expect_download(timeout=WAIT_MS) as download_info:
         page.get_by_role("button", name="Download CSV").click()
     download = download_info.value
@@ -431,14 +431,12 @@ def test_another_editors_change_appears_in_the_held_rows(server, page, docs):
 
 
 @pytest.mark.parametrize("path", ["", "charts", "gallery", "problems", "history"])
-def test_every_page_loads_without_an_exception(server, page, path, request):
+def test_every_page_loads_without_an_exception(shared_server, page, path):
     from playwright.sync_api import expect
 
-    open_app(page, f"{server}/{path}", rows=path == "")
+    open_app(page, f"{shared_server}/{path}", rows=path == "")
     expect(page.get_by_test_id("stException")).to_have_count(0)
     expect(page.get_by_role("heading", level=1)).to_have_text((path or "articles").capitalize())
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"page-{path or 'articles'}.png"), full_page=True)
 
 
 def test_the_chromium_the_tests_use_is_real(browser, page):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -16,11 +17,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from curation.bench.browser import local_page, serve_dashboard
 from curation.loading.collection import load_collection
 from curation.query.facets import counted_label
 from curation.query.filters import DASHBOARD_FILTERS, Filters
-from tests.conftest import write_document
+from tests.browser_support import local_page, serve_dashboard
+from tests.conftest import SEEDS, write_document
 from tests.test_browser import WAIT_MS, expect_header, header, open_app, row_ids, settle
 
 pytestmark = pytest.mark.browser
@@ -71,9 +72,9 @@ def set_by_mouse(page, frame) -> list[str]:
     return ["unpublished", "category news", "with an image"]
 
 
-def test_filters_set_by_keyboard_and_mouse_reopen_from_the_link(server, page, docs):
-    frame = load_collection(docs).frame
-    open_app(page, server)
+def test_filters_set_by_keyboard_and_mouse_reopen_from_the_link(shared_server, page, shared_docs):
+    frame = load_collection(shared_docs).frame
+    open_app(page, shared_server)
     parts = set_by_keyboard(page, frame) + set_by_mouse(page, frame)
     settle(page)
     shown_header = header(page).inner_text()
@@ -84,7 +85,7 @@ def test_filters_set_by_keyboard_and_mouse_reopen_from_the_link(server, page, do
         has_image=True, sort="publishedDateTime", descending=True,
     )  # fmt: skip
     assert url_filters(page.url) == expected  # the URL says exactly what is applied
-    rows = row_ids(page, docs)
+    rows = row_ids(page, shared_docs)
     assert rows == list(expected.apply(frame).index[:25])
     fresh = local_page(page.context)
     open_app(fresh, page.url, rows=bool(rows))
@@ -94,13 +95,13 @@ def test_filters_set_by_keyboard_and_mouse_reopen_from_the_link(server, page, do
         arg=shown_header,
         timeout=WAIT_MS,
     )
-    assert row_ids(fresh, docs) == rows and url_filters(fresh.url) == expected
+    assert row_ids(fresh, shared_docs) == rows and url_filters(fresh.url) == expected
     fresh.close()
 
 
-def test_the_page_and_rows_per_page_come_back_with_the_link(server, page, docs):
-    frame = load_collection(docs).frame
-    open_app(page, server)
+def test_the_page_and_rows_per_page_come_back_with_the_link(shared_server, page, shared_docs):
+    frame = load_collection(shared_docs).frame
+    open_app(page, shared_server)
     page.get_by_role("button", name="25 rows · details").click()  # the table's layout popover
     size = page.get_by_test_id("stSelectbox").filter(has_text="Rows per page")
     size.click()
@@ -109,37 +110,37 @@ def test_the_page_and_rows_per_page_come_back_with_the_link(server, page, docs):
     expected = list(DASHBOARD_FILTERS.apply(frame).index[50:100])
     page.wait_for_function("() => location.search.includes('page=2') && location.search.includes('rows=50')")
     settle(page)
-    assert row_ids(page, docs) == expected
+    assert row_ids(page, shared_docs) == expected
     fresh = local_page(page.context)
     open_app(fresh, page.url)
-    assert row_ids(fresh, docs) == expected
+    assert row_ids(fresh, shared_docs) == expected
     fresh.close()
 
 
-def test_the_editors_name_is_remembered_in_a_new_tab(server, page, docs):
+def test_the_editors_name_is_remembered_in_a_new_tab(shared_server, page, shared_docs):
     """Typed once, the name is in the box of the next tab (this browser's localStorage), and it is the name
     a change in that tab is logged with."""
     from playwright.sync_api import expect
 
-    open_app(page, server)
+    open_app(page, shared_server)
     sidebar(page).get_by_role("button", name="anonymous · can edit").click()
     name = page.get_by_role("textbox", name="Your name")
     name.fill("Ann Editor")
     name.press("Enter")
     expect(sidebar(page).get_by_role("button", name="Ann Editor · can edit")).to_be_visible(timeout=WAIT_MS)
     fresh = local_page(page.context)
-    open_app(fresh, server)
+    open_app(fresh, shared_server)
     expect(sidebar(fresh).get_by_role("button", name="Ann Editor · can edit")).to_be_visible(timeout=WAIT_MS)
     fresh.close()
 
 
-def test_a_remembered_name_that_cannot_be_logged_is_dropped_with_a_message(server, page):
+def test_a_remembered_name_that_cannot_be_logged_is_dropped_with_a_message(shared_server, page):
     """This browser's storage holds a name with a right-to-left override (typed in an older version, or put
     there by a script): the new tab does not use it, says why, and changes are logged as anonymous."""
     from playwright.sync_api import expect
 
     page.add_init_script("window.localStorage.setItem('curation.editorName', 'Ann\\u202eevil')")
-    open_app(page, server)
+    open_app(page, shared_server)
     expect(sidebar(page).get_by_role("button", name="anonymous · can edit")).to_be_visible(timeout=WAIT_MS)
     sidebar(page).get_by_role("button", name="anonymous · can edit").click()
     expect(page.get_by_text("The name this browser remembered was not used")).to_be_visible(timeout=WAIT_MS)
@@ -160,16 +161,19 @@ NEWS_LIKE = {
 }
 
 
-@pytest.fixture
-def facet_docs(docs: Path) -> Path:
+@pytest.fixture(scope="module")
+def facet_docs(tmp_path_factory) -> Path:
+    """seeds/ and the documents above, shared by this module's facet tests: they only read."""
+    docs = tmp_path_factory.mktemp("facets") / "docs"
+    shutil.copytree(SEEDS, docs)
     for name, front_matter in (VIDEOS | NEWS_LIKE).items():
         write_document(docs, name, f"---\n{front_matter}---\n")
     return docs
 
 
-@pytest.fixture
-def facet_server(facet_docs: Path, tmp_path: Path) -> Iterator[str]:
-    with serve_dashboard(facet_docs, tmp_path / "streamlit.log", timeout=120) as url:
+@pytest.fixture(scope="module")
+def facet_server(facet_docs: Path, tmp_path_factory) -> Iterator[str]:
+    with serve_dashboard(facet_docs, tmp_path_factory.mktemp("facet-log") / "streamlit.log") as url:
         yield url
 
 

@@ -44,11 +44,11 @@ def boxes(page, selector: str) -> list[dict]:
 
 
 @pytest.mark.browser
-def test_the_bottom_pager_turns_the_page_and_the_top_pager_follows(server, page):
+def test_the_bottom_pager_turns_the_page_and_the_top_pager_follows(shared_server, page):
     """An editor who scrolled to the last card turns the page with the pager below the cards."""
     from playwright.sync_api import expect
 
-    open_gallery(page, f"{server}/gallery")
+    open_gallery(page, f"{shared_server}/gallery")
     first_page = card_titles(page)
     assert len(first_page) == CARDS_PER_PAGE
     bottom = page.locator(".st-key-gallery_page_bottom")
@@ -67,13 +67,13 @@ def test_the_bottom_pager_turns_the_page_and_the_top_pager_follows(server, page)
 
 
 @pytest.mark.browser
-def test_cards_in_a_row_have_one_height_with_or_without_an_image(server, page, docs):
+def test_cards_in_a_row_have_one_height_with_or_without_an_image(shared_server, page, shared_docs):
     """Cards line up in a grid: the same height and top in each row, and one image box size for every card."""
-    frame = load_collection(docs).frame
+    frame = load_collection(shared_docs).frame
     assert frame["image"].map(http_url).isna().any() and frame["image"].map(http_url).notna().any()
     from playwright.sync_api import expect
 
-    open_gallery(page, f"{server}/gallery")
+    open_gallery(page, f"{shared_server}/gallery")
     # This first page holds both kinds of card: with an image and with "no image".
     expect(page.locator(f"{CARDS} img").first).to_be_visible(timeout=WAIT_MS)
     expect(page.locator(CARDS).filter(has_text="no image").first).to_be_visible(timeout=WAIT_MS)

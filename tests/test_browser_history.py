@@ -9,9 +9,9 @@ import re
 
 import pytest
 
-from curation.bench.browser import VIEWPORT, local_page
 from curation.loading.collection import load_collection
-from tests.conftest import ARTIFACTS
+from tests.browser_support import VIEWPORT, local_page
+from tests.conftest import screenshot_if_failed
 from tests.test_browser import WAIT_MS, expect_toast, open_app, settle, snapshot_bytes, wait_for
 
 pytestmark = pytest.mark.browser
@@ -23,8 +23,7 @@ def berlin_page(browser, request):
     context = browser.new_context(viewport=VIEWPORT, timezone_id="Europe/Berlin")
     opened = local_page(context)  # the documents' image URLs point at the internet
     yield opened
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    opened.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    screenshot_if_failed(opened, request)
     context.close()
 
 

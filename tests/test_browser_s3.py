@@ -9,8 +9,8 @@ from urllib.parse import quote
 
 import pytest
 
-from curation.bench.browser import serve_dashboard
 from curation.editing.publish import load_history
+from tests.browser_support import serve_dashboard
 from tests.conftest import get_document, object_keys
 from tests.test_browser import (
     click_published,

@@ -150,7 +150,7 @@ def test_a_date_beyond_the_calendar_is_a_usage_error(capsys, seed_only, command,
         main(argv)
     err = capsys.readouterr().err
     assert exit_info.value.code == 2
-    assert f"not a date: '{dates[1]}' (use YYYY-MM-DD)" in err and "Traceback" not in err
+    assert f"'{dates[1]}' is not a date; write it as YYYY-MM-DD" in err and "Traceback" not in err
 
 
 def test_demo_is_deterministic(capsys, tmp_path):

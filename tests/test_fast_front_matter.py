@@ -30,7 +30,7 @@ from curation.fast_front_matter import read_plain_front_matter
 from curation.loading.collection import load_collection
 from tests.conftest import GOLDEN_DIR, SEED_ID
 
-SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(suppress_health_check=[HealthCheck.too_slow])
 FIELDS = (
     "title", "excerpt", "category", "type", "publishedDateTime", "quality", "heat", "published", "provider",
     "topics", "images", "related", "webUrl", "originalUrl", "secured", "name", "domain", "url", "width",

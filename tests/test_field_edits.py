@@ -14,7 +14,7 @@ from curation.editing.publish import change_topics, set_field, undo_change, undo
 from curation.errors import ConflictError, InvalidValueError, PublishRefusedError, ReadOnlyError
 from curation.loading.collection import load_collection
 from curation.store.folder_audit import read_audit_log
-from tests.conftest import SEED_ID, write_document
+from tests.conftest import SEED_ID, examples, write_document
 
 # (name, before, field, value, after): the exact bytes an edit must produce.
 EDITS = [
@@ -284,7 +284,7 @@ def front_matter_of(raw: bytes) -> dict:
     return yaml.safe_load(re.match(r"---\r?\n(.*?)^---\r?$", text, re.S | re.M)[1])
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(1 / 2))
 @given(
     template=st.sampled_from([edit[1] for edit in EDITS if edit[2] in ("title", "topics")]),
     title=titles,

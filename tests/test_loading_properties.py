@@ -22,7 +22,7 @@ from curation import documents
 from curation.loading import cache, parsing
 from curation.loading.collection import load_collection
 from curation.query.filters import Filters
-from tests.conftest import write_document
+from tests.conftest import examples, write_document
 
 LOADERS = {"libyaml": documents.SafeYamlLoader, "pure-python": yaml.SafeLoader}
 FIELD_NAMES = (
@@ -39,9 +39,9 @@ TRICKY = (
     "0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00", "0x" + "f" * 4000, "1" * 5000, ".nan", "-.inf",
 )  # fmt: skip
 
-# An example loads a folder once or twice (30-80 ms): 100 examples keep a test to a few seconds.
+# An example loads a folder once or twice: a third of the budget keeps a test to a few seconds.
 SETTINGS = settings(
-    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    max_examples=examples(1 / 3), suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
 )
 
 any_text = st.text(st.characters(), max_size=12)  # every code point, surrogates and controls included

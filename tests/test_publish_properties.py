@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from curation.documents import parse_front_matter
 from curation.editing.publish import YAML_BOOLEANS, published_edit, set_published
+from tests.conftest import examples
 
 safe_text = st.text(
     st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="\ufeff\x85"),
@@ -50,7 +51,6 @@ def documents(draw) -> tuple[bytes, bool]:
     return bom + text.encode("utf-8"), draw(st.booleans())
 
 
-@settings(max_examples=300, deadline=None)
 @given(documents())
 def test_one_line_changes_or_one_is_inserted(case):
     raw, value = case
@@ -75,7 +75,7 @@ def test_one_line_changes_or_one_is_inserted(case):
     assert published_edit(new, value, "a.txt").raw == new  # a second identical call changes nothing
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(2 / 15), suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(documents())
 def test_a_second_identical_call_writes_nothing(tmp_path, case):
     raw, value = case

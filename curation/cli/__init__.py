@@ -13,13 +13,14 @@ as control characters. `--json` output is JSON with those characters escaped.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any
 
 from curation.audit import MAX_EDITOR_NAME, check_editor_name
 from curation.cli.terminal import json_text, printable
@@ -49,13 +50,12 @@ from curation.errors import (
 )
 from curation.loading.collection import Collection, load_collection
 from curation.query.export import EXPORT_COLUMNS, check_columns, frame_to_csv, frame_to_json, write_export
-from curation.query.filters import SORT_COLUMNS, Filters
-from curation.store import DEFAULT_DOCS, DOCS_ENV, default_docs_location
-from curation.store.local import check_docs_folder
-from curation.store.s3 import S3Location, S3Store, is_s3_location
+from curation.query.filters import FILTER_PARTS, Filters, Flag, filters_from_flags
+from curation.store import DEFAULT_DOCS, DOCS_ENV, default_docs_location, open_store, parse_location
 from curation.wording import plural
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+IDS_HELP = "document ids (paths relative to the docs folder)"
 COMMANDS_GROUP = "curation.commands"  # more commands, from installed packages' entry points
 
 
@@ -76,29 +76,16 @@ def say(text: object, *, error: bool = False) -> None:
 
 
 def docs_location(text: str) -> Path | str:
-    """A docs folder, or an `s3://bucket/prefix` location (kept as text: a Path would fold its `//`)."""
-    if is_s3_location(text):
-        try:
-            S3Location.parse(text)
-        except StoreError as error:
-            raise argparse.ArgumentTypeError(error.message) from None
-        return text
-    return Path(text)
+    """A docs folder, or an `s3://bucket/prefix` location (curation.store.parse_location)."""
+    try:
+        return parse_location(text)
+    except StoreError as error:
+        raise argparse.ArgumentTypeError(error.message) from None
 
 
 def check_docs_location(location: Path | str) -> None:
     """DocsFolderError for a missing folder; StoreError for a bucket that is missing, denied or unreachable."""
-    if is_s3_location(location):
-        S3Store(location).check()
-    else:
-        check_docs_folder(location)
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
+    open_store(location).check()
 
 
 def int_at_least(minimum: int):
@@ -119,6 +106,7 @@ def int_at_least(minimum: int):
 
 
 positive_int = int_at_least(1)
+Commands = argparse._SubParsersAction  # what add_parser is called on
 _LOG_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # change and batch ids as the audit log writes them (12 hex digits)
 
 
@@ -136,51 +124,41 @@ def _log_id(text: str) -> str:
     return text
 
 
-def _score(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if not 0 <= value <= 100:
-        raise argparse.ArgumentTypeError(f"not a score from 0 to 100: {text!r}")
-    return value
-
-
-def _sort(text: str) -> tuple[str, bool]:
-    column, _, order = text.partition(":")
-    if column not in SORT_COLUMNS or order not in ("", "asc", "desc"):
-        raise argparse.ArgumentTypeError(f"use COLUMN or COLUMN:desc with a column from {', '.join(SORT_COLUMNS)}")
-    return column, order == "desc"
-
-
 def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
+    """The filter flags, made from the one definition the dashboard's links use too (FILTER_PARTS)."""
     group = parser.add_argument_group("filters")
-    group.add_argument("--search", default="", metavar="TEXT", help="text in the title, excerpt or provider")
-    group.add_argument("--category", action="append", default=[], metavar="C", help="repeatable: any of")
-    group.add_argument("--type", default="", metavar="T")
-    group.add_argument("--provider", action="append", default=[], metavar="P", help="name or domain; repeatable")
-    group.add_argument("--topic", action="append", default=[], metavar="T", help="repeatable: any of")
-    state = group.add_mutually_exclusive_group()
-    state.add_argument("--published", dest="published", action="store_const", const="published", default="all")
-    state.add_argument("--unpublished", dest="published", action="store_const", const="unpublished")
-    for name in ("min-quality", "max-quality", "min-heat", "max-heat"):
-        group.add_argument(f"--{name}", type=_score, metavar="N")
-    group.add_argument("--since", type=_date, metavar="YYYY-MM-DD")
-    group.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="inclusive")
-    group.add_argument("--has-image", action="store_true")
-    group.add_argument("--sort", type=_sort, default=("id", False), metavar="COLUMN[:desc]")
+    for part in FILTER_PARTS:
+        target = group.add_mutually_exclusive_group() if part.exclusive else group
+        for flag in part.flags:
+            options: dict[str, Any] = {"dest": _flag_dest(flag), "help": flag.help or None}
+            if flag.parse is None:
+                options["action"] = "store_true"
+            else:
+                options |= {"type": _argument_type(flag.parse), "metavar": flag.metavar}
+                options |= {"action": "append", "default": []} if flag.repeat else {}
+            target.add_argument(f"--{flag.name}", **options)
+
+
+def _flag_dest(flag: Flag) -> str:
+    return "filter_" + flag.name.replace("-", "_")
+
+
+def _argument_type(parse: Callable[[str], object]) -> Callable[[str], object]:
+    """An argparse type whose usage error says what `parse`'s ValueError says."""
+
+    def read(text: str) -> object:
+        try:
+            return parse(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    read.__name__ = parse.__name__
+    return read
 
 
 def filters_from_arguments(args: argparse.Namespace) -> Filters:
-    column, descending = args.sort
-    return Filters(
-        search=args.search, categories=tuple(args.category), type=args.type,
-        providers=tuple(args.provider), topics=tuple(args.topic), published=args.published,
-        min_quality=args.min_quality, max_quality=args.max_quality,
-        min_heat=args.min_heat, max_heat=args.max_heat,
-        since=args.since, until=args.until, has_image=args.has_image,
-        sort=column, descending=descending,
-    )  # fmt: skip
+    given = {flag.name: getattr(args, _flag_dest(flag)) for part in FILTER_PARTS for flag in part.flags}
+    return filters_from_flags(given)
 
 
 def _load(args: argparse.Namespace) -> Collection:
@@ -196,6 +174,12 @@ def _progress_printer():
         print(f"\rloading {done:,} of {total:,} documents", end="", file=sys.stderr, flush=True)
 
     return show
+
+
+def add_validate(commands: Commands, parents: Parents) -> None:
+    validate = commands.add_parser("validate", parents=[parents.common], help="report every problem in the folder")
+    validate.add_argument("--json", action="store_true")
+    validate.set_defaults(run=command_validate)
 
 
 def command_validate(args: argparse.Namespace) -> int:
@@ -220,6 +204,15 @@ def command_validate(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if collection.problems else EXIT_OK
 
 
+def add_export(commands: Commands, parents: Parents) -> None:
+    export = commands.add_parser("export", parents=[parents.common], help="write the filtered articles as CSV or JSON")
+    add_filter_arguments(export)
+    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.add_argument("--columns", metavar="a,b,...", help=f"default: {','.join(EXPORT_COLUMNS)}")
+    export.add_argument("-o", "--output", metavar="FILE", help="default: standard output")
+    export.set_defaults(run=command_export)
+
+
 def command_export(args: argparse.Namespace) -> int:
     collection = _load(args)
     filters = filters_from_arguments(args)
@@ -239,6 +232,17 @@ def command_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def add_demo(commands: Commands, parents: Parents) -> None:
+    demo = commands.add_parser("demo", help="write deterministic demo documents")
+    demo.add_argument("--n", type=positive_int, default=300, metavar="N")
+    demo.add_argument("--out", required=True, metavar="DIR")
+    demo.add_argument("--seed", type=int, default=0, metavar="S")
+    demo.add_argument(
+        "--force", action="store_true", help="write into a folder that already holds documents (replaces same names)"
+    )
+    demo.set_defaults(run=command_demo)
+
+
 def command_demo(args: argparse.Namespace) -> int:
     try:
         written = write_demo_collection(Path(args.out), args.n, args.seed, force=args.force)
@@ -248,12 +252,26 @@ def command_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def add_publish(commands: Commands, parents: Parents) -> None:
+    for name, value in (("publish", True), ("unpublish", False)):
+        sub = _add_write_command(commands, parents, name, f"{name} documents by id or by filter")
+        sub.add_argument("ids", nargs="*", metavar="ID", help=IDS_HELP)
+        sub.set_defaults(run=lambda args, value=value: command_set_published(args, value))
+
+
 def command_set_published(args: argparse.Namespace, value: bool) -> int:
     verb = "publish" if value else "unpublish"
     return _write_command(
         args, verb, f"{verb}ed", lambda frame: frame["published"] != value,
         lambda doc_id, **options: set_published(args.docs, doc_id, value, **options),
     )  # fmt: skip
+
+
+def add_set(commands: Commands, parents: Parents) -> None:
+    help_text = f"set a field ({', '.join(EDITABLE_TEXT_FIELDS)}) of documents by id or by filter"
+    edit = _add_write_command(commands, parents, "set", help_text)
+    edit.add_argument("targets", nargs="+", metavar="ID... FIELD=VALUE", help=IDS_HELP + ", then FIELD=VALUE")
+    edit.set_defaults(run=command_set)
 
 
 def command_set(args: argparse.Namespace) -> int:
@@ -271,6 +289,14 @@ def command_set(args: argparse.Namespace) -> int:
         args, f"set {field}", f"set {field}", lambda frame: frame[field] != value,
         lambda doc_id, **options: set_field(args.docs, doc_id, field, value, **options),
     )  # fmt: skip
+
+
+def add_topics(commands: Commands, parents: Parents) -> None:
+    topics = _add_write_command(commands, parents, "topics", "add or remove topics of documents by id or by filter")
+    topics.add_argument("ids", nargs="*", metavar="ID", help=IDS_HELP)
+    topics.add_argument("--add", action="append", default=[], metavar="TOPIC", help="repeatable; added last")
+    topics.add_argument("--remove", action="append", default=[], metavar="TOPIC", help="repeatable")
+    topics.set_defaults(run=command_topics)
 
 
 def command_topics(args: argparse.Namespace) -> int:
@@ -329,6 +355,13 @@ def _report(outcomes: list[Outcome], verb: str) -> int:
     return EXIT_PROBLEMS if any(outcome.failed for outcome in outcomes) else EXIT_OK
 
 
+def add_history(commands: Commands, parents: Parents) -> None:
+    history = commands.add_parser("history", parents=parents.writing, help="show the audit log, newest first")
+    history.add_argument("--json", action="store_true")
+    history.add_argument("--limit", type=positive_int, metavar="N", help="only the newest N entries")
+    history.set_defaults(run=command_history)
+
+
 def command_history(args: argparse.Namespace) -> int:
     history, problems = load_history(args.docs, args.audit_log)
     for problem in problems:
@@ -346,6 +379,18 @@ def command_history(args: argparse.Namespace) -> int:
     if not history.entries:
         say("no changes logged yet", error=True)
     return EXIT_OK
+
+
+def add_undo(commands: Commands, parents: Parents) -> None:
+    undo = commands.add_parser("undo", parents=parents.writing, help="revert logged changes")
+    target = undo.add_mutually_exclusive_group()
+    target.add_argument("--last", type=positive_int, default=1, metavar="N", help="the newest N changes (default 1)")
+    target.add_argument("--change", type=_log_id, metavar="CHANGE", help="one change by its id in the audit log")
+    target.add_argument(
+        "--batch", type=_log_id, metavar="BATCH",
+        help="every change of one bulk request, by its batch id (see `curation history`)",
+    )  # fmt: skip
+    undo.set_defaults(run=command_undo)
 
 
 def command_undo(args: argparse.Namespace) -> int:
@@ -368,14 +413,26 @@ REUSED_FROM = {  # IndexReport.reused_from, in words
 }
 
 
+def add_index(commands: Commands, parents: Parents) -> None:
+    help_text = "parse new and changed documents into the cache"
+    index = commands.add_parser("index", parents=[parents.common], help=help_text)
+    index.add_argument(
+        "--scheduler", metavar="ADDRESS",
+        help="parse on this Dask cluster, e.g. tcp://host:8786 (default: $DASK_SCHEDULER_ADDRESS, else here)",
+    )  # fmt: skip
+    index.add_argument("--json", action="store_true")
+    index.set_defaults(run=command_index)
+
+
 def command_index(args: argparse.Namespace) -> int:
     from curation.loading.index_build import build_index, scheduler_address
 
     scheduler = scheduler_address(args.scheduler)
-    if scheduler and not is_s3_location(args.docs):
-        raise UsageError("--scheduler needs an s3:// location: Dask workers cannot read this machine's folder")
     progress = _progress_printer() if sys.stderr.isatty() else None
-    report = build_index(args.docs, scheduler=scheduler, progress=progress)
+    try:
+        report = build_index(args.docs, scheduler=scheduler, progress=progress)
+    except ValueError as error:  # e.g. a Dask cluster asked to read this machine's folder
+        raise UsageError(str(error)) from None
     if progress is not None:
         print(file=sys.stderr)
     if args.json:
@@ -392,9 +449,19 @@ def command_index(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(prog="curation", description="Curate a folder of article documents.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+@dataclass(frozen=True)
+class Parents:
+    """The options several commands share: where the documents are, and who is writing."""
+
+    common: argparse.ArgumentParser
+    writer: argparse.ArgumentParser
+
+    @property
+    def writing(self) -> list[argparse.ArgumentParser]:
+        return [self.common, self.writer]
+
+
+def _parents() -> Parents:
     common = Parser(add_help=False)
     common.add_argument(
         "--docs", type=docs_location, default=default_docs_location(), metavar="DIR|s3://BUCKET/PREFIX",
@@ -406,76 +473,28 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"who is changing, at most {MAX_EDITOR_NAME} characters, no control characters (default: cli)",
     )  # fmt: skip
     writer.add_argument("--audit-log", type=Path, metavar="FILE", help="default: DIR/.curation/audit.jsonl")
+    return Parents(common, writer)
 
-    validate = commands.add_parser("validate", parents=[common], help="report every problem in the folder")
-    validate.add_argument("--json", action="store_true")
-    validate.set_defaults(run=command_validate)
 
-    export = commands.add_parser("export", parents=[common], help="write the filtered articles as CSV or JSON")
-    add_filter_arguments(export)
-    export.add_argument("--format", choices=("csv", "json"), default="csv")
-    export.add_argument("--columns", metavar="a,b,...", help=f"default: {','.join(EXPORT_COLUMNS)}")
-    export.add_argument("-o", "--output", metavar="FILE", help="default: standard output")
-    export.set_defaults(run=command_export)
+def _add_write_command(commands: Commands, parents: Parents, name: str, help_text: str) -> argparse.ArgumentParser:
+    """A command that writes documents chosen by id or by the filters."""
+    sub = commands.add_parser(name, parents=parents.writing, help=help_text)
+    sub.add_argument("--expect-sha", metavar="SHA", help="refuse if the file's sha256 is no longer this")
+    sub.add_argument("--all-matching", action="store_true", help="every document the filters match")
+    sub.add_argument("--yes", action="store_true", help="with --all-matching: really write")
+    add_filter_arguments(sub)
+    return sub
 
-    demo = commands.add_parser("demo", help="write deterministic demo documents")
-    demo.add_argument("--n", type=positive_int, default=300, metavar="N")
-    demo.add_argument("--out", required=True, metavar="DIR")
-    demo.add_argument("--seed", type=int, default=0, metavar="S")
-    demo.add_argument(
-        "--force", action="store_true", help="write into a folder that already holds documents (replaces same names)"
-    )
-    demo.set_defaults(run=command_demo)
 
-    def write_command(name: str, help_text: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, parents=[common, writer], help=help_text)
-        sub.add_argument("--expect-sha", metavar="SHA", help="refuse if the file's sha256 is no longer this")
-        sub.add_argument("--all-matching", action="store_true", help="every document the filters match")
-        sub.add_argument("--yes", action="store_true", help="with --all-matching: really write")
-        add_filter_arguments(sub)
-        return sub
-
-    ids_help = "document ids (paths relative to the docs folder)"
-    for name, value in (("publish", True), ("unpublish", False)):
-        sub = write_command(name, f"{name} documents by id or by filter")
-        sub.add_argument("ids", nargs="*", metavar="ID", help=ids_help)
-        sub.set_defaults(run=lambda args, value=value: command_set_published(args, value))
-    edit = write_command("set", f"set a field ({', '.join(EDITABLE_TEXT_FIELDS)}) of documents by id or by filter")
-    edit.add_argument("targets", nargs="+", metavar="ID... FIELD=VALUE", help=ids_help + ", then FIELD=VALUE")
-    edit.set_defaults(run=command_set)
-    topics = write_command("topics", "add or remove topics of documents by id or by filter")
-    topics.add_argument("ids", nargs="*", metavar="ID", help=ids_help)
-    topics.add_argument("--add", action="append", default=[], metavar="TOPIC", help="repeatable; added last")
-    topics.add_argument("--remove", action="append", default=[], metavar="TOPIC", help="repeatable")
-    topics.set_defaults(run=command_topics)
-
-    history = commands.add_parser("history", parents=[common, writer], help="show the audit log, newest first")
-    history.add_argument("--json", action="store_true")
-    history.add_argument("--limit", type=positive_int, metavar="N", help="only the newest N entries")
-    history.set_defaults(run=command_history)
-
-    undo = commands.add_parser("undo", parents=[common, writer], help="revert logged changes")
-    target = undo.add_mutually_exclusive_group()
-    target.add_argument("--last", type=positive_int, default=1, metavar="N", help="the newest N changes (default 1)")
-    target.add_argument("--change", type=_log_id, metavar="CHANGE", help="one change by its id in the audit log")
-    target.add_argument(
-        "--batch",
-        type=_log_id,
-        metavar="BATCH",
-        help="every change of one bulk request, by its batch id (see `curation history`)",
-    )
-    undo.set_defaults(run=command_undo)
-
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="curation", description="Curate a folder of article documents.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parents = _parents()
+    for add in (add_validate, add_export, add_demo, add_publish, add_set, add_topics, add_history, add_undo):
+        add(commands, parents)
     for plugin in entry_points(group=COMMANDS_GROUP):  # e.g. `curation bench` (curation.bench.command)
         plugin.load()(commands)
-
-    index = commands.add_parser("index", parents=[common], help="parse new and changed documents into the cache")
-    index.add_argument(
-        "--scheduler", metavar="ADDRESS",
-        help="parse on this Dask cluster, e.g. tcp://host:8786 (default: $DASK_SCHEDULER_ADDRESS, else here)",
-    )  # fmt: skip
-    index.add_argument("--json", action="store_true")
-    index.set_defaults(run=command_index)
+    add_index(commands, parents)
     return parser
 
 

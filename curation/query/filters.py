@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -140,11 +141,11 @@ class Filters:
         changes: dict[str, object] = {}
         complaints: list[str] = []
         for name, values in params.items():
-            reader = _QUERY_READERS.get(name)
-            if reader is None or not values:
+            part = _PARTS_BY_PARAMETER.get(name)
+            if part is None or not values:
                 continue  # another page's parameter (page, rows, columns)
             try:
-                changes |= reader(list(values))
+                changes |= part.from_url(list(values))
             except (ValueError, TypeError) as error:
                 complaints.append(f"the link's {name}={'&'.join(values)} was ignored: {error}")
         return replace(base, **changes), complaints
@@ -186,30 +187,58 @@ class Filters:
         return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")[:80].rstrip("-")
 
 
-def _query_values(filters: Filters) -> dict[str, list[str]]:
-    def flag(value: bool) -> list[str]:
-        return ["true"] if value else []
+# -- one definition of every filter part: its URL parameter and its command-line flags ---------------------
 
-    def scores(low: int | None, high: int | None) -> list[str]:
-        return [] if low is None and high is None else [str(low or 0), str(100 if high is None else high)]
 
-    return {
-        "search": [filters.search] if filters.search.strip() else [],
-        "category": list(filters.categories),
-        "type": [filters.type] if filters.type.strip() else [],
-        "provider": list(filters.providers),
-        "domain": list(filters.domains),
-        "topic": list(filters.topics),
-        "published": [filters.published],
-        "quality": scores(filters.min_quality, filters.max_quality),
-        "heat": scores(filters.min_heat, filters.max_heat),
-        "since": [filters.since.isoformat()] if filters.since else [],
-        "until": [filters.until.isoformat()] if filters.until else [],
-        "has_image": flag(filters.has_image),
-        "duplicates": flag(filters.duplicates_only),
-        "sort": [filters.sort],
-        "desc": ["true" if filters.descending else "false"],
-    }
+@dataclass(frozen=True)
+class Flag:
+    """A command-line flag (`--name`): a switch, or a value `parse` reads (ValueError says what is wrong)."""
+
+    name: str
+    help: str = ""
+    metavar: str | None = None
+    parse: Callable[[str], object] | None = None  # None: a switch
+    repeat: bool = False  # may be given more than once: any of the values
+
+
+@dataclass(frozen=True)
+class FilterPart:
+    """One thing an editor filters or sorts by, as a link and as the command line say it.
+
+    `to_url(filters)` gives the values of the URL parameter (none: the parameter is left out) and
+    `from_url(values)` the Filters fields they ask for (ValueError for values it cannot use);
+    `from_flags(given)` makes the fields from the flags' values by name (None or [] when not given).
+    """
+
+    parameter: str
+    to_url: Callable[[Filters], list[str]]
+    from_url: Callable[[list[str]], dict[str, object]]
+    flags: tuple[Flag, ...] = ()
+    from_flags: Callable[[dict[str, Any]], dict[str, object]] = lambda given: {}
+    exclusive: bool = False  # at most one of the flags may be given
+
+
+def parse_score(text: str) -> int:
+    """A score from 0 to 100, or a ValueError."""
+    if not text.strip().isdecimal() or not 0 <= int(text) <= 100:
+        raise ValueError(f"not a score from 0 to 100: {text!r}")
+    return int(text)
+
+
+def parse_day(text: str) -> dt.date:
+    """A YYYY-MM-DD date, or a ValueError saying how to write one."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{text.strip()!r} is not a date; write it as YYYY-MM-DD, e.g. 2024-03-31") from None
+
+
+def parse_sort(text: str) -> tuple[str, bool]:
+    """`COLUMN` or `COLUMN:desc` -> (column, descending), or a ValueError."""
+    column, _, order = text.partition(":")
+    if column not in SORT_COLUMNS or order not in ("", "asc", "desc"):
+        raise ValueError(f"use COLUMN or COLUMN:desc with a column from {', '.join(SORT_COLUMNS)}")
+    return column, order == "desc"
 
 
 def _score_range(low_name: str, high_name: str):
@@ -225,12 +254,8 @@ def _score_range(low_name: str, high_name: str):
     return read
 
 
-def parse_day(text: str) -> dt.date:
-    """A YYYY-MM-DD date, or a ValueError saying how to write one."""
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError(f"{text.strip()!r} is not a date; write it as YYYY-MM-DD, e.g. 2024-03-31") from None
+def _scores(low: int | None, high: int | None) -> list[str]:
+    return [] if low is None and high is None else [str(low or 0), str(100 if high is None else high)]
 
 
 def _one_of(field: str, choices: tuple[str, ...]):
@@ -246,24 +271,119 @@ def _truth(value: str) -> bool:
     return value.strip().casefold() in TRUE_WORDS
 
 
-_QUERY_READERS = {
-    "search": lambda values: {"search": values[-1]},
-    "category": lambda values: {"categories": tuple(values)},
-    "type": lambda values: {"type": values[-1]},
-    "provider": lambda values: {"providers": tuple(values)},
-    "domain": lambda values: {"domains": tuple(values)},
-    "topic": lambda values: {"topics": tuple(values)},
-    "published": _one_of("published", PUBLISHED_STATES),
-    "quality": _score_range("min_quality", "max_quality"),
-    "heat": _score_range("min_heat", "max_heat"),
-    "since": lambda values: {"since": parse_day(values[-1])},
-    "until": lambda values: {"until": parse_day(values[-1])},
-    "has_image": lambda values: {"has_image": _truth(values[-1])},
-    "duplicates": lambda values: {"duplicates_only": _truth(values[-1])},
-    "sort": _one_of("sort", SORT_COLUMNS),
-    "desc": lambda values: {"descending": _truth(values[-1])},
-}
-QUERY_PARAMETERS = tuple(_QUERY_READERS)
+def _flag(value: bool) -> list[str]:
+    return ["true"] if value else []
+
+
+def _text(field: str, flag_help: str = "", metavar: str = "TEXT") -> FilterPart:
+    """A text filter: one value in a link, one flag."""
+    return FilterPart(
+        field, lambda filters: [getattr(filters, field)] if getattr(filters, field).strip() else [],
+        lambda values: {field: values[-1]}, (Flag(field, flag_help, metavar, parse=str),),
+        lambda given: {field: given[field] or ""},
+    )  # fmt: skip
+
+
+def _any_of(parameter: str, field: str, flag_help: str, metavar: str) -> FilterPart:
+    """A filter on any of several values: the parameter and the flag repeat."""
+    return FilterPart(
+        parameter, lambda filters: list(getattr(filters, field)), lambda values: {field: tuple(values)},
+        (Flag(parameter, flag_help, metavar, parse=str, repeat=True),), lambda given: {field: tuple(given[parameter])},
+    )  # fmt: skip
+
+
+def _score_part(name: str) -> FilterPart:
+    low, high = f"min_{name}", f"max_{name}"
+    return FilterPart(
+        name, lambda filters: _scores(getattr(filters, low), getattr(filters, high)), _score_range(low, high),
+        (Flag(f"min-{name}", f"{name} of at least N (0-100)", "N", parse_score),
+         Flag(f"max-{name}", f"{name} of at most N (0-100)", "N", parse_score)),
+        lambda given: {low: given[f"min-{name}"], high: given[f"max-{name}"]},
+    )  # fmt: skip
+
+
+def _day_part(field: str, flag_help: str) -> FilterPart:
+    return FilterPart(
+        field, lambda filters: [getattr(filters, field).isoformat()] if getattr(filters, field) else [],
+        lambda values: {field: parse_day(values[-1])}, (Flag(field, flag_help, "YYYY-MM-DD", parse_day),),
+        lambda given: {field: given[field]},
+    )  # fmt: skip
+
+
+def _switch(parameter: str, field: str, flag: str, flag_help: str) -> FilterPart:
+    return FilterPart(
+        parameter, lambda filters: _flag(getattr(filters, field)), lambda values: {field: _truth(values[-1])},
+        (Flag(flag, flag_help),), lambda given: {field: given[flag]},
+    )  # fmt: skip
+
+
+def _published(given: dict[str, Any]) -> dict[str, object]:
+    return {"published": "published" if given["published"] else "unpublished" if given["unpublished"] else "all"}
+
+
+def _sorted_by(given: dict[str, Any]) -> dict[str, object]:
+    column, descending = given["sort"] or ("id", False)
+    return {"sort": column, "descending": descending}
+
+
+FILTER_PARTS = (
+    _text("search", f"text in the {', '.join(SEARCHED_COLUMNS[:-1])} or {SEARCHED_COLUMNS[-1]} (any case)"),
+    _any_of("category", "categories", "a category; repeat for any of several", "C"),
+    _text("type", "an article type, e.g. video", metavar="T"),
+    _any_of("provider", "providers", "a provider's name or domain; repeat for any of several", "P"),
+    _any_of("domain", "domains", "a provider's domain; repeat for any of several", "D"),
+    _any_of("topic", "topics", "a topic; repeat for any of several", "T"),
+    FilterPart(
+        "published",
+        lambda filters: [filters.published],
+        _one_of("published", PUBLISHED_STATES),
+        (Flag("published", "only published articles"), Flag("unpublished", "only unpublished articles")),
+        _published,
+        exclusive=True,
+    ),
+    _score_part("quality"),
+    _score_part("heat"),
+    _day_part("since", "published on or after this day (UTC)"),
+    _day_part("until", "published on or before this day (UTC)"),
+    _switch("has_image", "has_image", "has-image", "only articles with an image"),
+    _switch("duplicates", "duplicates_only", "duplicates", "only likely duplicates (a webUrl or originalUrl shared)"),
+    FilterPart(
+        "sort",
+        lambda filters: [filters.sort],
+        _one_of("sort", SORT_COLUMNS),
+        (
+            Flag(
+                "sort",
+                f"order by a column, descending with :desc ({', '.join(SORT_COLUMNS)})",
+                "COLUMN[:desc]",
+                parse_sort,
+            ),
+        ),
+        _sorted_by,
+    ),
+    FilterPart(
+        "desc",
+        lambda filters: ["true" if filters.descending else "false"],
+        lambda values: {"descending": _truth(values[-1])},
+    ),  # the command line says it with --sort COLUMN:desc
+)
+_PARTS_BY_PARAMETER = {part.parameter: part for part in FILTER_PARTS}
+QUERY_PARAMETERS = tuple(_PARTS_BY_PARAMETER)
+
+
+def _query_values(filters: Filters) -> dict[str, list[str]]:
+    return {part.parameter: part.to_url(filters) for part in FILTER_PARTS}
+
+
+def filters_from_flags(given: Mapping[str, Any]) -> Filters:
+    """The Filters the command line's filter flags ask for (`given`: each flag's value by its name)."""
+    fields: dict[str, object] = {}
+    for part in FILTER_PARTS:
+        if part.flags:
+            fields |= part.from_flags({flag.name: given[flag.name] for flag in part.flags})
+    return Filters(**fields)
+
+
 DASHBOARD_FILTERS = Filters(sort="publishedDateTime", descending=True)  # the dashboard opens newest first
 
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 from curation.store.base import DocumentFile, DocumentWrite, Location, ObjectListing, Store, VersionChanged
 from curation.store.local import LocalStore
-from curation.store.s3 import S3Store, is_s3_location
+from curation.store.s3 import S3Location, S3Store, is_s3_location
 
 __all__ = [
     "DocumentFile", "DocumentWrite", "LocalStore", "Location", "ObjectListing", "S3Store", "Store", "VersionChanged",
-    "default_docs_location", "is_s3_location", "open_store", "read_document_bytes",
+    "default_docs_location", "is_s3_location", "open_store", "parse_location", "read_document_bytes",
 ]  # fmt: skip
 
 DOCS_ENV = "CURATION_DOCS"
@@ -27,10 +27,17 @@ DEFAULT_DOCS = "seeds"  # the sample documents, beside app.py in a checkout
 def default_docs_location(environment: Mapping[str, str] | None = None) -> Location:
     """Where the documents are when nobody says, for the command line and the dashboard alike:
     $CURATION_DOCS (a folder, or an `s3://bucket/prefix` kept as text), else seeds/ in the working folder."""
-    configured = (os.environ if environment is None else environment).get(DOCS_ENV)
-    if is_s3_location(configured):
-        return configured
-    return Path(configured or DEFAULT_DOCS)
+    configured = (os.environ if environment is None else environment).get(DOCS_ENV) or DEFAULT_DOCS
+    return configured if is_s3_location(configured) else Path(configured)  # checked where it is used
+
+
+def parse_location(text: str) -> Location:
+    """A location as given on a command line or in $CURATION_DOCS: an `s3://bucket/prefix` stays text (a
+    Path would fold its `//`; StoreError when it names no bucket), anything else is a folder's Path."""
+    if is_s3_location(text):
+        S3Location.parse(text)  # a StoreError when it names no bucket
+        return text
+    return Path(text)
 
 
 def open_store(location: Location) -> Store:

@@ -155,6 +155,10 @@ class LocalStore:
             [f"{mtime}:{ctime}" for _, _, mtime, ctime in found], [mtime for _, _, mtime, _ in found], scan.problems,
         )  # fmt: skip
 
+    def check(self) -> None:
+        """DocsFolderError when the folder is missing or not a folder."""
+        check_docs_folder(self.folder)
+
     def address(self, doc_id: str) -> str:
         """Where a document is, as an editor would look it up: its path."""
         return str(self.folder / doc_id)
