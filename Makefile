@@ -5,7 +5,7 @@ PYTHON := $(VENV)/bin/python
 DOCS ?= seeds
 PORT ?= 8501
 
-.PHONY: setup run test quick lint bench bench-s3 bench-browser clean
+.PHONY: setup run test quick lint docs bench bench-s3 bench-browser clean
 
 setup: $(VENV)/.installed
 
@@ -26,6 +26,9 @@ quick: setup  ## the fast tests only: no browser, no kill or concurrency runs
 
 lint: setup  ## ruff, and the import-linter contracts in pyproject.toml (layers, no cycles)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/lint-imports
+
+docs: setup  ## docs/cli.md from the command's --help (tests/test_docs.py checks it is current)
+	$(PYTHON) docs/generate_cli.py
 
 bench: setup  ## N=100000 RUNS=3 to change the size
 	$(PYTHON) -m pip install --quiet -e ".[bench]"
