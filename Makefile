@@ -18,11 +18,11 @@ $(VENV)/.installed: pyproject.toml
 run: setup
 	CURATION_DOCS="$(DOCS)" $(VENV)/bin/streamlit run app.py --server.port $(PORT)
 
-test: setup
-	$(PYTHON) -m pytest
+test: setup  ## every test, on both cores (pytest-xdist)
+	$(PYTHON) -m pytest -n $(or $(WORKERS),2)
 
-quick: setup  ## the fast tests only: no browser, no kill or concurrency runs
-	$(PYTHON) -m pytest -m "not browser and not slow"
+quick: setup  ## the fast tests only: no browser, no kill or concurrency runs, a small Hypothesis budget
+	HYPOTHESIS_PROFILE=quick $(PYTHON) -m pytest -n $(or $(WORKERS),2) -m "not browser and not slow"
 
 lint: setup  ## ruff, and the import-linter contracts in pyproject.toml (layers, no cycles)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/lint-imports

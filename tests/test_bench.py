@@ -80,7 +80,7 @@ def test_the_browser_bench_reports_every_step():
 
     if not CHROMIUM.exists():
         pytest.skip(f"Chromium not found at {CHROMIUM}")
-    command = [sys.executable, "-m", "curation", "bench", "--browser", "--n", "120", "--runs", "3", "--json"]
+    command = [sys.executable, "-m", "curation", "bench", "--browser", "--n", "120", "--runs", "1", "--json"]
     finished = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
     assert finished.returncode == 0, finished.stderr
     report = json.loads(finished.stdout)

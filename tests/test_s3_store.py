@@ -149,7 +149,7 @@ def _racing_edit(location: str, doc_id: str, other: bytes, times: int = 1):
         if len(raced) < times:
             raced.append(True)
             put_document(location, doc_id, other + b"\n" * len(raced))  # another host's write, through S3 itself
-        return publish._edit(raw, False, doc_id)
+        return publish.published_edit(raw, False, doc_id)
 
     return make_edit
 
@@ -196,7 +196,7 @@ def test_a_document_deleted_before_the_put_is_a_conflict_not_a_new_object(s3_see
 
     def delete_then_edit(raw: bytes):
         boto3.client("s3").delete_object(Bucket=location.bucket, Key=location.key(SEED_ID))
-        return publish._edit(raw, False, SEED_ID)
+        return publish.published_edit(raw, False, SEED_ID)
 
     with pytest.raises(ConflictError):
         publish._write_change(
