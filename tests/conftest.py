@@ -7,6 +7,7 @@ import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -179,6 +180,17 @@ def new_prefix(name: str = "docs") -> str:
     import secrets
 
     return f"s3://{BUCKET}/{name}-{secrets.token_hex(4)}"
+
+
+@pytest.fixture
+def s3_proxy(s3_env: str, monkeypatch) -> Iterator[Any]:
+    """The moto server behind a counting, fault-injecting proxy (tests/s3_proxy.py); AWS_ENDPOINT_URL points at it."""
+    from tests.s3_proxy import S3Proxy
+
+    proxy = S3Proxy(s3_env)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+    yield proxy
+    proxy.close()
 
 
 @pytest.fixture

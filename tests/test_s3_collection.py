@@ -145,7 +145,7 @@ def test_a_deleted_object_drops_out_and_a_fixed_one_stops_being_a_problem(few):
     assert [problem.path for problem in load_collection(few).problems] == ["broken.txt"]
     put_document(few, "broken.txt", b"---\ntitle: fixed\n---\n")
     store = S3Store(few)
-    store.client.delete_object(Bucket=store.location.bucket, Key=store.location.key(SEED_ID))
+    store.delete_object(store.location.key(SEED_ID))
     collection = load_collection(few)
     assert collection.problems == [] and collection.parsed == 1
     assert SEED_ID not in collection.frame.index and collection.frame.loc["broken.txt", "title"] == "fixed"

@@ -7,6 +7,7 @@ import time
 from collections import Counter
 from contextlib import contextmanager
 
+import boto3
 import pytest
 
 from curation.audit import new_entry
@@ -14,7 +15,7 @@ from curation.cli import main
 from curation.documents import sha256_of
 from curation.editing.publish import load_history, published_edit
 from curation.store import s3 as s3_store
-from curation.store.s3 import S3Store, s3_client
+from curation.store.s3 import S3Store
 from curation.store.shared_state import signed
 from tests.conftest import SEED_ID, SEEDS, SHARED_KEY, get_document, object_keys, put_document
 
@@ -42,25 +43,14 @@ def log_toggles(location: str, count: int, *, long_ago: bool = True) -> None:
 
 
 @contextmanager
-def counting_requests():
-    """Count this process's S3 requests by operation, and the keys listed (boto3 event hooks on the client
-    curation uses)."""
+def counting_requests(proxy):
+    """Count the S3 requests made meanwhile, by operation, and the keys listed (at the proxy, on the wire)."""
+    proxy.reset()
     counts: Counter[str] = Counter()
-
-    def count(model, **_):
-        counts[model.name] += 1
-
-    def count_keys(parsed, **_):
-        counts["keys listed"] += len(parsed.get("Contents", ()))
-
-    events = s3_client().meta.events
-    events.register("before-call.s3", count, unique_id="count-requests")
-    events.register("after-call.s3.ListObjectsV2", count_keys, unique_id="count-keys")
     try:
         yield counts
     finally:
-        events.unregister("before-call.s3", unique_id="count-requests")
-        events.unregister("after-call.s3.ListObjectsV2", unique_id="count-keys")
+        counts.update(proxy.reset())
 
 
 def a_new_process() -> None:
@@ -70,54 +60,54 @@ def a_new_process() -> None:
 
 
 @pytest.mark.parametrize("size", [60, 300])
-def test_history_limit_1_and_undo_last_1_get_a_few_objects_whatever_the_log_size(capsys, s3_seed_only, size):
+def test_history_limit_1_and_undo_last_1_get_a_few_objects_whatever_the_log_size(s3_proxy, capsys, s3_seed_only, size):
     """Once a reader has read the log, a new process GETs the pack and the one document it judges, not every
     entry (before, one GET per entry: 10,000 for 10,000 entries)."""
     log_toggles(s3_seed_only, size)
     load_history(s3_seed_only)  # an earlier reader, which writes the pack
     a_new_process()
-    with counting_requests() as counts:
+    with counting_requests(s3_proxy) as counts:
         assert main(["history", "--limit", "1", "--json", "--docs", s3_seed_only]) == 0
     (newest,) = json.loads(capsys.readouterr().out)
     assert newest["completed"] is True
     assert counts["GetObject"] == 2  # the pack, and the document to judge the newest entry
     assert (counts["ListObjectsV2"], counts["keys listed"]) == (1, 0)  # only the keys after the pack's
     a_new_process()
-    with counting_requests() as counts:
+    with counting_requests(s3_proxy) as counts:
         assert main(["undo", "--last", "1", "--docs", s3_seed_only]) == 0
     assert counts["GetObject"] == 3  # the pack, the document to judge, the document to undo
     assert sha256_of(get_document(s3_seed_only, SEED_ID)) == newest["sha_before"]
 
 
-def test_entries_added_since_the_pack_are_read_one_by_one_and_a_reader_of_many_writes_it_again(s3_seed_only):
+def test_entries_added_since_the_pack_are_read_one_by_one_and_a_reader_of_many_writes_it_again(s3_proxy, s3_seed_only):
     log_toggles(s3_seed_only, 40)
     load_history(s3_seed_only)
     log_toggles(s3_seed_only, 5)
     a_new_process()
-    with counting_requests() as counts:
+    with counting_requests(s3_proxy) as counts:
         history, problems = load_history(s3_seed_only)
     assert (len(history.entries), problems, counts["GetObject"], counts["PutObject"]) == (45, [], 6, 0)
     assert counts["keys listed"] == 5
     log_toggles(s3_seed_only, s3_store.PACK_AFTER)
     a_new_process()
-    with counting_requests() as counts:
+    with counting_requests(s3_proxy) as counts:
         history, _ = load_history(s3_seed_only)
     assert (len(history.entries), counts["GetObject"], counts["PutObject"]) == (77, 1 + 5 + 32, 1)
     assert counts["keys listed"] == 37 + 77  # the new keys, then every key for the pack it writes
     a_new_process()
-    with counting_requests() as counts:
+    with counting_requests(s3_proxy) as counts:
         assert len(load_history(s3_seed_only)[0].entries) == 77
     assert (counts["GetObject"], counts["keys listed"]) == (1, 0)
 
 
-def test_entries_of_the_last_minutes_are_listed_by_every_reader(s3_seed_only):
+def test_entries_of_the_last_minutes_are_listed_by_every_reader(s3_proxy, s3_seed_only):
     """A writer may still be creating an entry named a moment ago: the pack is settled only up to keys older
     than ten minutes, and every reader lists the keys after that."""
     log_toggles(s3_seed_only, 10)
     log_toggles(s3_seed_only, 40, long_ago=False)
     load_history(s3_seed_only)
     a_new_process()
-    with counting_requests() as counts:
+    with counting_requests(s3_proxy) as counts:
         assert len(load_history(s3_seed_only)[0].entries) == 50
     assert (counts["GetObject"], counts["keys listed"]) == (1, 40)
 
@@ -204,7 +194,9 @@ def test_the_pack_is_used_only_for_entries_listed_with_the_same_etag(s3_seed_onl
     log_toggles(s3_seed_only, 2, long_ago=False)
     store = S3Store(s3_seed_only)
     real, _ = load_history(s3_seed_only)
-    listing = s3_client().list_objects_v2(Bucket=store.location.bucket, Prefix=store.location.base + ".curation/audit/")
+    listing = boto3.client("s3").list_objects_v2(
+        Bucket=store.location.bucket, Prefix=store.location.base + ".curation/audit/"
+    )
     keys = [(item["Key"], item["ETag"]) for item in listing["Contents"]]
     forged = new_entry(
         editor="mallory", id=SEED_ID, field="published", old=True, new=False,

@@ -1,11 +1,11 @@
 """`curation index`: parse every new or changed document and write the parse cache, here or on a Dask cluster.
 
 On an S3 prefix the build lists the objects, reuses what the caches hold
-for unchanged ETags, and parses the rest in partitions of keys
-(curation.loading.objects.fetch_and_parse): in local worker processes by
-default, or on an existing Dask distributed cluster given by `--scheduler`
+for unchanged ETags, and parses the rest in partitions of keys: fetched
+here and parsed in local worker processes by default
+(curation.loading.objects.parse_partitions_locally), or on an existing Dask distributed cluster given by `--scheduler`
 (or $DASK_SCHEDULER_ADDRESS). Each Dask worker GETs its partition's objects
-itself, many at a time, and sends back columns; the client merges them and
+itself (curation.loading.parsing.fetch_and_parse), many at a time, and sends back columns; the client merges them and
 writes the cache once: this host's, and the shared one in
 `<prefix>/.curation/cache/` that every other host reads when starting.
 The workers need the same AWS settings (endpoint, credentials) as this host.

@@ -4,13 +4,15 @@ A load:
 1. lists the prefix (paginated, 1,000 keys a request; `.curation/` is skipped);
 2. reuses every cached row or problem whose object still has the ETag and
    size it was parsed at;
-3. fetches the rest many at a time (object storage wants concurrency, not
-   cores) and parses them with the folder's own parser (curation.documents);
+3. fetches the rest many at a time from this process (object storage wants
+   concurrency, not cores: obstore's GETs wait outside the GIL) and parses
+   them with the folder's own parser (curation.documents) on the cores;
 4. writes this host's cache when anything changed.
 
-Partitions of keys go in and columns come out (`fetch_and_parse`), so the
-same function runs in this process, in local worker processes (5,000 or
-more objects to fetch), or on Dask workers (curation.loading.index_build).
+Partitions of keys go in and columns come out: locally the fetched bytes go
+to the load's worker processes (5,000 or more objects) to be parsed; on Dask
+workers each fetches and parses its partition (`fetch_and_parse`,
+curation.loading.index_build).
 
 Caches, both Parquet and both checked before a row of them is used:
 - this host's, under $CURATION_CACHE_DIR (default `~/.cache/curation`), one
@@ -49,7 +51,8 @@ from curation.loading.parsing import (
     Partition,
     PartitionParser,
     ProgressCallback,
-    fetch_and_parse,
+    fetch,
+    parse_fetched,
 )
 from curation.loading.reuse import Listed, Reuse, problems_from_records, reusable
 from curation.loading.workers import run_chunks
@@ -67,6 +70,7 @@ ROW_COLUMN_TYPES = {**{column: ROW_TYPES[column] for column in COLUMNS}, "etag":
 PROBLEM_COLUMN_TYPES = {"path": "str", "line": "Int64", "message": "str", "kind": "str", "size": "int64", "etag": "str"}
 TRANSIENT_KINDS = (ProblemKind.UNREADABLE, ProblemKind.INTERNAL)  # the next load tries these objects again
 PARTITION_SIZE = 500
+FETCH_BATCH = 10_000  # objects fetched before they are parsed: about 35 MB of documents in memory
 VERSION_COLUMNS = ("etag", "size")  # an object whose ETag and size are as cached is parsed no more
 SHARED_CACHE_FROM = 200  # read the bucket's cache when this host's would leave this many objects to fetch
 
@@ -96,8 +100,20 @@ class ObjectLoad:
 def parse_partitions_locally(
     location: str, partitions: list[Partition], progress: ProgressCallback | None
 ) -> list[Parsed]:
-    """`fetch_and_parse` over the partitions, through the load's workers (curation.loading.workers)."""
-    return run_chunks(partial(fetch_and_parse, location), partitions, progress)
+    """Fetch in this process (CONCURRENCY GETs in flight, outside the GIL: no process just to fetch), then parse
+    through the load's workers (curation.loading.workers), FETCH_BATCH objects at a time to bound memory."""
+    refs = [ref for partition in partitions for ref in partition]
+    results: list[Parsed] = []
+    for start in range(0, len(refs), FETCH_BATCH):
+        fetched = fetch(location, refs[start : start + FETCH_BATCH])
+        chunks = [fetched[at : at + PARTITION_SIZE] for at in range(0, len(fetched), PARTITION_SIZE)]
+        reported = None if progress is None else partial(_progress_from, progress, start, len(refs))
+        results.extend(run_chunks(partial(parse_fetched, location), chunks, reported))
+    return results
+
+
+def _progress_from(progress: ProgressCallback, start: int, total: int, done: int, _: int) -> None:
+    progress(start + done, total)
 
 
 def load_objects(location: str, progress: ProgressCallback | None = None, *, use_cache: bool = True) -> Collection:

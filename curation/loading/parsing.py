@@ -15,7 +15,7 @@ from curation.documents import MAX_DOCUMENT_BYTES, read_article, too_large
 from curation.errors import DocumentError
 from curation.problems import Problem, ProblemKind
 from curation.store.base import DocumentFile
-from curation.store.s3 import S3Store, StoredObject
+from curation.store.s3 import S3Location, S3Store, StoredObject
 
 PARALLEL_FROM = 5000  # below this many files to parse, starting workers costs more than it saves
 CHUNK_SIZE = 1000
@@ -139,36 +139,58 @@ Parsed = tuple[Columns, list[dict[str, Any]]]  # columns (with `etag`) and probl
 PartitionParser = Callable[[str, list[Partition], ProgressCallback | None], list[Parsed]]
 
 
-def fetch_and_parse(location: str, partition: Partition) -> Parsed:
-    """GET one partition's objects many at a time and parse each into a row or a problem record."""
-    store = S3Store(location)
+@dataclass(frozen=True, slots=True)
+class NotFetched:
+    """Why an object's bytes are not here (picklable: fetched objects travel to worker processes)."""
+
+    reason: str
+    too_large: bool = False
+
+
+Fetched = list[tuple[ObjectRef, StoredObject | NotFetched | None]]  # None: deleted since the listing
+
+
+def fetch(location: str, refs: Iterable[ObjectRef]) -> Fetched:
+    """GET the objects many at a time (S3Store.get_many); one over the document limit is not fetched at all."""
+    refs = list(refs)
+    wanted = [ref for ref in refs if ref.size <= MAX_DOCUMENT_BYTES]
+    got: dict[str, StoredObject | NotFetched | None] = {}
+    for doc_id, item in S3Store(location).get_many(ref.id for ref in wanted):
+        got[doc_id] = NotFetched(str(item)) if isinstance(item, Exception) else item
+    return [(ref, got[ref.id] if ref.id in got else NotFetched("too large", too_large=True)) for ref in refs]
+
+
+def parse_fetched(location: str, fetched: Fetched) -> Parsed:
+    """Parse fetched objects into a row or a problem record each (a chunk that travels to a worker process)."""
+    store_location = S3Location.parse(location)
     columns: Columns = {**{name: [] for name in ROW_FIELDS}, "etag": []}
     problems: list[dict[str, Any]] = []
 
-    def problem(ref: ObjectRef, found: Problem, size: int, etag: str) -> None:
+    def problem(found: Problem, size: int, etag: str) -> None:
         problems.append({**found.to_dict(), "size": size, "etag": etag})
 
-    wanted = []
-    for ref in partition:
-        if ref.size > MAX_DOCUMENT_BYTES:  # not fetched at all
-            problem(ref, Problem.from_error(too_large(ref.id, ref.size, "object")), ref.size, ref.etag)
-        else:
-            wanted.append(ref)
-    for ref, (_, got) in zip(wanted, store.get_many(ref.id for ref in wanted), strict=True):
+    for ref, got in fetched:
+        if isinstance(got, NotFetched) and got.too_large:
+            problem(Problem.from_error(too_large(ref.id, ref.size, "object")), ref.size, ref.etag)
+            continue
         if got is None:
             continue  # deleted since the listing: not a document any more
-        if not isinstance(got, StoredObject):
-            problem(
-                ref, Problem(ref.id, None, f"cannot read the object: {got}", ProblemKind.UNREADABLE), ref.size, ref.etag
-            )
+        if isinstance(got, NotFetched):
+            message = f"cannot read the object: {got.reason}"
+            problem(Problem(ref.id, None, message, ProblemKind.UNREADABLE), ref.size, ref.etag)
             continue
         try:
             row = read_article(got.raw, ref.id)
         except Exception as error:  # one object must never stop a load; KeyboardInterrupt still does
-            document = DocumentFile(ref.id, store.location.url(store.location.key(ref.id)), got.size, got.mtime_ns, 0)
-            problem(ref, problem_for(document, error), got.size, got.etag)
+            document = DocumentFile(ref.id, store_location.url(store_location.key(ref.id)), got.size, got.mtime_ns, 0)
+            problem(problem_for(document, error), got.size, got.etag)
             continue
         row.update(id=ref.id, mtime_ns=got.mtime_ns, size=got.size, ctime_ns=0, etag=got.etag)
         for name, values in columns.items():
             values.append(row[name])
     return columns, problems
+
+
+def fetch_and_parse(location: str, partition: Partition) -> Parsed:
+    """GET one partition's objects many at a time and parse each (the unit a Dask worker runs)."""
+    return parse_fetched(location, fetch(location, partition))

@@ -1,8 +1,8 @@
 """The one way a load runs work in parallel: fresh interpreters fed chunks through pipes.
 
 A folder's files (curation.loading.parsing.parse_files) and an S3 prefix's
-objects (fetch_and_parse) go through the same `run_chunks`: many chunks run
-in worker processes, a few in this one.
+fetched objects (parse_fetched) go through the same `run_chunks`: many chunks
+run in worker processes, a few in this one.
 
 multiprocessing's spawn start method re-imports the parent's `__main__` in
 every worker, and that is the CLI or the dashboard, with pandas, pyarrow or

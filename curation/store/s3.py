@@ -43,14 +43,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
 
 from curation.access import is_read_only
 from curation.audit import AuditEntry
@@ -69,15 +71,27 @@ AUDIT_PACK = "cache/audit-pack.json"  # under STATE_DIR: the audit entries read 
 PACK_FORMAT = 1
 PACK_AFTER = CONCURRENCY  # a reader that fetched this many entries one by one writes the pack again
 SETTLED_NS = 10 * 60 * 1_000_000_000  # an audit key this much older than the clock is taken as listed for good
-# Everything about an object a PUT would otherwise drop, by the name GET answers with and PUT takes: a
-# replaced object keeps how the ingest pipeline described, stored, encrypted and retained it. Its tags come
-# from the tagging call (see S3Document.read). A PUT cannot carry its ACL (one more call, often disabled by
-# bucket-owner-enforced ownership), SSE-C keys (the customer's own), checksums (computed anew) or versions.
-KEPT_HEADERS = (
-    "ContentType", "CacheControl", "ContentDisposition", "ContentEncoding", "ContentLanguage", "Metadata",
-    "Expires", "WebsiteRedirectLocation", "StorageClass", "ServerSideEncryption", "SSEKMSKeyId", "BucketKeyEnabled",
-    "ObjectLockMode", "ObjectLockRetainUntilDate", "ObjectLockLegalHoldStatus",
-)  # fmt: skip
+RETRIES = 4  # a failed or timed-out request is tried again this many times, with backoff (AWS_MAX_ATTEMPTS overrides)
+CONNECT_TIMEOUT_S = 5
+REQUEST_TIMEOUT_S = 30  # one request, start to end: a hung server becomes an error naming the key, never a hung page
+RETRY_TIMEOUT_S = 60  # no retry starts after this long
+# What a replaced object loses unless the PUT carries it again, and how it can: obstore keeps the GET's attributes
+# (Content-Type, Cache-Control, Content-Disposition, Content-Encoding, Content-Language, user metadata); the storage
+# class goes in as an attribute and server-side encryption as the client's settings (both signed). A PUT through
+# obstore cannot carry the rest, so an object that has them is refused rather than silently stripped.
+ENCRYPTION_SETTINGS = {
+    "x-amz-server-side-encryption": "server_side_encryption",
+    "x-amz-server-side-encryption-aws-kms-key-id": "sse_kms_key_id",
+    "x-amz-server-side-encryption-bucket-key-enabled": "sse_bucket_key_enabled",
+}
+CANNOT_KEEP = {
+    "x-amz-tagging-count": "tags",
+    "x-amz-object-lock-mode": "an object-lock retention",
+    "x-amz-object-lock-legal-hold": "an object-lock legal hold",
+    "x-amz-website-redirect-location": "a website redirect",
+    "expires": "an Expires header",
+    "x-amz-server-side-encryption-customer-algorithm": "a customer-provided encryption key (SSE-C)",
+}
 THROTTLED = {
     "SlowDown",
     "Throttling",
@@ -141,66 +155,130 @@ _clients: dict[tuple, Any] = {}
 _clients_lock = threading.Lock()
 
 
-def s3_client(where: str = "s3") -> Any:
-    """A boto3 S3 client configured from the standard AWS settings, one per process and setting."""
+def s3_client(bucket: str, encryption: tuple[tuple[str, str], ...] = ()) -> Any:
+    """An obstore S3Store for a bucket, configured from the standard AWS settings, one per process, setting and
+    server-side encryption (`encryption`: the S3Config entries a replaced object's encryption needs)."""
     # The settings are read when a client is made, so a changed AWS_* variable gets a new client.
-    settings = (os.getpid(), *sorted((name, value) for name, value in os.environ.items() if name.startswith("AWS_")))
+    settings = (os.getpid(), bucket, encryption,
+                *sorted((name, value) for name, value in os.environ.items() if name.startswith("AWS_")))  # fmt: skip
     with _clients_lock:
         client = _clients.get(settings)
         if client is None:
-            try:
-                import boto3
-                from botocore.config import Config
-            except ImportError:
-                raise StoreError(where, "S3 locations need boto3: pip install -e '.[s3]'") from None
-            config = Config(max_pool_connections=CONCURRENCY, user_agent_appid="curation")
-            client = _clients[settings] = boto3.session.Session().client("s3", config=config)
+            client = _clients[settings] = _new_client(bucket, dict(encryption))
         return client
 
 
-def store_error(error: Exception, location: S3Location, key: str | None, doing: str) -> StoreError:
-    """A clear StoreError naming the bucket and key for what boto3 raised."""
-    from botocore import exceptions as aws
+def _new_client(bucket: str, encryption: dict[str, str]) -> Any:
+    try:
+        from obstore.store import S3Store as ObjectStore
+    except ImportError:
+        raise StoreError(f"{S3_SCHEME}{bucket}", "S3 locations need obstore: pip install -e '.[s3]'") from None
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    config: dict[str, Any] = {"endpoint": endpoint} if endpoint else {}
+    attempts = os.environ.get("AWS_MAX_ATTEMPTS", "")
+    retries = int(attempts) - 1 if attempts.isdigit() and int(attempts) > 0 else RETRIES
+    return ObjectStore(
+        bucket,
+        config={**config, **encryption},
+        client_options={
+            "allow_http": bool(endpoint and endpoint.startswith("http://")),  # a test server or a private gateway
+            "connect_timeout": dt.timedelta(seconds=CONNECT_TIMEOUT_S),
+            "timeout": dt.timedelta(seconds=REQUEST_TIMEOUT_S),
+            "user_agent": "curation",
+        },
+        retry_config={
+            "max_retries": retries,
+            "retry_timeout": dt.timedelta(seconds=RETRY_TIMEOUT_S),
+            "backoff": {
+                "init_backoff": dt.timedelta(milliseconds=100),
+                "max_backoff": dt.timedelta(seconds=2),
+                "base": 2,
+            },
+        },
+        credential_provider=_profile_credentials(),
+    )
 
+
+def _profile_credentials() -> Any:
+    """A named profile (AWS_PROFILE) read through boto3, the only reader of ~/.aws files; None without one
+    (obstore then reads AWS_ACCESS_KEY_ID…, web identity, the container's or the instance's role itself)."""
+    if not os.environ.get("AWS_PROFILE"):
+        return None
+    try:
+        from obstore.auth.boto3 import Boto3CredentialProvider
+    except ImportError:
+        advice = "pip install boto3 to read profiles, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead"
+        raise StoreError("AWS_PROFILE", f"a named profile needs boto3: {advice}") from None
+    return Boto3CredentialProvider()
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """What an S3 request's failure was, whichever way it was reported."""
+
+    status: int  # the HTTP status; 0 when no answer came
+    code: str  # S3's error code (`NoSuchKey`, `SlowDown`), "" when the answer had none
+    text: str  # the first line of what the client said
+
+    @classmethod
+    def of(cls, error: Exception) -> Failure:
+        message = str(error)
+        status = re.search(r"(?:status code: |status: )(\d{3})", message)
+        code = re.search(r"<Code>([A-Za-z0-9.]+)</Code>", message)
+        first = message.strip().splitlines()[0] if message.strip() else type(error).__name__
+        return cls(int(status.group(1)) if status else 0, code.group(1) if code else "", first[:300])
+
+    @property
+    def answered(self) -> bool:
+        return self.status > 0
+
+
+def store_error(error: Exception | Failure, location: S3Location, key: str | None, doing: str) -> StoreError:
+    """A clear StoreError naming the bucket and key for a failed request."""
+    failure = error if isinstance(error, Failure) else Failure.of(error)
     url = location.url(key) if key is not None else f"{S3_SCHEME}{location.bucket}"
     endpoint = _endpoint()
-    if isinstance(error, aws.ClientError):
-        details = error.response.get("Error", {})
-        code = str(details.get("Code", ""))
-        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        if code == "NoSuchBucket" or (key is None and code in ("404", "NotFound")):
-            advice = "create it, or fix the location or AWS_ENDPOINT_URL"
-            return StoreError(url, f"bucket `{location.bucket}` does not exist at {endpoint}; {advice}")
-        if code in DENIED or status == 403:
-            advice = "check the credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID) and the bucket's policy"
-            return StoreError(url, f"access denied while {doing} ({code}); {advice}")
-        if code in THROTTLED or status in (429, 503):
-            advice = "try again later, or raise AWS_MAX_ATTEMPTS or set AWS_RETRY_MODE=adaptive"
-            return StoreError(url, f"S3 is throttling requests ({code}) while {doing}, even after retries; {advice}")
-        message = details.get("Message") or ""
-        return StoreError(url, f"S3 answered {code or status} while {doing}" + (f": {message}" if message else ""))
-    if isinstance(error, aws.NoCredentialsError | aws.PartialCredentialsError):
-        advice = "set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where a role applies"
-        return StoreError(url, f"no AWS credentials found; {advice}")
-    if isinstance(error, aws.ConnectionError | aws.HTTPClientError):
+    code, status = failure.code, failure.status
+    if code == "NoSuchBucket" or (key is None and status == 404):
+        advice = "create it, or fix the location or AWS_ENDPOINT_URL"
+        return StoreError(url, f"bucket `{location.bucket}` does not exist at {endpoint}; {advice}")
+    if code in DENIED or status == 403 or _is_a(error, "PermissionDeniedError", "UnauthenticatedError"):
+        advice = "check the credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID) and the bucket's policy"
+        return StoreError(url, f"access denied while {doing} ({code or status}); {advice}")
+    if code in THROTTLED or status in (429, 503):
+        advice = "try again later, or raise AWS_MAX_ATTEMPTS"
+        return StoreError(
+            url, f"S3 is throttling requests ({code or status}) while {doing}, even after retries; {advice}"
+        )
+    if not failure.answered:
         advice = "check AWS_ENDPOINT_URL and the network"
-        return StoreError(url, f"cannot reach the S3 endpoint {endpoint} while {doing} ({error}); {advice}")
-    return StoreError(url, f"S3 failed while {doing}: {error}")
+        return StoreError(url, f"cannot reach the S3 endpoint {endpoint} while {doing} ({failure.text}); {advice}")
+    return StoreError(url, f"S3 answered {code or status} while {doing}: {failure.text}")
+
+
+def _is_a(error: object, *names: str) -> bool:
+    return any(kind.__name__ in names for kind in type(error).__mro__)
 
 
 def _endpoint() -> str:
     return os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or "AWS S3"
 
 
-def _boto_errors() -> tuple[type[Exception], ...]:
-    from botocore.exceptions import BotoCoreError, ClientError
+def _client_errors() -> tuple[type[Exception], ...]:
+    """What a request can raise: obstore's errors (FileNotFoundError for a missing object) and OSError."""
+    from obstore.exceptions import BaseError
 
-    return (BotoCoreError, ClientError)
+    return (BaseError, OSError)
 
 
-def _code(error: Exception) -> str:
-    response = getattr(error, "response", None) or {}
-    return str(response.get("Error", {}).get("Code", ""))
+def _missing(error: Exception) -> bool:
+    """A missing object (not a missing bucket, which is a StoreError)."""
+    return _is_a(error, "NotFoundError", "FileNotFoundError") and Failure.of(error).code != "NoSuchBucket"
+
+
+def _conflict(error: Exception) -> bool:
+    """A conditional PUT that lost: If-Match on a changed object, If-None-Match on an existing one."""
+    return _is_a(error, "PreconditionError", "AlreadyExistsError")
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,8 +289,7 @@ class StoredObject:
     etag: str
     size: int
     mtime_ns: int
-    headers: dict[str, Any] = field(default_factory=dict)  # what a PUT must carry over
-    tag_count: int = 0
+    attributes: dict[str, str] = field(default_factory=dict)  # what a PUT must carry over (obstore's Attributes)
 
 
 def _ns(when: dt.datetime) -> int:
@@ -230,7 +307,7 @@ class S3Store:
 
     @property
     def client(self) -> Any:
-        return s3_client(self.name)
+        return s3_client(self.location.bucket)
 
     def _fail(self, error: Exception, key: str | None, doing: str) -> StoreError:
         return store_error(error, self.location, key, doing)
@@ -238,61 +315,93 @@ class S3Store:
     # -- the bucket --------------------------------------------------------------------------
 
     def check(self) -> None:
-        """StoreError when the bucket is missing, denied or unreachable (one HEAD request)."""
+        """StoreError when the bucket is missing, denied or unreachable (one HEAD of the bucket)."""
+        import obstore
+
         try:
-            self.client.head_bucket(Bucket=self.location.bucket)
-        except _boto_errors() as error:
+            obstore.head(self.client, "")  # the bucket's own URL: S3's HeadBucket
+        except _client_errors() as error:
             raise self._fail(error, None, "opening the bucket") from None
 
     def list_documents(self) -> ObjectListing:
-        """Every document object under the prefix, in key order, paginated; `.curation/` is skipped, not listed."""
+        """Every document object under the prefix, in key order; `.curation/` is skipped, not listed.
+
+        obstore refuses a whole page of keys when one has an empty, `.` or `..` part; then the prefix is walked
+        folder by folder, so such a key costs only the listing of its own folder (a problem naming it).
+        """
         listing = ObjectListing()
         base = self.location.base
         state = base + STATE_DIR + "/"
         try:
             # Everything under `.curation/` (audit entries pile up) sorts before `.curation0`:
             # the first pass stops there and the second starts after it.
-            if self._list_into(listing, Prefix=base, stop_at=state):
-                self._list_into(listing, Prefix=base, StartAfter=base + STATE_DIR + "0")
-        except _boto_errors() as error:
-            raise self._fail(error, base or None, "listing the documents") from None
+            if self._list_into(listing, stop_at=state):
+                self._list_into(listing, offset=base + STATE_DIR + "0")
+        except _client_errors() as error:
+            if not _is_a(error, "InvalidPathError"):
+                raise self._fail(error, base or None, "listing the documents") from None
+            listing = ObjectListing()
+            self._walk_into(listing, base)
+            order = sorted(range(len(listing.ids)), key=listing.ids.__getitem__)
+            for column in (listing.ids, listing.sizes, listing.etags, listing.mtimes):
+                column[:] = [column[index] for index in order]
         return listing
 
-    def _list_into(self, listing: ObjectListing, *, stop_at: str | None = None, **query: str) -> bool:
+    def _walk_into(self, listing: ObjectListing, prefix: str) -> None:
+        """Add the keys under `prefix`, one folder (one delimited listing) at a time."""
+        import obstore
+
+        try:
+            found = obstore.list_with_delimiter(self.client, prefix or None)
+        except _client_errors() as error:
+            if not _is_a(error, "InvalidPathError"):
+                raise self._fail(error, prefix or None, "listing the documents") from None
+            bad = re.search(r'Path "([^"]*)"', str(error))
+            where = bad.group(1)[len(self.location.base) :] if bad else prefix
+            folder = prefix[len(self.location.base) :] or "the prefix"
+            message = (f"has a key with an empty, `.` or `..` part, which the S3 client cannot list; nothing in "
+                       f"{folder} could be listed: rename the object")  # fmt: skip
+            listing.problems.append(Problem(where, None, message, ProblemKind.NOT_A_FILE))
+            return
+        listing.requests += 1
+        for item in found["objects"]:
+            self._add_listed(listing, item["path"][len(self.location.base) :], item)
+        for folder in found["common_prefixes"]:
+            if not folder.rstrip("/").rpartition("/")[2].startswith("."):  # hidden, `.curation/` among them
+                self._walk_into(listing, folder.rstrip("/") + "/")
+
+    def _list_into(self, listing: ObjectListing, *, stop_at: str | None = None, offset: str | None = None) -> bool:
         """Add one pass of keys; True when it stopped at `stop_at`."""
+        import obstore
+
         base = self.location.base
-        pages = self.client.get_paginator("list_objects_v2").paginate(
-            Bucket=self.location.bucket, PaginationConfig={"PageSize": LIST_PAGE_SIZE}, **query
-        )
-        for page in pages:
-            listing.requests += 1
-            for item in page.get("Contents", ()):
-                key = item["Key"]
-                if stop_at is not None and key.startswith(stop_at):
-                    return True
-                doc_id = key[len(base) :]
-                parts = doc_id.split("/")
-                if doc_id.endswith("/") or any(part.startswith(".") for part in parts):
-                    continue  # a folder marker, or hidden
-                if not is_document_name(parts[-1]):
-                    continue
-                try:
-                    check_document_id(doc_id)
-                except UnsafePathError:
-                    listing.problems.append(
-                        Problem(
-                            doc_id,
-                            None,
-                            "has a key that is not a document id (an empty part or a backslash); rename the object",
-                            ProblemKind.NOT_A_FILE,
-                        )
-                    )
-                    continue
-                listing.ids.append(doc_id)
-                listing.sizes.append(int(item["Size"]))
-                listing.etags.append(item["ETag"])
-                listing.mtimes.append(_ns(item["LastModified"]))
+        listed = 0
+        try:
+            for chunk in obstore.list(self.client, base or None, offset=offset, chunk_size=LIST_PAGE_SIZE):
+                for item in chunk:
+                    key = item["path"]
+                    if stop_at is not None and key.startswith(stop_at):
+                        return True
+                    listed += 1
+                    self._add_listed(listing, key[len(base) :], item)
+        finally:
+            listing.requests += 1 + listed // LIST_PAGE_SIZE  # S3 answers 1,000 keys a request
         return False
+
+    def _add_listed(self, listing: ObjectListing, doc_id: str, item: dict[str, Any]) -> None:
+        parts = doc_id.split("/")
+        if doc_id.endswith("/") or any(part.startswith(".") for part in parts) or not is_document_name(parts[-1]):
+            return  # a folder marker, hidden, or not a document
+        try:
+            check_document_id(doc_id)
+        except UnsafePathError:
+            message = "has a key that is not a document id (a backslash or a control character); rename the object"
+            listing.problems.append(Problem(doc_id, None, message, ProblemKind.NOT_A_FILE))
+            return
+        listing.ids.append(doc_id)
+        listing.sizes.append(int(item["size"]))
+        listing.etags.append(item["e_tag"] or "")
+        listing.mtimes.append(_ns(item["last_modified"]))
 
     # -- documents ---------------------------------------------------------------------------
 
@@ -301,18 +410,29 @@ class S3Store:
         check_document_id(doc_id)
         key = self.location.key(doc_id)
         try:
-            response = self.client.get_object(Bucket=self.location.bucket, Key=key)
-            raw = response["Body"].read(MAX_DOCUMENT_BYTES + 1)
-            response["Body"].close()
-        except _boto_errors() as error:
-            if _code(error) in ("NoSuchKey", "404"):
+            return self.get_key(key)
+        except _client_errors() as error:
+            if _missing(error):
                 raise UnsafePathError(doc_id, f"no such document in {self.name}") from None
             raise self._fail(error, key, "reading the document") from None
-        headers = {name: response[name] for name in KEPT_HEADERS if response.get(name)}
-        return StoredObject(
-            raw, response["ETag"], int(response["ContentLength"]), _ns(response["LastModified"]), headers,
-            int(response.get("TagCount") or 0),
-        )  # fmt: skip
+
+    def get_key(self, key: str) -> StoredObject:
+        """An object's first MAX_DOCUMENT_BYTES + 1 bytes (enough to tell it is too large), ETag and attributes."""
+        import obstore
+
+        result = obstore.get(self.client, key)
+        meta = result.meta
+        if meta["size"] <= MAX_DOCUMENT_BYTES:
+            raw = result.bytes().to_bytes()
+        else:  # read no further than needed to say it is too large
+            raw = b""
+            for chunk in result.stream(min_chunk_size=64 * 1024):
+                raw += bytes(chunk)
+                if len(raw) > MAX_DOCUMENT_BYTES:
+                    break
+            raw = raw[: MAX_DOCUMENT_BYTES + 1]
+        return StoredObject(raw, meta["e_tag"] or "", int(meta["size"]), _ns(meta["last_modified"]),
+                            dict(result.attributes))  # fmt: skip
 
     def address(self, doc_id: str) -> str:
         """Where a document is, as an editor would look it up: its s3:// URL."""
@@ -322,17 +442,28 @@ class S3Store:
         """One document's bytes."""
         return self.get(doc_id).raw
 
-    def tagging(self, doc_id: str) -> str:
-        """One document's tags as a PUT's `Tagging` takes them (`a=1&b=2`)."""
-        key = self.location.key(doc_id)
+    def headers(self, key: str) -> dict[str, str]:
+        """An object's response headers, lower-cased, from a HEAD through a URL the client signs (obstore keeps
+        only some of them: the storage class, encryption, object lock and tags are read here)."""
+        import obstore
+
+        url = obstore.sign(self.client, "HEAD", key, dt.timedelta(minutes=5))
         try:
-            tags = self.client.get_object_tagging(Bucket=self.location.bucket, Key=key)["TagSet"]
-        except _boto_errors() as error:
-            raise self._fail(error, key, "reading the document's tags") from None
-        return urlencode([(tag["Key"], tag["Value"]) for tag in tags])
+            with urllib.request.urlopen(
+                urllib.request.Request(url, method="HEAD"), timeout=REQUEST_TIMEOUT_S
+            ) as answer:
+                return {name.lower(): value for name, value in answer.headers.items()}
+        except urllib.error.HTTPError as error:
+            raise self._fail(
+                Failure(error.code, "", f"HTTP {error.code}"), key, "reading the document's headers"
+            ) from None
+        except OSError as error:
+            raise self._fail(Failure(0, "", str(error)), key, "reading the document's headers") from None
 
     def get_many(self, doc_ids: Iterable[str]) -> Iterator[tuple[str, StoredObject | Exception | None]]:
-        """(id, object, or the error reading it, or None when it is gone), in the order given, many at a time."""
+        """(id, object, or the error reading it, or None when it is gone), in the order given, CONCURRENCY at a
+        time from this process: threads waiting in obstore's blocking GET, which releases the GIL (its asyncio
+        interface measured twice the CPU a request; docs/scaling.md)."""
 
         def one(doc_id: str) -> tuple[str, StoredObject | Exception | None]:
             try:
@@ -363,21 +494,24 @@ class S3Store:
 
     def append_audit(self, entry: AuditEntry, written_ns: int | None = None) -> str:
         """Create the entry's own object (never overwriting one), named by the time now (or `written_ns`)."""
+        import obstore
+
         key = self.audit_key(entry, written_ns)
         body = (json.dumps(entry.to_json(), ensure_ascii=False) + "\n").encode("utf-8")
         try:
-            self.client.put_object(
-                Bucket=self.location.bucket, Key=key, Body=body, IfNoneMatch="*", ContentType="application/json"
-            )
-        except _boto_errors() as error:
+            obstore.put(self.client, key, body, mode="create", attributes={"Content-Type": "application/json"})
+        except _client_errors() as error:
             raise self._fail(error, key, "writing the audit entry") from None
         return key
 
     def delete_object(self, key: str) -> None:
+        import obstore
+
         try:
-            self.client.delete_object(Bucket=self.location.bucket, Key=key)
-        except _boto_errors() as error:
-            raise self._fail(error, key, "deleting an object") from None
+            obstore.delete(self.client, key)
+        except _client_errors() as error:
+            if not _missing(error):
+                raise self._fail(error, key, "deleting an object") from None
 
     def read_audit(self, audit_log: object = None) -> tuple[list[AuditEntry], list[Problem]]:
         """Every audit entry, oldest first, and a warning for each object that is not one.
@@ -418,13 +552,13 @@ class S3Store:
 
     def _list_audit(self, after: str) -> list[tuple[str, str]]:
         """(key, ETag) of the audit objects, in key order (time order), after the key `after` ("": all)."""
+        import obstore
+
         prefix = self.location.base + AUDIT_FOLDER
         try:
-            pages = self.client.get_paginator("list_objects_v2").paginate(
-                Bucket=self.location.bucket, Prefix=prefix, StartAfter=after
-            )
-            return [(item["Key"], item["ETag"]) for page in pages for item in page.get("Contents", ())]
-        except _boto_errors() as error:
+            pages = obstore.list(self.client, prefix, offset=after or None, chunk_size=LIST_PAGE_SIZE)
+            return [(item["path"], item["e_tag"] or "") for page in pages for item in page]
+        except _client_errors() as error:
             raise self._fail(error, prefix, "listing the audit log") from None
 
     def _unknown(self, items: list[tuple[str, str]], pack: AuditPack | None) -> list[tuple[str, str]]:
@@ -453,12 +587,14 @@ class S3Store:
             return None, False  # nothing shared without the hosts' key (curation.store.shared_state)
         key = self.state_key(AUDIT_PACK)
         known = _packs.get((self.location.bucket, key))
+        import obstore
+
         try:
-            condition = {"IfNoneMatch": known[0]} if known is not None else {}
-            response = self.client.get_object(Bucket=self.location.bucket, Key=key, **condition)
-            raw = response["Body"].read()
-        except _boto_errors() as error:
-            if known is not None and _code(error) in ("304", "NotModified"):
+            options = {"if_none_match": known[0]} if known is not None else None
+            result = obstore.get(self.client, key, options=options)
+            raw, etag = result.bytes().to_bytes(), result.meta["e_tag"] or ""
+        except _client_errors() as error:
+            if known is not None and _is_a(error, "NotModifiedError"):
                 return known[1], False
             return None, False  # none yet, or one this reader may not see: the entries are read one by one
         try:
@@ -467,7 +603,7 @@ class S3Store:
             message = f"unreadable audit pack: {error}; not used: each entry was read on its own (a writer replaces it)"
             problems.append(Problem(self.location.url(key), None, message, ProblemKind.AUDIT))
             return None, True
-        _packs[(self.location.bucket, key)] = (response["ETag"], pack)
+        _packs[(self.location.bucket, key)] = (etag, pack)
         return pack, False
 
     def _write_pack(self, items: list[tuple[str, str]]) -> None:
@@ -505,10 +641,9 @@ class S3Store:
             return known
         key = item[0]
         try:
-            response = self.client.get_object(Bucket=self.location.bucket, Key=key)
-            raw = response["Body"].read(MAX_DOCUMENT_BYTES + 1)
-        except _boto_errors() as error:
-            if _code(error) in ("NoSuchKey", "404"):
+            raw = self.get_key(key).raw
+        except _client_errors() as error:
+            if _missing(error):
                 return None  # a losing writer's entry, deleted while we listed
             return f"unreadable audit entry: {self._fail(error, key, 'reading the audit entry').message}; skipped"
         try:
@@ -523,11 +658,12 @@ class S3Store:
     def get_state(self, name: str) -> bytes | None:
         """An object under `<prefix>/.curation/`, or None when there is none."""
         key = self.state_key(name)
+        import obstore
+
         try:
-            response = self.client.get_object(Bucket=self.location.bucket, Key=key)
-            return response["Body"].read()
-        except _boto_errors() as error:
-            if _code(error) in ("NoSuchKey", "404"):
+            return obstore.get(self.client, key).bytes().to_bytes()
+        except _client_errors() as error:
+            if _missing(error):
                 return None
             raise self._fail(error, key, "reading the shared cache") from None
 
@@ -554,10 +690,12 @@ class S3Store:
 
     def put_state(self, name: str, data: bytes) -> str:
         """Replace an object under `<prefix>/.curation/` (one PUT: readers see the old or the new one)."""
+        import obstore
+
         key = self.state_key(name)
         try:
-            self.client.put_object(Bucket=self.location.bucket, Key=key, Body=data)
-        except _boto_errors() as error:
+            obstore.put(self.client, key, data)
+        except _client_errors() as error:
             raise self._fail(error, key, "writing the shared cache") from None
         return self.location.url(key)
 
@@ -603,6 +741,28 @@ def _parse_pack(raw: bytes, audit_prefix: str) -> AuditPack:
     return AuditPack(listed_to, dict(sorted(packed.items())))
 
 
+@dataclass(frozen=True)
+class KeptHeaders:
+    """What a document's PUT carries over from the version read, and what it could not."""
+
+    attributes: dict[str, str]
+    encryption: tuple[tuple[str, Any], ...]  # S3Config entries of the client that writes it
+    cannot_keep: list[str]
+
+    @classmethod
+    def of(cls, attributes: dict[str, str], headers: dict[str, str]) -> KeptHeaders:
+        kept = dict(attributes)
+        if headers.get("x-amz-storage-class", "STANDARD") != "STANDARD":
+            kept["Storage-Class"] = headers["x-amz-storage-class"]
+        encryption = tuple(
+            (setting, headers[name].lower() == "true" if setting == "sse_bucket_key_enabled" else headers[name])
+            for name, setting in ENCRYPTION_SETTINGS.items()
+            if headers.get(name)
+        )
+        cannot = [what for name, what in CANNOT_KEEP.items() if headers.get(name) not in (None, "", "0", "OFF")]
+        return cls(kept, encryption, cannot)
+
+
 class S3Document:
     """One write to one object: GET with its ETag, create the audit entry, PUT with If-Match."""
 
@@ -610,6 +770,7 @@ class S3Document:
         self.store, self.doc_id = store, doc_id
         self.key = store.location.key(doc_id)
         self.current: StoredObject | None = None
+        self.kept: KeptHeaders | None = None  # what the PUT carries over
         self.intent: str | None = None  # our audit entry's key, once created
         self.written_version: str | None = None  # the ETag our PUT got
 
@@ -627,8 +788,17 @@ class S3Document:
         self.current = self.store.get(self.doc_id)
         if self.current.size > MAX_DOCUMENT_BYTES:
             raise too_large(self.doc_id, self.current.size, "object")  # only its first MiB was read
-        if self.current.tag_count:  # one more request, only for an object that has tags
-            self.current.headers["Tagging"] = self.store.tagging(self.doc_id)
+        headers = self.store.headers(self.key)
+        if headers.get("etag", self.current.etag) != self.current.etag:
+            raise PublishRefusedError(self.doc_id, "changed while it was being read; nothing was written: try again")
+        self.kept = KeptHeaders.of(self.current.attributes, headers)
+        if self.kept.cannot_keep:
+            raise PublishRefusedError(
+                self.doc_id,
+                f"{self.store.address(self.doc_id)} has {' and '.join(self.kept.cannot_keep)}, which the S3 client "
+                "(obstore) cannot carry over to a new version; nothing was written: remove it from the object, "
+                "or change the object with another tool",
+            )
         return self.current.raw
 
     def log(self, entry: AuditEntry) -> None:
@@ -645,28 +815,32 @@ class S3Document:
 
         Raises VersionChanged (after deleting our entry) when another writer won.
         """
-        assert self.current is not None
+        import obstore
+
+        assert self.current is not None and self.kept is not None
         store = self.store
         try:
-            response = store.client.put_object(
-                Bucket=store.location.bucket, Key=self.key, Body=raw, IfMatch=self.current.etag, **self.current.headers
-            )
-        except _boto_errors() as error:
-            code = _code(error)
-            status = (getattr(error, "response", None) or {}).get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
-            if not code or status >= 500:  # no answer, or a server error: the PUT may have happened
+            result = obstore.put(
+                s3_client(store.location.bucket, self.kept.encryption), self.key, raw,
+                mode={"e_tag": self.current.etag}, attributes=self.kept.attributes,
+            )  # fmt: skip
+        except _client_errors() as error:
+            failure = Failure.of(error)
+            lost = _conflict(error) or _missing(error) or failure.code == "ConditionalRequestConflict"
+            if not lost and (not failure.answered or failure.status >= 500):
+                # no answer, or a server error: the PUT may have happened
                 raise PublishRefusedError(
                     self.doc_id,
                     f"{store._fail(error, self.key, 'writing the document').message}; the write may or "
                     "may not have happened: `curation history` tells, from the object itself",
                 ) from None
             self._withdraw_intent()
-            if code in ("PreconditionFailed", "412", "NoSuchKey", "ConditionalRequestConflict"):
+            if lost:
                 raise VersionChanged(self.doc_id) from None
             raise PublishRefusedError(
                 self.doc_id, f"{store._fail(error, self.key, 'writing the document').message}; it is unchanged"
             ) from None
-        self.written_version = response.get("ETag")
+        self.written_version = result["e_tag"]
         return len(raw), time.time_ns()
 
     def _withdraw_intent(self) -> None:
