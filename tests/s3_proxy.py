@@ -4,7 +4,7 @@ The client under test (obstore) speaks to the proxy as to any S3 endpoint;
 the proxy forwards each request to moto and relays the answer. Counting at
 the wire sees what the store really asks, whatever client it uses. Faults:
 `fail_next(n, status)` answers the next n requests itself with an S3 error
-(never forwarding them); `hang_next(n)` holds them until the client gives up.
+(never forwarding them), `fail_matching(part)` every request for such a path; `hang_next(n)` holds them until the client gives up.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ class S3Proxy:
         self.lock = threading.Lock()
         self.failures: list[int] = []  # statuses to answer with, one per request, instead of forwarding
         self.hangs = 0
+        self.failing: dict[str, int] = {}  # a path's part -> the status every request for such a path gets
         self.release = threading.Event()
         self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), self._handler())
         self.server.daemon_threads = True
@@ -57,6 +58,11 @@ class S3Proxy:
         with self.lock:
             self.failures.extend([status] * count)
 
+    def fail_matching(self, part: str, status: int = 503) -> None:
+        """Answer every request whose path contains `part` with `status`, until `failing` is cleared."""
+        with self.lock:
+            self.failing[part] = status
+
     def hang_next(self, count: int) -> None:
         with self.lock:
             self.hangs += count
@@ -66,8 +72,11 @@ class S3Proxy:
             counts, self.counts = self.counts, Counter()
         return counts
 
-    def _fault(self) -> int | str | None:
+    def _fault(self, path: str) -> int | str | None:
         with self.lock:
+            for part, status in self.failing.items():
+                if part in path:
+                    return status
             if self.failures:
                 return self.failures.pop(0)
             if self.hangs:
@@ -91,7 +100,7 @@ class S3Proxy:
                 with proxy.lock:
                     proxy.counts[name] += 1
                     proxy.requests.append(f"{self.command} {self.path}")
-                fault = proxy._fault()
+                fault = proxy._fault(self.path)
                 if fault == "hang":
                     proxy.release.wait(120)
                     self.close_connection = True

@@ -75,6 +75,7 @@ RETRIES = 4  # a failed or timed-out request is tried again this many times, wit
 CONNECT_TIMEOUT_S = 5
 REQUEST_TIMEOUT_S = 30  # one request, start to end: a hung server becomes an error naming the key, never a hung page
 RETRY_TIMEOUT_S = 60  # no retry starts after this long
+TIMEOUT_ENV = "CURATION_S3_TIMEOUT"  # seconds a request may take, instead of REQUEST_TIMEOUT_S
 # What a replaced object loses unless the PUT carries it again, and how it can: obstore keeps the GET's attributes
 # (Content-Type, Cache-Control, Content-Disposition, Content-Encoding, Content-Language, user metadata); the storage
 # class goes in as an attribute and server-side encryption as the client's settings (both signed). A PUT through
@@ -159,7 +160,7 @@ def s3_client(bucket: str, encryption: tuple[tuple[str, str], ...] = ()) -> Any:
     """An obstore S3Store for a bucket, configured from the standard AWS settings, one per process, setting and
     server-side encryption (`encryption`: the S3Config entries a replaced object's encryption needs)."""
     # The settings are read when a client is made, so a changed AWS_* variable gets a new client.
-    settings = (os.getpid(), bucket, encryption,
+    settings = (os.getpid(), bucket, encryption, os.environ.get(TIMEOUT_ENV),
                 *sorted((name, value) for name, value in os.environ.items() if name.startswith("AWS_")))  # fmt: skip
     with _clients_lock:
         client = _clients.get(settings)
@@ -176,6 +177,8 @@ def _new_client(bucket: str, encryption: dict[str, str]) -> Any:
     endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
     config: dict[str, Any] = {"endpoint": endpoint} if endpoint else {}
     attempts = os.environ.get("AWS_MAX_ATTEMPTS", "")
+    timeout = os.environ.get(TIMEOUT_ENV, "")
+    request_timeout = float(timeout) if timeout.replace(".", "", 1).isdigit() and float(timeout) > 0 else None
     retries = int(attempts) - 1 if attempts.isdigit() and int(attempts) > 0 else RETRIES
     return ObjectStore(
         bucket,
@@ -183,7 +186,7 @@ def _new_client(bucket: str, encryption: dict[str, str]) -> Any:
         client_options={
             "allow_http": bool(endpoint and endpoint.startswith("http://")),  # a test server or a private gateway
             "connect_timeout": dt.timedelta(seconds=CONNECT_TIMEOUT_S),
-            "timeout": dt.timedelta(seconds=REQUEST_TIMEOUT_S),
+            "timeout": dt.timedelta(seconds=request_timeout or REQUEST_TIMEOUT_S),
             "user_agent": "curation",
         },
         retry_config={
