@@ -408,22 +408,22 @@ class S3Store:
 
     # -- documents ---------------------------------------------------------------------------
 
-    def get(self, doc_id: str) -> StoredObject:
+    def get(self, doc_id: str, client: Any = None) -> StoredObject:
         """One document's bytes and version; UnsafePathError when there is no such object."""
         check_document_id(doc_id)
         key = self.location.key(doc_id)
         try:
-            return self.get_key(key)
+            return self.get_key(key, client)
         except _client_errors() as error:
             if _missing(error):
                 raise UnsafePathError(doc_id, f"no such document in {self.name}") from None
             raise self._fail(error, key, "reading the document") from None
 
-    def get_key(self, key: str) -> StoredObject:
+    def get_key(self, key: str, client: Any = None) -> StoredObject:
         """An object's first MAX_DOCUMENT_BYTES + 1 bytes (enough to tell it is too large), ETag and attributes."""
         import obstore
 
-        result = obstore.get(self.client, key)
+        result = obstore.get(client or self.client, key)
         meta = result.meta
         if meta["size"] <= MAX_DOCUMENT_BYTES:
             raw = result.bytes().to_bytes()
@@ -468,9 +468,11 @@ class S3Store:
         time from this process: threads waiting in obstore's blocking GET, which releases the GIL (its asyncio
         interface measured twice the CPU a request; docs/scaling.md)."""
 
+        client = self.client  # one look at the settings for all of them (it reads the whole environment)
+
         def one(doc_id: str) -> tuple[str, StoredObject | Exception | None]:
             try:
-                return doc_id, self.get(doc_id)
+                return doc_id, self.get(doc_id, client)
             except UnsafePathError:
                 return doc_id, None  # deleted since the listing: not a document any more
             except CurationError as error:
