@@ -327,3 +327,18 @@ def test_a_missing_obstore_says_which_extra_to_install(monkeypatch):
     monkeypatch.setattr(s3_store, "_clients", {})
     with pytest.raises(StoreError, match=r"pip install -e '\.\[s3\]'"):
         s3_store.s3_client("newsroom")
+
+
+def test_a_named_profile_is_read_through_boto3(s3_seed_only, monkeypatch, tmp_path):
+    """obstore reads no ~/.aws files; AWS_PROFILE goes through boto3's credential chain when it is installed."""
+    credentials = tmp_path / "credentials"
+    credentials.write_text("[desk]\naws_access_key_id = testing\naws_secret_access_key = testing\n")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    monkeypatch.setenv("AWS_PROFILE", "desk")
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    assert list(load_collection(s3_seed_only).frame.index) == [SEED_ID]
+    monkeypatch.setitem(__import__("sys").modules, "obstore.auth.boto3", None)  # as without boto3
+    monkeypatch.setattr(s3_store, "_clients", {})
+    with pytest.raises(StoreError, match="a named profile needs boto3: pip install boto3"):
+        load_collection(s3_seed_only)

@@ -1,7 +1,7 @@
 """Where documents live: a folder or an S3 prefix, behind one interface (curation.store.base.Store).
 
 `open_store` is the only code that tells an `s3://bucket/prefix` from a folder;
-everything else works on the Store it returns. boto3 is imported only when an
+everything else works on the Store it returns. obstore is imported only when an
 `s3://` location is opened.
 """
 

@@ -17,7 +17,7 @@ the edit and its re-parse proof, the audit-first order and undo are the same
 code for both; curation.loading and curation.live load and watch through it.
 The folder's store (curation.store.local) wraps the descriptor-relative file
 code (curation.store.folder, atomic_files, folder_audit); S3Store lives in
-curation.store.s3, and boto3 is imported only when an `s3://` location is
+curation.store.s3, and obstore is imported only when an `s3://` location is
 opened.
 """
 

@@ -2,10 +2,14 @@
 
 A location is `s3://bucket/prefix`; a document's id is its key relative to
 the prefix, with the same rules as in a folder (no hidden parts, a document
-suffix). The endpoint, region and credentials come only from the standard
-AWS settings (AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_S3, the credential chain,
-AWS_PROFILE, AWS_MAX_ATTEMPTS / AWS_RETRY_MODE); there are none of our own.
-boto3 is imported on first use, so a folder never needs it.
+suffix). The endpoint, region and credentials come from the standard AWS
+settings (AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_S3, AWS_ACCESS_KEY_ID…, web
+identity, the container's or instance's role; AWS_PROFILE through boto3 when
+it is installed; AWS_MAX_ATTEMPTS); the one setting of our own is
+CURATION_S3_TIMEOUT. The client is obstore (Rust's object_store): its
+requests wait outside the GIL, so many GETs are in flight from one process
+at a fraction of boto3's CPU. It is imported on first use, so a folder never
+needs it.
 
 A write is a compare-and-swap, with no lock anywhere:
 1. GET the object and its ETag; check the sha the editor saw;
@@ -25,7 +29,9 @@ before that delete leaves an entry off the chain (it starts from the same
 sha as the winner's and nothing continues from its sha_after), shown as not
 completed. A PUT whose answer never arrived (a timeout) or was a server
 error (5xx) leaves its entry on purpose: the object then says which way it
-went.
+went. A failed or stalled request is retried with backoff (RETRIES, within
+RETRY_TIMEOUT_S; each try at most REQUEST_TIMEOUT_S) before it becomes an
+error naming the key.
 
 Reading the log: the entries an earlier reader packed into
 `.curation/cache/audit-pack.json`, a LIST of the audit keys after the one the
