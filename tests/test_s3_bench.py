@@ -3,39 +3,80 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
+from curation.bench.s3 import BASELINE, BASELINE_LOOP, CHANGED, COLD, WARM, format_s3_report, run_child
+from curation.bench.s3 import main as bench_main
 from curation.cli import main
-from tests.conftest import new_prefix, object_keys
+from tests.conftest import SEED_ID, SEEDS, new_prefix, object_keys, put_document
 
 STEPS = [
     "setup: PUT every object",
     "list the prefix",
     "floor: GET every object",
-    "cold load, local processes",
-    "warm load (nothing changed)",
+    BASELINE,
+    COLD,
+    WARM,
+    CHANGED,
     "load after one changed object",
     "one toggle",
     "setup: log the changes",
-    "history --limit 1, 120 entries, first reader",
-    "history --limit 1, 120 entries",
-    "undo --last 1, 120 entries",
+    "history --limit 1, 30 entries, first reader",
+    "history --limit 1, 30 entries",
+    "undo --last 1, 30 entries",
     "setup: start a LocalCluster",
     "cold index build, Dask",
     "new host, from the shared cache",
 ]
+LOADS = [BASELINE, COLD, WARM, CHANGED]
 
 
 @pytest.mark.slow
 def test_the_s3_bench_reports_every_step_and_deletes_its_objects(capsys, s3_env):
     location = new_prefix("bench")
-    assert main(["bench", "--docs", location, "--n", "120", "--runs", "1", "--json"]) == 0
+    # `python -m curation.bench.s3` without --moto: the fixture's server (`curation bench` takes 100 or more).
+    assert bench_main(["--docs", location, "--n", "30", "--runs", "1", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert [row["step"] for row in report["results"]] == STEPS
     assert all(row["median"] is not None and row["median"] > 0 for row in report["results"])
-    assert report["documents"] == 120 and report["local_cache_bytes"] > 0 and report["shared_cache_bytes"] > 0
+    assert report["documents"] == 30 and report["local_cache_bytes"] > 0 and report["shared_cache_bytes"] > 0
     assert object_keys(location) == []
+
+    loads = {row["step"]: row for row in report["loads"]}
+    assert list(loads) == LOADS
+    for row in loads.values():
+        assert row["wall_median"] > 0 and row["cpu_ms_per_object"] > 0
+        assert row["wall_ratio"] == pytest.approx(loads[BASELINE]["wall_median"] / row["wall_median"])
+        assert row["cpu_ratio"] == pytest.approx(loads[BASELINE]["cpu_ms_per_object"] / row["cpu_ms_per_object"])
+    assert loads[BASELINE]["wall_ratio"] == loads[BASELINE]["cpu_ratio"] == 1
+    assert [goal["met"] for goal in loads[CHANGED]["goals"]] == [True]  # the in-process check fetched exactly 1
+    assert len(loads[COLD]["goals"]) == 2 and all(isinstance(goal["met"], bool) for goal in loads[COLD]["goals"])
+    table = format_s3_report(report)
+    assert "client CPU / object" in table and all(f"| {step} |" in table for step in LOADS)
+
+
+def test_the_baseline_loop_reads_and_parses_every_document_but_the_hidden_ones(s3_env):
+    location = new_prefix("baseline")
+    raw = (SEEDS / SEED_ID).read_bytes()
+    for name in ("a.txt", "b.txt", "sub/c.txt", ".curation/audit/entry.json"):
+        put_document(location, name, raw)
+    child = run_child([sys.executable, "-c", BASELINE_LOOP, location])
+    assert json.loads(child.stdout) == {"documents": 3} and child.cpu > 0
+
+
+def test_a_child_run_counts_the_cpu_of_the_processes_it_waited_for():
+    """The workers a load starts are counted: a child that waits for a grandchild spinning 0.3 s of CPU."""
+    spin = "import time\nwhile time.process_time() < 0.3: pass"
+    parent = f"import subprocess, sys\nsubprocess.run([sys.executable, '-c', {spin!r}], check=True)\nprint('done')"
+    child = run_child([sys.executable, "-c", parent])
+    assert child.stdout == "done\n" and child.cpu >= 0.3
+
+
+def test_a_failing_child_run_says_why():
+    with pytest.raises(RuntimeError, match="exited with 3: no such thing"):
+        run_child([sys.executable, "-c", "import sys; sys.stderr.write('no such thing'); sys.exit(3)"])
 
 
 def test_the_bench_takes_only_an_s3_prefix_as_docs(capsys, tmp_path):

@@ -3,18 +3,33 @@
 The documents are generated (the demo generator), put under a new prefix
 below the one given (`…/curation-bench-<hex>/`), measured, and deleted
 afterwards; this host's cache goes to a temp folder. Times are medians.
-Nothing here asserts: it reports. `python -m curation.bench.s3 --moto`
-runs it against a moto server started for the purpose (`make bench-s3`).
+Nothing here asserts on times: it reports. `python -m curation.bench.s3 --moto`
+runs it against a moto server started for the purpose (`make bench-s3`), in
+a process of its own, so the server's CPU is never counted as the client's.
+
+The loads (cold, warm, after one changed object) each run as a new
+`curation validate` process, beside the naive baseline (one boto3 client,
+one GET after another, each parsed) in a new process too: for each, the
+wall time and the client CPU per object, the user + system time of that
+process and the processes it waited for (its parse workers), from
+`getrusage(RUSAGE_CHILDREN)`.
+
+The benchmark's own setup (PUT, change, delete) and the baseline use a boto3
+client of their own: the store is used only through its public surface.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import itertools
+import json
 import os
+import resource
 import secrets
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -23,9 +38,11 @@ import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import curation
 from curation.audit import new_entry
 from curation.bench.library import Measurement, _timed, dump, machine_line
 from curation.cli import main as cli_main
@@ -42,8 +59,58 @@ from curation.loading.objects import (
     local_cache_folder,
 )
 from curation.store import s3 as s3_store
+from curation.store.folder import STATE_DIR
 from curation.store.s3 import AUDIT_PACK, CONCURRENCY, S3Location, S3Store
 from curation.store.shared_state import KEY_ENV as SHARED_KEY_ENV
+
+BASELINE = "baseline: boto3 loop, one GET after another"
+COLD = "cold load (`curation validate`)"
+WARM = "warm load (`curation validate`)"
+CHANGED = "after one changed object (`curation validate`)"
+CHANGED_IN_PROCESS = "load after one changed object"
+COLD_CPU_GOAL_MS = 0.6  # client CPU per object, parse included
+COLD_WALL_GOAL = 3.0  # times less wall time than the baseline
+_PACKAGE_ROOT = str(Path(curation.__file__).resolve().parents[1])
+
+# The naive baseline as a user would write it. It runs as `python -c` so that its process imports boto3 and
+# the parser only (not this module's pandas): the baseline is not charged for our imports.
+BASELINE_LOOP = """
+import json, sys
+import boto3
+from curation.documents import read_article
+
+bucket, _, prefix = sys.argv[1].removeprefix("s3://").partition("/")
+base = prefix + "/" if prefix else ""
+client = boto3.client("s3")
+parsed = 0
+for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=base):
+    for item in page.get("Contents", ()):
+        doc_id = item["Key"][len(base):]
+        if not doc_id.startswith("."):
+            read_article(client.get_object(Bucket=bucket, Key=item["Key"])["Body"].read(), doc_id)
+            parsed += 1
+print(json.dumps({"documents": parsed}))
+"""
+
+
+@dataclass
+class ProcessMeasurement(Measurement):
+    """A step run as new processes: wall times (`runs`) and each run's client CPU per object, in seconds."""
+
+    cpu_per_object: list[float] = field(default_factory=list)
+
+    @property
+    def cpu_median(self) -> float | None:
+        return statistics.median(self.cpu_per_object) if self.cpu_per_object else None
+
+
+@dataclass(frozen=True)
+class ChildRun:
+    """One new process, run to its end: its wall time, its CPU and its standard output."""
+
+    wall: float
+    cpu: float  # user + system seconds of the process and of the processes it waited for
+    stdout: str
 
 
 def run_s3_benchmark(
@@ -74,19 +141,22 @@ def run_s3_benchmark(
         os.environ[SHARED_KEY_ENV] = secrets.token_hex(32)
     results: list[Measurement] = []
     facts: dict[str, Any] = {"location": run.name}
+    client = _setup_client()
     try:
         log(f"generating {count:,} documents and putting them under {run.name}…")
         write_demo_collection(workdir / "docs", count, seed)
         files = sorted((workdir / "docs").glob("*.txt"))
         start = time.perf_counter()
-        _put_all(run, files)
+        _put_all(client, run, files)
         results.append(
             Measurement("setup: PUT every object", [time.perf_counter() - start], note=f"{CONCURRENCY} at a time")
         )
         local = local_cache_folder(run)
         ids = [path.name for path in files]
         if only_history:
-            results.extend(_history_steps(run, ids, count if audit_entries is None else audit_entries, runs, log))
+            results.extend(
+                _history_steps(client, run, ids, count if audit_entries is None else audit_entries, runs, log)
+            )
             return _report(count, runs, seed, facts, results)
 
         log("listing")
@@ -106,32 +176,8 @@ def run_s3_benchmark(
             )
         )  # fmt: skip
 
-        log("cold load, local processes")
-        cold = _timed(lambda: _check_load(run, fetched=count), runs, lambda _: shutil.rmtree(local, ignore_errors=True))
-        results.append(
-            Measurement("cold load, local processes", cold, note=f"{os.cpu_count()} processes × {CONCURRENCY} GETs")
-        )
+        results.extend(_load_steps(client, run, workdir / "docs", ids, runs, log))
         facts["local_cache_bytes"] = cache_bytes(local)
-
-        log("warm load")
-        results.append(
-            Measurement("warm load (nothing changed)", _timed(lambda: _check_load(run, fetched=0), max(runs, 5)))
-        )
-
-        def change_one(number: int) -> None:
-            raw = (
-                workdir / "docs" / ids[number * 7 % len(ids)]
-            ).read_bytes() + f"\nA line added to the body ({number}).\n".encode()
-            run.client.put_object(
-                Bucket=run.location.bucket, Key=run.location.key(ids[number * 7 % len(ids)]), Body=raw
-            )
-
-        log("load after one changed object")
-        results.append(
-            Measurement(
-                "load after one changed object", _timed(lambda: _check_load(run, fetched=1), max(runs, 5), change_one)
-            )
-        )
 
         log("one toggle")
         toggles = [_toggle_once(run, ids[number * 11 % len(ids)]) for number in range(21)]
@@ -139,11 +185,11 @@ def run_s3_benchmark(
             Measurement("one toggle", toggles, note="GET, sha check, edit, audit PUT (If-None-Match), PUT (If-Match)")
         )
 
-        results.extend(_history_steps(run, ids, count if audit_entries is None else audit_entries, runs, log))
-        results.extend(_dask_steps(run, count, runs, scheduler, local, log, facts))
+        results.extend(_history_steps(client, run, ids, count if audit_entries is None else audit_entries, runs, log))
+        results.extend(_dask_steps(client, run, count, runs, scheduler, local, log, facts))
     finally:
         log("deleting the benchmark's objects")
-        _delete_prefix(run)
+        _delete_prefix(client, run)
         shutil.rmtree(workdir, ignore_errors=True)
         if own_key:
             os.environ.pop(SHARED_KEY_ENV, None)
@@ -152,6 +198,75 @@ def run_s3_benchmark(
         else:
             os.environ[CACHE_DIR_ENV] = previous_cache
     return _report(count, runs, seed, facts, results)
+
+
+def _load_steps(
+    client: Any, run: S3Store, docs: Path, ids: list[str], runs: int, log: Callable[[str], None]
+) -> list[Measurement]:
+    """The baseline, then `curation validate` cold, warm and after one changed object, each in new processes;
+    then the load after one changed object in this process, which must fetch exactly that object."""
+    count = len(ids)
+    local = local_cache_folder(run)
+    validate = [sys.executable, "-m", "curation", "validate", "--json", "--docs", run.name]
+    changes = itertools.count()
+
+    def change_one(_: int) -> None:
+        doc_id = ids[next(changes) * 7 % count]
+        raw = (docs / doc_id).read_bytes() + f"\nA line added to the body ({secrets.token_hex(4)}).\n".encode()
+        client.put_object(Bucket=run.location.bucket, Key=run.location.key(doc_id), Body=raw)
+
+    def cold_host(_: int) -> None:
+        shutil.rmtree(local, ignore_errors=True)
+
+    log("baseline: the boto3 loop")
+    baseline = _process_runs(
+        BASELINE, [sys.executable, "-c", BASELINE_LOOP, run.name], count, runs,
+        note="1 boto3 client: list, then GET, read and parse (read_article) each object in turn",
+    )  # fmt: skip
+    log("cold load")
+    cold = _process_runs(COLD, validate, count, runs, cold_host, note="this host's cache removed")
+    log("warm load")
+    warm = _process_runs(WARM, validate, count, runs, note="nothing changed")
+    log("load after one changed object")
+    changed = _process_runs(CHANGED, validate, count, runs, change_one, note="one object PUT before each run")
+    in_process = _timed(lambda: _check_load(run, fetched=1), max(runs, 5), change_one)
+    return [
+        baseline, cold, warm, changed,
+        Measurement(CHANGED_IN_PROCESS, in_process, note="in this process; checked: fetches exactly 1 object"),
+    ]  # fmt: skip
+
+
+def _process_runs(
+    name: str, argv: list[str], count: int, runs: int, before: Callable[[int], None] | None = None, note: str = ""
+) -> ProcessMeasurement:
+    """`runs` new processes of `argv`, each of which must report `count` documents."""
+    measurement = ProcessMeasurement(name, note=note)
+    for number in range(runs):
+        if before is not None:
+            before(number)
+        child = run_child(argv)
+        documents = json.loads(child.stdout)["documents"]
+        if documents != count:
+            raise RuntimeError(f"`{' '.join(argv[:4])}…` read {documents} documents, not {count}")
+        measurement.runs.append(child.wall)
+        measurement.cpu_per_object.append(child.cpu / count)
+    return measurement
+
+
+def run_child(argv: list[str]) -> ChildRun:
+    """Run a new process to its end, importing this curation; RuntimeError when it fails."""
+    # RUSAGE_CHILDREN grows by a child's CPU (and by its waited-for children's) when it is waited for:
+    # the delta is this one process, its parse workers included. The moto server is never waited for here.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [_PACKAGE_ROOT, os.environ.get("PYTHONPATH")]))}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    finished = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if finished.returncode != 0:
+        raise RuntimeError(f"`{' '.join(argv[:4])}…` exited with {finished.returncode}: {finished.stderr[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return ChildRun(wall, cpu, finished.stdout)
 
 
 def _report(count: int, runs: int, seed: int, facts: dict[str, Any], results: list[Measurement]) -> dict[str, Any]:
@@ -165,25 +280,61 @@ def _report(count: int, runs: int, seed: int, facts: dict[str, Any], results: li
         "results": [
             {"step": m.name, "median": m.median, "unit": m.unit, "runs": m.runs, "note": m.note} for m in results
         ],
+        "loads": _load_rows(results),
     }
 
 
+def _load_rows(results: list[Measurement]) -> list[dict[str, Any]]:
+    """The steps run as new processes, with their client CPU per object and their ratios to the baseline."""
+    measured = [m for m in results if isinstance(m, ProcessMeasurement)]
+    baseline = next((m for m in measured if m.name == BASELINE), None)
+    rows = []
+    for m in measured:
+        cpu = m.cpu_median
+        row: dict[str, Any] = {"step": m.name, "wall_median": m.median, "cpu_ms_per_object": cpu * 1000,
+                               "cpu_ms_per_object_runs": [value * 1000 for value in m.cpu_per_object]}  # fmt: skip
+        if baseline is not None:
+            row["wall_ratio"] = baseline.median / m.median  # how many times less wall time than the baseline
+            row["cpu_ratio"] = baseline.cpu_median / cpu  # how many times less client CPU per object
+        row["goals"] = _goals(m.name, row)
+        rows.append(row)
+    return rows
+
+
+def _goals(step: str, row: dict[str, Any]) -> list[dict[str, Any]]:
+    """The issue's goals for a load, each with whether this run met it (None: checked elsewhere, or no baseline)."""
+    if step == COLD:
+        wall_ratio = row.get("wall_ratio")
+        return [
+            {"goal": f"≤ {COLD_CPU_GOAL_MS} ms client CPU per object",
+             "met": row["cpu_ms_per_object"] <= COLD_CPU_GOAL_MS},
+            {"goal": f"≥ {COLD_WALL_GOAL:g}× less wall time than the baseline",
+             "met": None if wall_ratio is None else wall_ratio >= COLD_WALL_GOAL},
+        ]  # fmt: skip
+    if step == CHANGED:
+        # A wrong count stops the run (_check_load), so a report that exists says it was met.
+        return [{"goal": "fetches exactly 1 object (in-process check)", "met": True}]
+    return []
+
+
 def _history_steps(
-    run: S3Store, ids: list[str], entries: int, runs: int, log: Callable[[str], None]
+    client: Any, run: S3Store, ids: list[str], entries: int, runs: int, log: Callable[[str], None]
 ) -> list[Measurement]:
     """`history --limit 1` and `undo --last 1` on a log of `entries` changes, each as a new process would."""
     log(f"logging {entries:,} changes (toggles, 10 per document)")
     start = time.perf_counter()
-    _log_toggles(run, ids[: max(entries // 10, 1)], entries)
+    _log_toggles(client, run, ids[: max(entries // 10, 1)], entries)
     setup = Measurement("setup: log the changes", [time.perf_counter() - start], note=f"{entries:,} audit entries")
 
     def new_process(_: int) -> None:
-        s3_store._audit_cache.clear()  # a new process has read no entry yet
-        getattr(s3_store, "_packs", {}).clear()  # nor a pack (getattr: the bench also runs on code before packs)
+        # A new process has read no entry yet, nor a pack. getattr: the store's caches are its own business,
+        # and the bench also runs on code before packs.
+        getattr(s3_store, "_audit_cache", {}).clear()
+        getattr(s3_store, "_packs", {}).clear()
 
     def first_reader(number: int) -> None:
         new_process(number)
-        run.client.delete_object(Bucket=run.location.bucket, Key=run.state_key(AUDIT_PACK))
+        client.delete_object(Bucket=run.location.bucket, Key=_state_key(run, AUDIT_PACK))
 
     history = ["history", "--limit", "1", "--docs", run.name]
     log("history --limit 1")
@@ -199,7 +350,7 @@ def _history_steps(
     ]
 
 
-def _log_toggles(run: S3Store, doc_ids: list[str], entries: int) -> None:
+def _log_toggles(client: Any, run: S3Store, doc_ids: list[str], entries: int) -> None:
     """`entries` logged toggles of the published flag, round by round over the documents, as writers left them
     a day ago."""
     first_ns = time.time_ns() - 24 * 3600 * 1_000_000_000
@@ -208,7 +359,7 @@ def _log_toggles(run: S3Store, doc_ids: list[str], entries: int) -> None:
         for first in range(0, entries, len(doc_ids)):  # a round after the other: each document's entries in order
             numbers = range(first, min(first + len(doc_ids), entries))
             list(pool.map(lambda n: _log_toggle(run, doc_ids[n % len(doc_ids)], now, first_ns + n * 1000), numbers))
-        list(pool.map(lambda doc_id: run.client.put_object(
+        list(pool.map(lambda doc_id: client.put_object(
             Bucket=run.location.bucket, Key=run.location.key(doc_id), Body=now[doc_id]
         ), doc_ids))  # fmt: skip
 
@@ -247,7 +398,14 @@ def _toggle_once(store: S3Store, doc_id: str) -> float:
 
 
 def _dask_steps(
-    run: S3Store, count: int, runs: int, scheduler: str | None, local: Path, log: Callable[[str], None], facts: dict
+    client: Any,
+    run: S3Store,
+    count: int,
+    runs: int,
+    scheduler: str | None,
+    local: Path,
+    log: Callable[[str], None],
+    facts: dict,
 ) -> list[Measurement]:
     """The index build on Dask (a LocalCluster of 2 worker processes unless a scheduler is given)."""
     try:
@@ -269,7 +427,7 @@ def _dask_steps(
         def cold_state(_: int) -> None:
             shutil.rmtree(local, ignore_errors=True)
             for name in (ROWS_NAME, PROBLEMS_NAME):
-                run.client.delete_object(Bucket=run.location.bucket, Key=run.state_key(f"cache/{name}"))
+                client.delete_object(Bucket=run.location.bucket, Key=_state_key(run, f"cache/{name}"))
 
         log("cold index build on Dask")
         where = "LocalCluster, 2 worker processes" if cluster else scheduler
@@ -285,8 +443,9 @@ def _dask_steps(
     finally:
         if cluster is not None:
             cluster.close()
-    shared = run.get_state("cache/" + ROWS_NAME) or b""  # as stored: signed
-    facts["shared_cache_bytes"] = len(shared) + len(run.get_state("cache/" + PROBLEMS_NAME) or b"")
+    facts["shared_cache_bytes"] = sum(
+        _object_bytes(client, run, _state_key(run, f"cache/{name}")) for name in (ROWS_NAME, PROBLEMS_NAME)
+    )  # as stored: signed
     log("a new host starting from the shared cache")
     results.append(
         Measurement(
@@ -298,9 +457,32 @@ def _dask_steps(
     return results
 
 
-def _put_all(store: S3Store, files: list[Path]) -> None:
+def _setup_client() -> Any:
+    """The benchmark's own boto3 client (the AWS_* settings configure it), for what it sets up and tears down."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("s3", config=Config(max_pool_connections=CONCURRENCY))
+
+
+def _state_key(store: S3Store, name: str) -> str:
+    """The key of an object under `<prefix>/.curation/`, where the store keeps its shared state."""
+    return store.location.key(f"{STATE_DIR}/{name}")
+
+
+def _object_bytes(client: Any, store: S3Store, key: str) -> int:
+    """An object's size, 0 when there is none."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return int(client.head_object(Bucket=store.location.bucket, Key=key)["ContentLength"])
+    except ClientError:
+        return 0
+
+
+def _put_all(client: Any, store: S3Store, files: list[Path]) -> None:
     def put(path: Path) -> None:
-        store.client.put_object(Bucket=store.location.bucket, Key=store.location.key(path.name), Body=path.read_bytes())
+        client.put_object(Bucket=store.location.bucket, Key=store.location.key(path.name), Body=path.read_bytes())
 
     with ThreadPoolExecutor(CONCURRENCY) as pool:
         list(pool.map(put, files))
@@ -311,8 +493,8 @@ def _get_all(store: S3Store, ids: list[str]) -> int:
         return sum(len(raw) for raw in pool.map(store.read, ids))
 
 
-def _delete_prefix(store: S3Store) -> None:
-    client, bucket = store.client, store.location.bucket
+def _delete_prefix(client: Any, store: S3Store) -> None:
+    bucket = store.location.bucket
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=store.location.base):
         keys = [{"Key": item["Key"]} for item in page.get("Contents", ())]
         if keys:
@@ -332,11 +514,42 @@ def format_s3_report(report: dict[str, Any]) -> str:
         "| step | median | note |",
         "| --- | ---: | --- |",
     ]
+    loads = report.get("loads", [])
+    in_loads = {row["step"] for row in loads}
     for row in report["results"]:
-        median = row["median"]
-        shown = "—" if median is None else f"{median * 1000:,.1f} ms" if median < 1 else f"{median:,.2f} s"
-        lines.append(f"| {row['step']} | {shown} | {row['note']} |")
+        if row["step"] not in in_loads:
+            lines.append(f"| {row['step']} | {_seconds(row['median'])} | {row['note']} |")
+    if loads:
+        lines += ["", *_loads_table(loads, {row["step"]: row["note"] for row in report["results"]})]
     return "\n".join(lines)
+
+
+def _loads_table(loads: list[dict[str, Any]], notes: dict[str, str]) -> list[str]:
+    """The loads, each run as new processes, beside the baseline: wall time, client CPU, ratios, goals."""
+    lines = [
+        "Each load is a new process (`curation validate`, or the baseline's `python -c`). Client CPU: user + system "
+        "time of that process and its parse workers, parse included; the moto server runs apart and is not counted.",
+        "",
+        "| load | wall (median) | client CPU / object | baseline ÷ this: wall | baseline ÷ this: CPU | goal | note |",
+        "| --- | ---: | ---: | ---: | ---: | --- | --- |",
+    ]
+    for row in loads:
+        wall_ratio = f"{row['wall_ratio']:.2f}×" if "wall_ratio" in row else "—"
+        cpu_ratio = f"{row['cpu_ratio']:.2f}×" if "cpu_ratio" in row else "—"
+        goals = "; ".join(f"{goal['goal']}: {_verdict(goal['met'])}" for goal in row["goals"])
+        lines.append(
+            f"| {row['step']} | {_seconds(row['wall_median'])} | {row['cpu_ms_per_object']:,.3f} ms "
+            f"| {wall_ratio} | {cpu_ratio} | {goals} | {notes.get(row['step'], '')} |"
+        )
+    return lines
+
+
+def _seconds(value: float | None) -> str:
+    return "—" if value is None else f"{value * 1000:,.1f} ms" if value < 1 else f"{value:,.2f} s"
+
+
+def _verdict(met: bool | None) -> str:
+    return "—" if met is None else "met ✓" if met else "not met ✗"
 
 
 def _free_port() -> int:
@@ -381,7 +594,7 @@ def main(argv: list[str] | None = None) -> int:
             AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
             AWS_DEFAULT_REGION="us-east-1",
         )  # fmt: skip
-        S3Store(args.docs).client.create_bucket(Bucket=S3Location.parse(args.docs).bucket)
+        _setup_client().create_bucket(Bucket=S3Location.parse(args.docs).bucket)
     try:
         report = run_s3_benchmark(
             args.docs,
