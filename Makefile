@@ -37,7 +37,8 @@ bench: setup  ## N=100000 RUNS=3 to change the size
 bench-browser: setup  ## the dashboard in Chromium: first opens, ticks, filters, pages, Charts, Gallery, sort, undo, 5 sessions, memory (N=10000 RUNS=21)
 	$(VENV)/bin/curation bench --browser --n $(or $(N),10000) --runs $(or $(RUNS),21)
 
-bench-s3: setup  ## the S3 benchmark against a moto server it starts (N=10000 RUNS=3)
+bench-s3: setup  ## the S3 benchmark against a moto server it starts, served by gunicorn (N=10000 RUNS=3)
+	$(PYTHON) -m pip install --quiet -e ".[bench]"
 	$(PYTHON) -m curation.bench.s3 --moto --n $(or $(N),10000) --runs $(or $(RUNS),3)
 
 clean:

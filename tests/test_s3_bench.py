@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 
 import pytest
 
@@ -83,3 +84,38 @@ def test_the_bench_takes_only_an_s3_prefix_as_docs(capsys, tmp_path):
     with pytest.raises(SystemExit) as exit_info:
         main(["bench", "--docs", str(tmp_path), "--n", "100"])
     assert exit_info.value.code == 2 and "--docs takes an s3:// prefix" in capsys.readouterr().err
+
+
+def test_the_benchmarks_moto_server_keeps_connections_alive_as_s3_does():
+    """werkzeug's server closes every connection; the bench serves moto with gunicorn so a client's CPU per GET
+    is not inflated by a TCP handshake per request."""
+    import http.client
+    import subprocess
+
+    from curation.bench.s3 import _moto_command
+    from tests.browser_support import free_port
+
+    port = free_port()
+    command = _moto_command(port, keep_alive=True)
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                connection.connect()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.2)  # polling for the server to listen, not waiting out a guess
+        answers = []
+        for method, target in (("PUT", "/keepalive-bucket"), ("GET", "/keepalive-bucket?list-type=2")):
+            connection.request(method, target)
+            answer = connection.getresponse()
+            answer.read()
+            answers.append((answer.status, answer.will_close))
+        assert answers == [(200, False), (200, False)]  # the same connection answered twice
+    finally:
+        connection.close()
+        server.terminate()
+        server.wait(10)

@@ -327,10 +327,9 @@ def _history_steps(
     setup = Measurement("setup: log the changes", [time.perf_counter() - start], note=f"{entries:,} audit entries")
 
     def new_process(_: int) -> None:
-        # A new process has read no entry yet, nor a pack. getattr: the store's caches are its own business,
-        # and the bench also runs on code before packs.
-        getattr(s3_store, "_audit_cache", {}).clear()
-        getattr(s3_store, "_packs", {}).clear()
+        # A new process has read no entry yet, nor a pack.
+        s3_store._audit_cache.clear()
+        s3_store._packs.clear()
 
     def first_reader(number: int) -> None:
         new_process(number)
@@ -558,10 +557,25 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _moto_command(port: int, *, keep_alive: bool) -> list[str]:
+    """moto's S3 server in its own process: served by gunicorn's threaded worker, which keeps connections alive
+    as S3 does (curation.bench.moto_app), or by moto's own werkzeug server, which closes each one."""
+    if not keep_alive:
+        return [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    return [
+        sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--workers", "1", "--threads", "16",
+        "--keep-alive", "60", "--bind", f"127.0.0.1:{port}", "curation.bench.moto_app:app",
+    ]  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     """`python -m curation.bench.s3 --moto [--n N]`: the S3 benchmark against a moto server of its own."""
     parser = argparse.ArgumentParser(prog="python -m curation.bench.s3")
     parser.add_argument("--moto", action="store_true", help="start a moto S3 server on 127.0.0.1 for the run")
+    parser.add_argument(
+        "--werkzeug", action="store_true",
+        help="with --moto: moto's own server, which closes every connection (default: gunicorn, kept alive as S3 does)",
+    )  # fmt: skip
     parser.add_argument("--docs", default="s3://bench/run", metavar="s3://BUCKET/PREFIX")
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
@@ -575,11 +589,8 @@ def main(argv: list[str] | None = None) -> int:
     server = None
     if args.moto:
         port = _free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        server = subprocess.Popen(_moto_command(port, keep_alive=not args.werkzeug),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         endpoint = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
         while True:
