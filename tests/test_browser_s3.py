@@ -5,18 +5,25 @@ The fixtures and helpers are tests/test_browser.py's; only the documents live in
 
 from __future__ import annotations
 
+import time
+from contextlib import ExitStack
 from urllib.parse import quote
 
 import pytest
 
 from curation.editing.publish import load_history
-from tests.browser_support import serve_dashboard
+from curation.loading.collection import load_collection
+from curation.store import open_store
+from tests.browser_support import local_page, serve_dashboard, widget_class
 from tests.conftest import get_document, object_keys
 from tests.test_browser import (
+    WAIT_MS,
     click_published,
     expect_header,
+    expect_shown,
     expect_toast,
     open_app,
+    published_box,
     row_ids,
     settle,
     unpublished_article,
@@ -43,3 +50,88 @@ def test_an_editor_opens_the_dashboard_on_a_bucket_and_ticks_published(s3_docs, 
     assert len(object_keys(s3_docs, ".curation/audit/")) == 1
     (entry, done), *_ = load_history(s3_docs)[0].newest_first()
     assert (entry.id, entry.old, entry.new, done) == (doc_id, False, True, True)
+
+
+def unpublished_articles(location: str, count: int) -> list[tuple[str, str]]:
+    """(id, title) of the first `count` unpublished articles with plain ASCII titles."""
+    frame = load_collection(location).frame
+    rows = frame[~frame["published"] & frame["title"].str.isascii()].iloc[:count]
+    return list(zip(rows.index, rows["title"], strict=True))
+
+
+def rerun_with_select(page, doc_id: str) -> None:
+    """One interaction that keeps the view: tick (or untick) the row's Select box, and wait until the page
+    has rerun with it (the details below the table show, or go)."""
+    from playwright.sync_api import expect
+
+    selecting = not page.locator(f".{widget_class(f'select:{doc_id}')} input").is_checked()
+    page.locator(f".{widget_class(f'select:{doc_id}')} label").click()
+    details = page.get_by_role("combobox", name="Details of") if selecting else page.get_by_text("all of its details")
+    expect(details.first).to_be_visible(timeout=WAIT_MS)
+    settle(page)
+
+
+def test_two_dashboard_servers_on_one_s3_prefix(s3_docs, page, tmp_path, monkeypatch):
+    """Two `streamlit run` processes on one prefix, each with its own host cache, and an editor in each: a tick
+    in A shows in B's held row once B's server has listed the prefix (every LIST_EVERY_SECONDS) and B's page
+    reruns; a tick in B on a row drawn before A's write is a conflict naming the article, and only A's write
+    is in the bucket."""
+    from playwright.sync_api import expect
+
+    (seen_id, seen_title), (stale_id, stale_title) = unpublished_articles(s3_docs, 2)
+    originals = {doc_id: get_document(s3_docs, doc_id) for doc_id in (seen_id, stale_id)}
+    published = {
+        doc_id: raw.replace(b"\npublished: false\n", b"\npublished: true\n") for doc_id, raw in originals.items()
+    }
+    documents = [key for key in object_keys(s3_docs) if not key.startswith(".curation/")]
+    store = open_store(s3_docs)
+    with ExitStack() as servers:
+        urls = []
+        for name in ("a", "b"):
+            monkeypatch.setenv("CURATION_CACHE_DIR", str(tmp_path / f"host-cache-{name}"))
+            urls.append(servers.enter_context(serve_dashboard(s3_docs, tmp_path / f"streamlit-{name}.log")))
+        url_a, url_b = urls
+        page_a, page_b = page, local_page(page.context)
+
+        # 1. A's tick reaches the bucket, and B's held row shows it at a rerun.
+        open_app(page_a, f"{url_a}/?search={quote(seen_title)}")
+        open_app(page_b, f"{url_b}/?search={quote(seen_title)}")
+        assert row_ids(page_a, s3_docs) == row_ids(page_b, s3_docs) == [seen_id]
+        expect(published_box(page_b, seen_id)).not_to_be_checked()
+        click_published(page_a, seen_id)
+        expect_toast(page_a, f"Published: {seen_title}")
+        wait_for(lambda: get_document(s3_docs, seen_id) == published[seen_id], "the object to say published: true")
+        assert store.read(seen_id) == published[seen_id]
+        settle(page_a)
+        # B's server learns of the write from its next listing (curation.live.objects, every few seconds), not
+        # at once: B's editor goes on working (reruns) until its held row shows the tick, which must come.
+        deadline = time.monotonic() + WAIT_MS / 1000
+        while not published_box(page_b, seen_id).is_checked():
+            assert time.monotonic() < deadline, "B's row never showed A's tick"
+            rerun_with_select(page_b, seen_id)
+        assert row_ids(page_b, s3_docs) == [seen_id]
+
+        # 2. B ticks a row it drew before A's tick on the same article: a conflict, and A's write stays.
+        open_app(page_b, f"{url_b}/?search={quote(stale_title)}")
+        open_app(page_a, f"{url_a}/?search={quote(stale_title)}")
+        click_published(page_a, stale_id)
+        expect_toast(page_a, f"Published: {stale_title}")
+        wait_for(lambda: get_document(s3_docs, stale_id) == published[stale_id], "the object to say published: true")
+        settle(page_a)
+        expect(published_box(page_b, stale_id)).not_to_be_checked()  # B has not rerun since A's write
+        click_published(page_b, stale_id)
+        expect_toast(page_b, f"Conflict, nothing written: {stale_title}")
+        expect_shown(page_b, "stAlert", f"Conflict, nothing written: {stale_title}")
+        settle(page_b)
+        expect(published_box(page_b, stale_id)).to_be_checked(timeout=WAIT_MS)  # what the bucket holds
+        page_b.close()
+
+    assert store.read(stale_id) == get_document(s3_docs, stale_id) == published[stale_id]
+    assert [key for key in object_keys(s3_docs) if not key.startswith(".curation/")] == documents
+    assert len(object_keys(s3_docs, ".curation/audit/")) == 2  # A's two entries; B's tick logged nothing
+    history, problems = load_history(s3_docs)
+    assert problems == []
+    assert [(entry.id, entry.old, entry.new, done) for entry, done in history.newest_first()] == [
+        (stale_id, False, True, True),
+        (seen_id, False, True, True),
+    ]
