@@ -63,3 +63,32 @@ def test_a_field_edit_through_the_shared_collection_is_swapped_in(live, s3_seed_
     assert outcome.status == "changed"
     assert live.current().frame.loc[SEED_ID, "category"] == "politics"
     assert live.check_once() is False and live.reloads == 1
+
+
+def test_another_servers_edit_shows_at_the_next_run_without_a_listing(live, s3_seed_only, s3_proxy, monkeypatch):
+    """Server B learns of A's write from the audit log's tail (one LIST of the new entries), not the 5 s listing:
+    the row is read and swapped in, nothing else reloads, and B's own writes cost no second look."""
+    from curation.editing.publish import set_field
+    from curation.live import objects
+
+    monkeypatch.setattr(objects, "FOLLOW_EVERY_SECONDS", 0.0)
+    other = LiveObjects(s3_seed_only, list_every=3600)
+    try:
+        mine = live.current()
+        other.current()
+        (outcome,) = other.write_published([SEED_ID], False, editor="ann")
+        assert outcome.status == "changed"
+        retitle = lambda doc_id, **options: set_field(s3_seed_only, doc_id, "title", "Retitled by ann", **options)  # noqa: E731
+        other.write([SEED_ID], retitle, editor="ann")
+        s3_proxy.reset()
+        seen = live.current()
+        requests = s3_proxy.reset()
+        assert not seen.frame.loc[SEED_ID, "published"] and seen.frame.loc[SEED_ID, "title"] == "Retitled by ann"
+        assert seen.frame.loc[SEED_ID, "sha256"] == sha256_of(get_document(s3_seed_only, SEED_ID))
+        assert mine.frame.loc[SEED_ID, "published"] and live.reloads == 1  # swapped in; no reload
+        assert (requests["ListObjectsV2"], requests["GetObject"]) == (1, 3)  # the tail, two entries, the document
+        assert live.check_once() is False  # its ETag is known: the listing agrees
+        s3_proxy.reset()
+        assert live.current() is seen and s3_proxy.reset()["GetObject"] == 0  # nothing new: the tail is empty
+    finally:
+        other.close()

@@ -11,6 +11,14 @@ using that listing (no second LIST) and the ETag-keyed parse cache, so only
 the changed objects are fetched. Our own writes put the written rows and
 their new ETags into a new version, so they cause no reload; a conflict
 does (the object changed under us: show what is in the bucket).
+
+Another host's edit shows at the next click, before any listing: each rerun
+(at most every FOLLOW_EVERY_SECONDS) LISTs the audit entries named since the
+last look — one request, usually answered with none — and swaps in the rows
+of the documents they name, each read and parsed again (only a document whose
+ETag differs from the one the version reflects). The listing stays the
+truth: it also sees what was changed without curation, and an entry a
+writer's clock misnamed.
 """
 
 from __future__ import annotations
@@ -25,14 +33,18 @@ from typing import Any
 
 import pandas as pd
 
+from curation.documents import read_article
 from curation.errors import CurationError
 from curation.live.base import WritesThrough
 from curation.loading.collection import Collection
+from curation.loading.frame import UPDATABLE_COLUMNS
 from curation.loading.objects import build_collection
 from curation.loading.parsing import ProgressCallback
 from curation.store.s3 import ObjectListing, S3Store
 
 LIST_EVERY_SECONDS = 5.0
+FOLLOW_EVERY_SECONDS = 0.25  # the audit entries' tail is looked at by a rerun at most this often
+FOLLOW_FROM_NS = 60 * 1_000_000_000  # a new version follows entries named from this long before it was loaded
 log = logging.getLogger("curation")
 
 
@@ -50,6 +62,8 @@ class LiveObjects(WritesThrough):
         self._etags: pd.Series | None = None  # id -> ETag the version reflects
         self._listing: ObjectListing | None = None  # a newer listing that differs: the next reload uses it
         self._stale = False
+        self._audit_after = ""  # the last audit key looked at: another host's writes are named after it
+        self._followed_at = 0.0
         self._watcher: threading.Thread | None = None
         self._stop = threading.Event()
         self.reloads = 0
@@ -61,6 +75,7 @@ class LiveObjects(WritesThrough):
     ) -> Collection:
         """The current version; reloads (inside `loading()`) when the watcher saw a change."""
         with self._lock:
+            self._follow_other_writes()
             if self._version is None or self._stale:
                 with loading():
                     self._reload(progress)
@@ -75,9 +90,46 @@ class LiveObjects(WritesThrough):
             self._etags.loc[known] = [versions[doc_id] for doc_id in known]
 
     def _reload(self, progress: ProgressCallback | None) -> None:
+        self._audit_after = self.store.audit_key_at(time.time_ns() - FOLLOW_FROM_NS)
         load = build_collection(self.location, progress, listing=self._listing)
         self._version, self._etags, self._listing, self._stale = load.collection, load.etags, None, False
         self.reloads += 1
+
+    def _follow_other_writes(self) -> None:
+        """Swap in the rows of documents other hosts wrote since the last look (see the module's docstring)."""
+        now = time.monotonic()
+        if (
+            self._version is None
+            or self._stale
+            or self._etags is None
+            or now - self._followed_at < FOLLOW_EVERY_SECONDS
+        ):
+            return
+        self._followed_at = now
+        try:
+            entries, self._audit_after = self.store.entries_after(self._audit_after)
+            updates: dict[str, dict[str, Any]] = {}
+            for doc_id in dict.fromkeys(entry.id for entry in entries):
+                if doc_id not in self._etags.index:
+                    self._stale = True  # not in this version (new, or a problem): the listing's reload shows it
+                    continue
+                stored = self.store.get(doc_id)
+                if stored.etag == self._etags[doc_id]:
+                    continue  # ours, or already seen
+                try:
+                    row = read_article(stored.raw, doc_id)
+                except Exception:  # no longer a document: the listing's reload shows the problem
+                    self._stale = True
+                    continue
+                updates[doc_id] = {column: row[column] for column in UPDATABLE_COLUMNS if column in row}
+                updates[doc_id].update(size=stored.size, mtime_ns=stored.mtime_ns)
+                self._etags = self._etags.copy()
+                self._etags[doc_id] = stored.etag
+        except CurationError as error:  # unreachable, deleted, or no longer a document: the listing will tell
+            log.warning("could not follow the writes in %s: %s", self.location, error)
+            return
+        if updates:
+            self._version = self._version.with_rows_updated(updates)
 
     def _start_watching(self) -> None:
         if self._watcher is None or not self._watcher.is_alive():

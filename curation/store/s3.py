@@ -561,6 +561,17 @@ class S3Store:
             self._write_pack(items)
         return entries, problems
 
+    def audit_key_at(self, written_ns: int) -> str:
+        """The name an audit entry written at `written_ns` would sort after: an offset for `entries_after`."""
+        return f"{self.location.base}{AUDIT_FOLDER}{written_ns:020d}"
+
+    def entries_after(self, after: str) -> tuple[list[AuditEntry], str]:
+        """The audit entries named after the key `after` (one LIST, then a GET for each not read before), and
+        the last key listed (`after` when there is none): how a server learns of another host's writes."""
+        items = self._list_audit(after)
+        entries = [entry for entry in map(self._audit_entry, items) if isinstance(entry, AuditEntry)]
+        return entries, items[-1][0] if items else after
+
     def _list_audit(self, after: str) -> list[tuple[str, str]]:
         """(key, ETag) of the audit objects, in key order (time order), after the key `after` ("": all)."""
         import obstore
