@@ -119,3 +119,38 @@ def test_the_benchmarks_moto_server_keeps_connections_alive_as_s3_does():
         connection.close()
         server.terminate()
         server.wait(10)
+
+
+def test_a_delayed_link_relays_every_byte_in_order_and_at_least_a_round_trip_later():
+    """The bench's --rtt-ms link: what goes in comes out whole and in order, each way at least `delay` later
+    (a lower bound: a busy machine can only add to it)."""
+    import socket
+    import threading
+
+    from curation.bench.delayed_link import DelayedLink
+    from tests.browser_support import free_port
+
+    with socket.create_server(("127.0.0.1", 0)) as echo:
+
+        def serve() -> None:
+            connection, _ = echo.accept()
+            with connection:
+                while data := connection.recv(65536):
+                    connection.sendall(data)
+
+        threading.Thread(target=serve, daemon=True).start()
+        payload = bytes(range(256)) * 4096  # 1 MiB, in many chunks
+        port = free_port()
+        with (
+            DelayedLink(port, echo.getsockname(), delay_s=0.05),
+            socket.create_connection(("127.0.0.1", port)) as client,
+        ):
+            started = time.monotonic()
+            client.sendall(payload)
+            client.shutdown(socket.SHUT_WR)
+            received = b""
+            while data := client.recv(65536):
+                received += data
+            elapsed = time.monotonic() - started
+    assert received == payload
+    assert elapsed >= 0.1  # there and back: two delays

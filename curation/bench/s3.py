@@ -21,6 +21,7 @@ client of their own: the store is used only through its public surface.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import itertools
 import json
@@ -44,6 +45,7 @@ from typing import Any
 
 import curation
 from curation.audit import new_entry
+from curation.bench.delayed_link import DelayedLink
 from curation.bench.library import Measurement, _timed, dump, machine_line
 from curation.cli import main as cli_main
 from curation.demo import write_demo_collection
@@ -506,6 +508,11 @@ def format_s3_report(report: dict[str, Any]) -> str:
         f"{report['documents']:,} objects (demo generator, seed {report['seed']}) at {report['endpoint']}, "
         f"medians of {report['runs']}+ runs",
         f"machine: {report['machine']}",
+        *(
+            [f"network: {report['rtt_ms']:g} ms round trip added between clients and server (a delayed link)"]
+            if report.get("rtt_ms")
+            else []
+        ),
         f"listing: {report.get('list_requests', '?')} LIST requests; "
         f"this host's cache {report.get('local_cache_bytes', 0) / 1e6:.1f} MB, "
         f"shared cache {report.get('shared_cache_bytes', 0) / 1e6:.1f} MB",
@@ -584,9 +591,15 @@ def main(argv: list[str] | None = None) -> int:
         "--audit-entries", type=int, metavar="N", help="changes logged for history and undo (default: --n)"
     )
     parser.add_argument("--only-history", action="store_true", help="measure history and undo only")
+    parser.add_argument(
+        "--rtt-ms", type=float, default=0.0, metavar="MS",
+        help="with --moto: a network round trip of MS milliseconds between the clients and the server "
+        "(curation.bench.delayed_link; S3 in the same region: 10-30)",
+    )  # fmt: skip
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     server = None
+    link = contextlib.nullcontext()
     if args.moto:
         port = _free_port()
         server = subprocess.Popen(_moto_command(port, keep_alive=not args.werkzeug),
@@ -601,12 +614,18 @@ def main(argv: list[str] | None = None) -> int:
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise SystemExit("the moto server did not start") from None
                 time.sleep(0.2)
+        if args.rtt_ms > 0:
+            link_port = _free_port()
+            link = DelayedLink(link_port, ("127.0.0.1", port), args.rtt_ms / 2000)
+            endpoint = f"http://127.0.0.1:{link_port}"
         os.environ.update(
             AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
             AWS_DEFAULT_REGION="us-east-1",
         )  # fmt: skip
-        _setup_client().create_bucket(Bucket=S3Location.parse(args.docs).bucket)
     try:
+        link.__enter__()
+        if args.moto:
+            _setup_client().create_bucket(Bucket=S3Location.parse(args.docs).bucket)
         report = run_s3_benchmark(
             args.docs,
             args.n,
@@ -616,8 +635,10 @@ def main(argv: list[str] | None = None) -> int:
             only_history=args.only_history,
             log=lambda line: print(line, file=sys.stderr),
         )
+        report["rtt_ms"] = args.rtt_ms
         print(dump(report) if args.json else format_s3_report(report))
     finally:
+        link.__exit__(None, None, None)
         if server is not None:
             server.terminate()
             server.wait(timeout=10)
