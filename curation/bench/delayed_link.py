@@ -60,11 +60,16 @@ class DelayedLink:
         except OSError:
             client_writer.close()
             return
-        await asyncio.gather(
-            self._pump(client_reader, server_writer), self._pump(server_reader, client_writer), return_exceptions=True
-        )
-        for writer in (server_writer, client_writer):
-            writer.close()
+        try:
+            await asyncio.gather(
+                self._pump(client_reader, server_writer), self._pump(server_reader, client_writer),
+                return_exceptions=True,
+            )  # fmt: skip
+        except asyncio.CancelledError:
+            pass  # the link is shutting down
+        finally:
+            for writer in (server_writer, client_writer):
+                writer.close()
 
     async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Copy one direction: read now, write `delay_s` after each chunk arrived, in order."""

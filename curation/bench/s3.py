@@ -571,7 +571,7 @@ def _moto_command(port: int, *, keep_alive: bool) -> list[str]:
         return [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
     return [
         sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--workers", "1", "--threads", "16",
-        "--keep-alive", "60", "--bind", f"127.0.0.1:{port}", "curation.bench.moto_app:app",
+        "--keep-alive", "60", "--graceful-timeout", "2", "--bind", f"127.0.0.1:{port}", "curation.bench.moto_app:app",
     ]  # fmt: skip
 
 
@@ -641,7 +641,11 @@ def main(argv: list[str] | None = None) -> int:
         link.__exit__(None, None, None)
         if server is not None:
             server.terminate()
-            server.wait(timeout=10)
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
     return 0
 
 
