@@ -109,6 +109,7 @@ class LiveObjects(WritesThrough):
         try:
             entries, self._audit_after = self.store.entries_after(self._audit_after)
             updates: dict[str, dict[str, Any]] = {}
+            etags: dict[str, str] = {}
             for doc_id in dict.fromkeys(entry.id for entry in entries):
                 if doc_id not in self._etags.index:
                     self._stale = True  # not in this version (new, or a problem): the listing's reload shows it
@@ -123,13 +124,14 @@ class LiveObjects(WritesThrough):
                     continue
                 updates[doc_id] = {column: row[column] for column in UPDATABLE_COLUMNS if column in row}
                 updates[doc_id].update(size=stored.size, mtime_ns=stored.mtime_ns)
-                self._etags = self._etags.copy()
-                self._etags[doc_id] = stored.etag
+                etags[doc_id] = stored.etag
         except CurationError as error:  # unreachable, deleted, or no longer a document: the listing will tell
             log.warning("could not follow the writes in %s: %s", self.location, error)
             return
         if updates:
             self._version = self._version.with_rows_updated(updates)
+            self._etags = self._etags.copy()  # one copy for all: a session may hold the old Series
+            self._etags.loc[list(etags)] = list(etags.values())
 
     def _start_watching(self) -> None:
         if self._watcher is None or not self._watcher.is_alive():
