@@ -1,5 +1,5 @@
-"""Editing fields from the Articles page: category, type and topics of a row, title and excerpt in the
-details, and bulk category and topic changes on the selection.
+"""Editing fields from the Articles page: title, excerpt, category, type and topics in an article's dialog
+(opened from its row), and bulk category and topic changes on the selection.
 
 Every write goes through the same safe path as a Published tick (curation.editing.publish), by id, with the
 sha of the version the editor saw, and swaps the written row into the shared collection, so the rows
@@ -7,15 +7,13 @@ hold still and show the new values, marked as changed.
 
 A form writes only the fields whose value the editor changed, compared exactly with what it showed: a
 value in the file that a typed one could not be (too long, spaces around it, a tab) stays as it is
-unless the editor changes it. The title and excerpt form outlives new versions of its file, so what
-the editor typed is never dropped: a field is written onto the newest version when its value there is
-still the one the form showed, and is a conflict (kept, shown, "Apply mine") when it is not.
+unless the editor changes it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
@@ -24,16 +22,13 @@ from streamlit.delta_generator import DeltaGenerator
 from curation.editing.field_edits import check_value
 from curation.editing.publish import Change, change_topics, set_field
 from curation.errors import InvalidValueError
+from curation.views.article_details import render_details
 from curation.views.session import Dashboard, article_name, flash, keep_bulk_summary, write_changes
 
 EDIT_KEY = "_field_edit"  # the row whose edit dialog is open
 FIELD_BULK_KEY = "_field_bulk"  # the bulk field change waiting for confirmation
 BULK_ACTIONS = {"category": "Set category", "add": "Add topic", "remove": "Remove topic"}
-ROW_FIELDS = ("category", "type", "topics")  # the row's dialog
-DETAILS_FORM_FIELDS = ("title", "excerpt")  # the details' form
-TEXT_FORM_KEY = "_text_form"  # the title and excerpt form drawn in the details
-TEXT_FORMS_MADE_KEY = "_text_forms_made"  # how many were made in this session (a new one gets new widgets)
-TEXT_APPLY_KEY = "_text_apply"  # the number of the form whose "Apply mine" was pressed
+ROW_FIELDS = ("title", "excerpt", "category", "type", "topics")  # the article's dialog
 LABELS = {"title": "Title", "excerpt": "Excerpt", "category": "Category", "type": "Type", "topics": "Topics"}
 
 
@@ -44,22 +39,6 @@ class RowEdit:
     doc_id: str
     sha: str
     shown: dict[str, object]
-
-
-@dataclass(frozen=True)
-class TextForm:
-    """The title and excerpt form of one article, with the values it was drawn with (what the editor saw).
-
-    Its widgets are keyed by a number, not by the file's sha: a new version of the file (a Published tick,
-    another editor's save) keeps the form and what the editor typed in it.
-    """
-
-    doc_id: str
-    number: int
-    shown: dict[str, str]
-
-    def key(self, name: str) -> str:
-        return f"details_{name}:{self.doc_id}:{self.number}"
 
 
 @dataclass(frozen=True)
@@ -86,14 +65,9 @@ def checked_values(changed: Mapping[str, object]) -> dict[str, object]:
     return {field: check_value(field, value) for field, value in changed.items()}
 
 
-def edit_button(cells: DeltaGenerator, row: pd.Series, label: str, can_edit: bool) -> None:
-    """The row's edit button (named "Edit: <title>" for screen readers; a pencil on screen): opens the dialog
-    for this article, by id, with the sha and the values the row shows."""
-    cells.button(
-        f"Edit: {label}", icon=":material/edit:", key=f"edit:{row.name}", on_click=_open_editor,
-        args=(RowEdit(row.name, row["sha256"], shown_values(row, ROW_FIELDS)),),
-        help=f"Edit category, type and topics of {label}", disabled=not can_edit, type="tertiary",
-    )  # fmt: skip
+def row_edit(row: pd.Series) -> RowEdit:
+    """The dialog's request for this row: its id, and the sha and values as the row shows them now."""
+    return RowEdit(row.name, row["sha256"], shown_values(row, ROW_FIELDS))
 
 
 def _open_editor(request: RowEdit) -> None:
@@ -147,9 +121,9 @@ def _show_invalid(error: InvalidValueError) -> None:
     st.error(f"{LABELS.get(error.path, error.path)}: {error.message}. Nothing was saved.")
 
 
-@st.dialog("Edit article", on_dismiss=_close_editor)
+@st.dialog("Article", width="large", on_dismiss=_close_editor)
 def edit_dialog(board: Dashboard) -> None:
-    """Category, type and topics of the row the editor opened, as the row showed them."""
+    """The article the editor opened from its row: its fields as the row showed them, and its details."""
     request: RowEdit = st.session_state[EDIT_KEY]
     frame = board.collection.frame
     if request.doc_id not in frame.index:
@@ -160,16 +134,19 @@ def edit_dialog(board: Dashboard) -> None:
     topic_choices = sorted({*board.collection.facets["topic"].labels, *shown["topics"]})
     # No max_chars: a widget would cut a longer value already in the file; a changed value is checked instead.
     with st.form(key="edit_form", border=False):
-        category = st.text_input("Category", value=shown["category"], key="edit_category")
-        kind = st.text_input("Type", value=shown["type"], key="edit_type")
+        title = st.text_input("Title", value=shown["title"], key="edit_title")
+        excerpt = st.text_area("Excerpt", value=shown["excerpt"], key="edit_excerpt")
+        category_column, type_column = st.columns(2)
+        category = category_column.text_input("Category", value=shown["category"], key="edit_category")
+        kind = type_column.text_input("Type", value=shown["type"], key="edit_type")
         topics = st.multiselect(
             "Topics", topic_choices, default=shown["topics"], key="edit_topics", accept_new_options=True
         )
         submitted = st.form_submit_button("Save", type="primary", disabled=not board.can_edit)
     if submitted:
-        changed = changed_values(shown, {"category": category, "type": kind, "topics": list(topics)})
+        typed = {"title": title, "excerpt": excerpt, "category": category, "type": kind, "topics": list(topics)}
         try:
-            checked = checked_values(changed)
+            checked = checked_values(changed_values(shown, typed))
         except InvalidValueError as error:
             _show_invalid(error)
             return
@@ -179,89 +156,7 @@ def edit_dialog(board: Dashboard) -> None:
             _say_nothing_changed(board, request.doc_id)
         _close_editor()
         st.rerun()
-
-
-def _text_form(doc_id: str, on_disk: dict[str, str]) -> TextForm:
-    """The form drawn in the last run for this article, or a new one showing what is on disk."""
-    form = st.session_state.get(TEXT_FORM_KEY)
-    # Streamlit forgets the widgets of a form a full run did not draw; then the form starts afresh.
-    if isinstance(form, TextForm) and form.doc_id == doc_id and form.key("title") in st.session_state:
-        return form
-    number = st.session_state.get(TEXT_FORMS_MADE_KEY, 0) + 1
-    st.session_state[TEXT_FORMS_MADE_KEY] = number
-    form = TextForm(doc_id, number, on_disk)
-    st.session_state[TEXT_FORM_KEY] = form
-    return form
-
-
-def _drop_text_form() -> None:
-    st.session_state.pop(TEXT_FORM_KEY, None)
-
-
-def _apply_onto(form: TextForm, on_disk: dict[str, str]) -> None:
-    """Apply mine: the form now stands on the values the conflict showed, and saves the editor's text."""
-    if st.session_state.get(TEXT_FORM_KEY) == form:
-        st.session_state[TEXT_FORM_KEY] = replace(form, shown={**form.shown, **on_disk})
-        st.session_state[TEXT_APPLY_KEY] = form.number  # its button is not drawn again once nothing conflicts
-
-
-def render_text_editor(board: Dashboard, doc_id: str) -> None:
-    """Title and excerpt of the article in the details. Save writes the fields the editor changed, each only
-    while its value on disk is still the one the form showed (another change to the file meanwhile, such
-    as a Published tick, is kept); a field changed on disk too is a conflict that keeps the editor's text."""
-    frame = board.collection.frame
-    if doc_id not in frame.index:
-        return
-    row = frame.loc[doc_id]
-    on_disk = shown_values(row, DETAILS_FORM_FIELDS)
-    form = _text_form(doc_id, on_disk)
-    applied = st.session_state.pop(TEXT_APPLY_KEY, None) == form.number
-    submitted = {field: st.session_state.get(form.key(field), form.shown[field]) for field in DETAILS_FORM_FIELDS}
-    moved = [field for field in DETAILS_FORM_FIELDS if on_disk[field] != form.shown[field]]
-    conflicts = [field for field in moved if submitted[field] != form.shown[field]]
-    # No max_chars: a widget would cut a longer value already in the file; a changed value is checked instead.
-    with st.form(key=form.key("form")):
-        title = st.text_input("Title", value=form.shown["title"], key=form.key("title"))
-        excerpt = st.text_area("Excerpt", value=form.shown["excerpt"], key=form.key("excerpt"))
-        for field in conflicts:
-            st.error(
-                f"**Conflict on the {field}:** it changed on disk since this form was drawn, so nothing was saved. "
-                f"Your {field} is still in the box; the {field} on disk now is:"
-            )
-            st.code(on_disk[field] or "(empty)", language=None, wrap_lines=True)
-        if conflicts:
-            st.form_submit_button(
-                f"Apply my {' and '.join(conflicts)} onto the version on disk", key=form.key("apply"),
-                on_click=_apply_onto, args=(form, {field: on_disk[field] for field in conflicts}),
-                disabled=not board.can_edit,
-            )  # fmt: skip
-        saved = st.form_submit_button("Save title and excerpt", key=form.key("save"), disabled=not board.can_edit)
-    for field in moved:
-        if field not in conflicts:
-            st.info(f"The {field} changed on disk since this form was drawn; Save leaves it as it is on disk.")
-    if moved:
-        st.button("Discard my changes and show the version on disk", key=form.key("reload"), on_click=_drop_text_form)
-    if saved or applied:
-        _save_text(board, doc_id, form, {"title": title, "excerpt": excerpt}, conflicts, row["sha256"])
-
-
-def _save_text(
-    board: Dashboard, doc_id: str, form: TextForm, typed: dict[str, str], conflicts: list[str], sha: str
-) -> None:
-    changed = changed_values(form.shown, typed)
-    try:
-        checked = checked_values(changed)
-    except InvalidValueError as error:
-        _show_invalid(error)
-        return
-    if conflicts:
-        return  # shown in the form; the editor's text stays for "Apply mine"
-    if not checked:
-        _say_nothing_changed(board, doc_id)
-        _drop_text_form()
-    elif _save(board, doc_id, sha, checked):  # the values it writes over are the ones the form showed
-        _drop_text_form()
-    st.rerun()
+    render_details(board.location, request.doc_id)
 
 
 def render_field_bulk_buttons(columns: list[DeltaGenerator], board: Dashboard, selected: set[str]) -> None:
