@@ -60,6 +60,7 @@ from curation.views.url_state import seed_from_url, write_parameter
 from curation.wording import published_label
 
 PAGE_KEY = "articles_page"
+PAGE_VIEW_KEY = "_articles_page_view"  # the filter and page size the page was chosen for
 PAGE_SIZE_KEY = "page_size"
 COLUMNS_KEY = "details_shown"  # the detail columns shown; kept apart from its widget, which a run may not draw
 EXPORT_KEY = "export_columns"
@@ -297,14 +298,17 @@ def render_export(board: Dashboard, area: st.delta_generator.DeltaGenerator) -> 
 
 
 def current_page(board: Dashboard, page_size: int, base_view: tuple[object, ...]) -> tuple[int, int]:
-    """The page the editor is on and how many there are. The page stays while the rows hold, even when the
-    filter now matches fewer pages (their own ticks took rows out of it); a new view starts in range."""
+    """The page the editor is on and how many there are. Another filter, sort or page size starts at the
+    first page (a link's page is kept on the first run). The page stays while the rows hold, even when the
+    filter now matches fewer pages (their own ticks took rows out of it)."""
     pages = max(1, math.ceil(board.shown_count / page_size))
-    rows = st.session_state.get(ROWS_KEY)
-    holding = isinstance(rows, RowSnapshot) and rows.view[:-1] == base_view
     page = st.session_state.get(PAGE_KEY, 1)
-    if not holding and page > pages:
+    before = st.session_state.get(PAGE_VIEW_KEY)
+    if before is not None and before != base_view[:-1]:  # the refresh count aside: Refresh keeps the page
         page = 1
+    elif before is None and page > pages:
+        page = pages
+    st.session_state[PAGE_VIEW_KEY] = base_view[:-1]
     st.session_state[PAGE_KEY] = page
     return page, max(pages, page)
 
