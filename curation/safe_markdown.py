@@ -6,9 +6,13 @@ markdown parser, but several of those plugins run afterwards, on the parsed
 text where the backslashes are gone: GFM autolink literals (`www.x.y`,
 `https://…`, `a@b.c`), emoji shortcodes (`:smile:`), Material icons
 (`:material/home:`) and the `:streamlit:` logo. So `escape_markdown` also puts
-an invisible WORD JOINER (U+2060) after every `:` and `@` and between `www`
-and its dot: none of those patterns accepts it there, and the text reads the
-same. (Checked against the patterns in Streamlit 1.67's static JavaScript.)
+an invisible WORD JOINER (U+2060) where one of those patterns could start: after
+a `:` that a word character, `+`, `-` or `/` follows (`:smile:`, `:red[`,
+`https://`), after an `@` that a word character follows, and between `www` and
+its dot. None of those patterns accepts it there, and the text reads the same.
+Only there: a colon before a space ("Analysis: …") or at the end gets none, so
+the text a person copies from a title is the title. (Checked against the
+patterns in Streamlit 1.67's static JavaScript.)
 """
 
 from __future__ import annotations
@@ -21,9 +25,9 @@ WORD_JOINER = "\u2060"
 # a character reference (`&#58;` would become a `:` after the escaping below).
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
 _LINE_BREAK = re.compile(r"\r\n?|\n")
-# After escaping: `\:` (shortcodes, icons, directives, `https://`), `@` (e-mail autolinks) and
-# `www\.` (www autolinks) get the word joiner.
-_DECORATION = re.compile(r"(\\:|@)|(?i:(www)(?=\\\.))")
+# After escaping (`+` and `-` come as `\+` and `\-`): a `\:` that could open a shortcode, icon, directive
+# or `https://`, an `@` that could be an e-mail autolink's, and `www\.` get the word joiner; nothing else.
+_DECORATION = re.compile(r"(\\:(?=[\w/]|\\[+\-])|@(?=\w|\\-))|(?i:(www)(?=\\\.))")
 
 
 def http_url(value: object) -> str | None:

@@ -53,15 +53,19 @@ WJ = "\u2060"  # WORD JOINER: invisible, and not a character any Streamlit link 
         ("WWW.Evil.example", f"WWW{WJ}\\.Evil\\.example"),
         ("see https://evil.example/x", f"see https\\:{WJ}//evil\\.example/x"),
         ("ann@evil.example", f"ann@{WJ}evil\\.example"),
-        (":material/warning:", f"\\:{WJ}material/warning\\:{WJ}"),
-        (":smile: :+1:", f"\\:{WJ}smile\\:{WJ} \\:{WJ}\\+1\\:{WJ}"),
-        (":streamlit:", f"\\:{WJ}streamlit\\:{WJ}"),
+        (":material/warning:", f"\\:{WJ}material/warning\\:"),
+        (":smile: :+1: :-1:", f"\\:{WJ}smile\\: \\:{WJ}\\+1\\: \\:{WJ}\\-1\\:"),
+        (":smile::wink:", f"\\:{WJ}smile\\:\\:{WJ}wink\\:"),
+        (":streamlit:", f"\\:{WJ}streamlit\\:"),
         (":red[alarm]", f"\\:{WJ}red\\[alarm\\]"),
         ("[x](https:/evil.example)", f"\\[x\\]\\(https\\:{WJ}/evil\\.example\\)"),
         ("&#58;smile&#58; &amp;", "\\&\\#58;smile\\&\\#58; \\&amp;"),
         ("one\r\ntwo\rthree\nfour", "one two three four"),
         ("$x$ ~~y~~ <b>", "\\$x\\$ \\~\\~y\\~\\~ \\<b\\>"),
         ("Plain title, 2024", "Plain title, 2024"),
+        # Where no pattern could start, nothing invisible is added: a copied title is the title.
+        ("Analysis: the vote, explained", "Analysis\\: the vote, explained"),
+        ("Meet @ noon:", "Meet @ noon\\:"),
     ],
 )
 def test_escape_markdown_output_is_pinned(text, escaped):
@@ -108,6 +112,7 @@ HOSTILE_TEXTS = [
     ":red[alarm]",
     "[x](https:/evil.example)",
     "http&#58;//evil.example &#58;smile&#58;",
+    ":smile::wink: :+1: :-1: a@-b.example",
 ]
 
 
@@ -120,7 +125,7 @@ def test_escaped_text_renders_as_text(text):
 
 def test_markdown_link_links_only_the_given_url():
     link = markdown_link("www.evil.example :smile:", "https://news.example/a")
-    assert link == f"[www{WJ}\\.evil\\.example \\:{WJ}smile\\:{WJ}](https://news.example/a)"
+    assert link == f"[www{WJ}\\.evil\\.example \\:{WJ}smile\\:](https://news.example/a)"
     assert streamlit_would_decorate(link.replace("(https://news.example/a)", "")) == []
 
 
@@ -151,7 +156,7 @@ def test_the_gallery_links_only_the_articles_own_url(hostile_gallery):
     assert not at.exception
     (card_title,) = [element.value for element in at.markdown if "material" in element.value]
     assert card_title == (
-        f"**[Read www{WJ}\\.evil\\.example or https\\:{WJ}//evil\\.example \\:{WJ}material/warning\\:{WJ} "
+        f"**[Read www{WJ}\\.evil\\.example or https\\:{WJ}//evil\\.example \\:{WJ}material/warning\\: "
         f"ann@{WJ}evil\\.example \\[x\\]\\(https\\:{WJ}/evil\\.example\\)](https://news.example/real)**"
     )
     assert streamlit_would_decorate(card_title.replace("](https://news.example/real)", "]")) == []
@@ -167,5 +172,5 @@ def test_the_header_shows_a_hostile_search_as_text(docs, monkeypatch):
     at.query_params["search"] = "[x](https://evil.example) :material/home:"
     at.run()
     header = at.markdown[0].value
-    assert header.endswith(f'— matching "\\[x\\]\\(https\\:{WJ}//evil\\.example\\) \\:{WJ}material/home\\:{WJ}"')
+    assert header.endswith(f'— matching "\\[x\\]\\(https\\:{WJ}//evil\\.example\\) \\:{WJ}material/home\\:"')
     assert streamlit_would_decorate(header) == []

@@ -207,6 +207,7 @@ class ArticlesTable {
 
   fillRow(view, row, data) {
     view.row = row;
+    view.tr.dataset.id = row.id; // for tests and the benchmark; an attribute, never markup
     const title = row.title || row.id;
     const deleted = Boolean(row.deleted);
     view.published.setAttribute('aria-label', 'Published: ' + title);
