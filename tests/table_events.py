@@ -10,6 +10,7 @@ widgets' states.
 from __future__ import annotations
 
 import json
+import uuid
 from itertools import count
 from typing import Any
 
@@ -46,9 +47,9 @@ def row(at: AppTest, doc_id: str) -> dict[str, Any]:
 class TableBrowser:
     """One browser's instance of the table: its queue of events and their sequence numbers."""
 
-    def __init__(self, at: AppTest, client: str = "test-browser") -> None:
+    def __init__(self, at: AppTest, client: str | None = None) -> None:
         self.at = at
-        self.client = client
+        self.client = client or uuid.uuid4().hex  # each instance of the script names itself
         self.queue: list[dict[str, Any]] = []
         self.numbers = count(1)
 

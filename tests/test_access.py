@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from curation.access import AccessMode, PasswordThrottle, access_policy, is_read_only
 from curation.store.folder_audit import read_audit_log
 from tests.conftest import REPO, SEED_ID
+from tests.table_events import TableBrowser, row, row_ids, table_data
 
 AUTH = {
     "redirect_uri": "http://localhost:8501/oauth2callback",
@@ -82,21 +83,20 @@ def write_controls(at: AppTest) -> dict[str, bool]:
 
 
 def assert_writing_is_off(at: AppTest) -> None:
-    """Both "… all shown" buttons and the seed's Published box are there, and every one of them is disabled."""
+    """Both "… all shown" buttons are disabled, and the table draws the seed's Published box disabled."""
     assert write_controls(at) == dict.fromkeys(SHOWN_BULK_BUTTONS, True)
-    assert at.checkbox(key=f"published:{SEED_ID}").disabled
+    assert SEED_ID in row_ids(at) and table_data(at)["canEdit"] is False
 
 
 def assert_writing_is_on(at: AppTest) -> None:
     assert write_controls(at) == dict.fromkeys(SHOWN_BULK_BUTTONS, False)
-    assert not at.checkbox(key=f"published:{SEED_ID}").disabled
+    assert SEED_ID in row_ids(at) and table_data(at)["canEdit"] is True
 
 
 def untick_seed(at: AppTest) -> None:
-    """Untick the seed's Published box in the Articles table (a forged tick when the box is disabled)."""
-    box = at.checkbox(key=f"published:{SEED_ID}")
-    box.proto.disabled = False  # a browser cannot untick a disabled box; a forged request can
-    box.uncheck().run()
+    """Untick the seed's Published box in the Articles table (a forged tick when the box is disabled: a
+    browser cannot untick a disabled box, a forged request can)."""
+    TableBrowser(at).tick(SEED_ID, False)
 
 
 def test_a_listed_editor_edits_and_the_log_records_the_login(app, docs):
@@ -113,13 +113,13 @@ def test_a_listed_editor_edits_and_the_log_records_the_login(app, docs):
 
 def test_a_logged_in_reader_sees_everything_but_cannot_write(app, docs):
     with_login(app, "bob@newsroom.example").run()
-    assert [box.key for box in app.checkbox if box.key.startswith("published:")] == [f"published:{SEED_ID}"]
+    assert row_ids(app) == [SEED_ID]
     assert_writing_is_off(app)
     assert any("bob@newsroom.example is not on the editors list" in info.value for info in app.info)
     before = (docs / SEED_ID).read_bytes()
-    untick_seed(app)  # even a forged edit is refused (Streamlit drops changes to a disabled widget)
+    untick_seed(app)  # even a forged edit is refused, on the server
     assert (docs / SEED_ID).read_bytes() == before
-    assert app.checkbox(key=f"published:{SEED_ID}").value is True
+    assert row(app, SEED_ID)["published"] is True
 
 
 def test_a_logged_out_visitor_sees_only_the_login(app):
@@ -166,8 +166,11 @@ def _is_streamlit(node: ast.AST) -> bool:
     return isinstance(node, ast.Name) and node.id in ("st", "streamlit")
 
 
-# The components the dashboard mounts (st.components.v2, which runs in the page): each a fixed script.
-COMPONENT_MODULES = ("table_keys.py", "remembered_name.py", "image_fallback.py")
+# The components the dashboard mounts (st.components.v2, which runs in the page): each a fixed script. The
+# Articles table is given the page's rows as data (its script is checked in tests/test_article_table.py); the
+# others are given none.
+COMPONENT_MODULES = ("article_table.py", "remembered_name.py", "image_fallback.py")
+COMPONENTS_WITHOUT_DATA = ("remembered_name.py", "image_fallback.py")
 
 
 def test_no_module_renders_html():
@@ -180,7 +183,7 @@ def test_no_module_renders_html():
     )
 
 
-@pytest.mark.parametrize("module", COMPONENT_MODULES)
+@pytest.mark.parametrize("module", COMPONENTS_WITHOUT_DATA)
 def test_each_component_runs_fixed_code_and_is_given_no_data(module):
     """A component module registers its component with module constants for code (never a value built at
     run time) and mounts it with a key and callbacks only, never `data`: nothing from a document reaches it."""

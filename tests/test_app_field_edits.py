@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from curation.editing.publish import set_field
+from curation.editing.publish import set_field, set_published
 from curation.loading.collection import load_collection
-from curation.safe_markdown import plain_label
 from curation.store.folder_audit import read_audit_log
 from tests.conftest import SEED_ID, write_document
-from tests.test_app import no_exceptions, row_ids
+from tests.table_events import TableBrowser, row, row_ids
+from tests.test_app import no_exceptions
 
 SEED_TITLE = "Stream It Or Skip It: ‘Jung_E’ on Netflix, a Sci-Fi Fable About AI and Brain-Cloning"
 
@@ -21,10 +21,20 @@ def open_seed_row(at):
     return at
 
 
+def open_article(at, doc_id: str):
+    """The row's pencil (or `e`): the article's dialog."""
+    TableBrowser(at).push({"kind": "edit", "id": doc_id, "sha": row(at, doc_id)["sha"]})
+    return at
+
+
+def save(at):
+    return at.button(key="FormSubmitter:edit_form-Save").click().run()
+
+
 def test_an_editor_recategorizes_a_row_and_adds_a_topic(app, docs):
     """The row's edit button opens a dialog; Save writes category and topics to the file, by id."""
     open_seed_row(app)
-    app.button(key=f"edit:{SEED_ID}").click().run()
+    open_article(app, SEED_ID)
     app.text_input(key="edit_category").set_value("culture")
     app.multiselect(key="edit_topics").select("Streaming")
     app.button(key="FormSubmitter:edit_form-Save").click().run()
@@ -43,7 +53,7 @@ def test_an_editor_recategorizes_a_row_and_adds_a_topic(app, docs):
 def test_a_bad_category_is_refused_in_the_dialog(app, docs):
     before = (docs / SEED_ID).read_bytes()
     open_seed_row(app)
-    app.button(key=f"edit:{SEED_ID}").click().run()
+    open_article(app, SEED_ID)
     app.text_input(key="edit_category").set_value("news\x1bdesk")
     app.button(key="FormSubmitter:edit_form-Save").click().run()
     assert (docs / SEED_ID).read_bytes() == before
@@ -52,11 +62,11 @@ def test_a_bad_category_is_refused_in_the_dialog(app, docs):
     ]
 
 
-def test_an_editor_fixes_a_headline_typo_in_the_details(app, docs):
+def test_an_editor_fixes_a_headline_typo_from_the_row(app, docs):
     open_seed_row(app)
-    app.checkbox(key=f"select:{SEED_ID}").check().run()
+    open_article(app, SEED_ID)
     details_widget(app, "Title").set_value("Jung_E, reviewed")
-    details_button(app, "Save title and excerpt").click().run()
+    save(app)
     assert no_exceptions(app)
     assert '\ntitle: "Jung_E, reviewed"\n' in (docs / SEED_ID).read_text(encoding="utf-8")
     assert load_collection(docs).frame.loc[SEED_ID, "title"] == "Jung_E, reviewed"
@@ -66,8 +76,8 @@ def test_bulk_set_category_on_the_selection_says_how_many_files_change(app, docs
     frame = load_collection(docs).frame
     app.run()
     chosen = row_ids(app)[:3]
-    for doc_id in chosen:
-        app.checkbox(key=f"select:{doc_id}").check().run()
+    TableBrowser(app).select(chosen)
+    assert app.button(key="bulk_publish_selected").label == "Publish 3 selected"
     app.button(key="bulk_field_category").click().run()
     app.text_input(key="bulk_field_value").set_value(frame.loc[chosen[0], "category"]).run()
     same = sum(frame.loc[chosen, "category"] == frame.loc[chosen[0], "category"])
@@ -83,8 +93,9 @@ def test_bulk_set_category_on_the_selection_says_how_many_files_change(app, docs
 def test_bulk_add_and_remove_a_topic(app, docs):
     app.run()
     chosen = row_ids(app)[:2]
-    for doc_id in chosen:
-        app.checkbox(key=f"select:{doc_id}").check().run()
+    browser = TableBrowser(app)
+    browser.select(chosen[:1])
+    browser.select(chosen[1:])
     app.button(key="bulk_field_add").click().run()
     app.text_input(key="bulk_field_value").set_value("Elections 2026").run()
     app.button(key="bulk_field_confirm").click().run()
@@ -118,13 +129,12 @@ def open_odd_row(app, docs, name: str) -> bytes:
 
 
 def open_details(app, doc_id: str):
-    app.checkbox(key=f"select:{doc_id}").check().run()
-    return app
+    return open_article(app, doc_id)
 
 
 def details_widget(app, label: str):
-    """The details' Title or Excerpt box (by label: its key holds the form's number)."""
-    return next(widget for widget in [*app.text_input, *app.text_area] if widget.label == label)
+    """The dialog's Title or Excerpt box."""
+    return app.text_input(key="edit_title") if label == "Title" else app.text_area(key="edit_excerpt")
 
 
 def details_button(app, label: str):
@@ -146,7 +156,7 @@ def test_saving_only_the_excerpt_leaves_a_520_character_title_as_it_is(app, docs
     open_details(app, "long_title.txt")
     assert details_widget(app, "Title").value == LONG_TITLE.strip()
     details_widget(app, "Excerpt").set_value("Longer now.")
-    details_button(app, "Save title and excerpt").click().run()
+    save(app)
     assert no_exceptions(app)
     assert (docs / "long_title.txt").read_bytes() == with_line(before, "excerpt: Short.\n", "excerpt: Longer now.\n")
     assert toasts(app)[-1].startswith("Saved excerpt: Zebrafish")
@@ -156,7 +166,7 @@ def test_saving_only_the_title_leaves_a_long_block_excerpt_as_it_is(app, docs):
     before = open_odd_row(app, docs, "block_excerpt.txt")
     open_details(app, "block_excerpt.txt")
     details_widget(app, "Title").set_value("Yellowtail, renamed")
-    details_button(app, "Save title and excerpt").click().run()
+    save(app)
     assert no_exceptions(app)
     after = (docs / "block_excerpt.txt").read_bytes()
     assert after == with_line(before, "title: Yellowtail block\n", "title: Yellowtail, renamed\n")
@@ -167,7 +177,7 @@ def test_a_tab_in_the_title_does_not_block_saving_the_excerpt(app, docs):
     before = open_odd_row(app, docs, "tab_title.txt")
     open_details(app, "tab_title.txt")
     details_widget(app, "Excerpt").set_value("New.")
-    details_button(app, "Save title and excerpt").click().run()
+    save(app)
     assert no_exceptions(app) and [error.value for error in app.error] == []
     assert (docs / "tab_title.txt").read_bytes() == with_line(before, "excerpt: Old.\n", "excerpt: New.\n")
 
@@ -176,7 +186,7 @@ def test_a_changed_title_is_still_checked_for_its_length(app, docs):
     before = open_odd_row(app, docs, "long_title.txt")
     open_details(app, "long_title.txt")
     details_widget(app, "Title").set_value("Zebrafish " + "x" * 491)
-    details_button(app, "Save title and excerpt").click().run()
+    save(app)
     assert (docs / "long_title.txt").read_bytes() == before
     assert [error.value for error in app.error] == [
         "Title: is 501 characters; at most 500 are allowed. Nothing was saved."
@@ -188,7 +198,7 @@ def test_a_changed_title_is_still_checked_for_its_length(app, docs):
 def test_save_in_the_row_dialog_with_nothing_touched_writes_nothing(app, docs, name):
     """A 150-character category and a category with spaces around it are shown whole and left alone."""
     before = open_odd_row(app, docs, name)
-    app.button(key=f"edit:{name}").click().run()
+    open_article(app, name)
     assert app.text_input(key="edit_category").value == load_collection(docs).frame.loc[name, "category"]
     app.button(key="FormSubmitter:edit_form-Save").click().run()
     assert no_exceptions(app)
@@ -199,7 +209,7 @@ def test_save_in_the_row_dialog_with_nothing_touched_writes_nothing(app, docs, n
 
 def test_the_row_dialog_writes_only_the_field_the_editor_changed(app, docs):
     before = open_odd_row(app, docs, "spaced_category.txt")
-    app.button(key="edit:spaced_category.txt").click().run()
+    open_article(app, "spaced_category.txt")
     app.multiselect(key="edit_topics").select("Streaming")
     app.button(key="FormSubmitter:edit_form-Save").click().run()
     assert (docs / "spaced_category.txt").read_bytes() == with_line(
@@ -212,24 +222,25 @@ def test_the_row_dialog_writes_only_the_field_the_editor_changed(app, docs):
 def test_save_title_and_excerpt_with_nothing_touched_writes_nothing(app, docs, name):
     before = open_odd_row(app, docs, name)
     open_details(app, name)
-    details_button(app, "Save title and excerpt").click().run()
+    save(app)
     assert no_exceptions(app)
     assert (docs / name).read_bytes() == before
     assert toasts(app)[-1].startswith("Nothing changed: ")
 
 
-def test_the_edit_button_is_named_after_its_article(app, docs):
+def test_the_row_sends_the_title_as_it_is(app, docs):
+    """The table's script names the row's controls after the title ("Edit: <title>"): it gets the exact text."""
     open_seed_row(app)
-    assert app.button(key=f"edit:{SEED_ID}").label == f"Edit: {plain_label(SEED_TITLE)}"
+    assert row(app, SEED_ID)["title"] == SEED_TITLE
 
 
-def test_a_title_typed_before_a_published_tick_is_saved_onto_the_ticked_version(app, docs):
-    """The tick changes the file's sha but not its title: the typed title is applied onto the new version."""
+def test_a_title_saved_after_another_editors_tick_is_written_onto_the_ticked_version(app, docs):
+    """Another editor publishes while my dialog is open: the title I typed is written onto their version."""
     open_seed_row(app)
     open_details(app, SEED_ID)
     details_widget(app, "Title").set_value("Jung_E, reviewed")
-    app.checkbox(key=f"published:{SEED_ID}").uncheck()  # its callback writes before the form is drawn again
-    details_button(app, "Save title and excerpt").click().run()
+    set_published(docs, SEED_ID, False, editor="bob")
+    save(app)
     assert no_exceptions(app)
     text = (docs / SEED_ID).read_text(encoding="utf-8")
     assert '\ntitle: "Jung_E, reviewed"\n' in text and "\npublished: false\n" in text
@@ -245,7 +256,7 @@ def test_a_title_edit_meeting_another_editors_title_is_a_conflict_that_keeps_min
     details_widget(app, "Title").set_value("Mine")
     set_field(docs, SEED_ID, "title", "Theirs", editor="bob")
     theirs = (docs / SEED_ID).read_bytes()
-    details_button(app, "Save title and excerpt").click().run()
+    save(app)
     assert no_exceptions(app)
     assert (docs / SEED_ID).read_bytes() == theirs
     (error,) = [error.value for error in app.error]
@@ -258,20 +269,18 @@ def test_a_title_edit_meeting_another_editors_title_is_a_conflict_that_keeps_min
     entries, _ = read_audit_log(docs / ".curation" / "audit.jsonl")
     assert [(entry.editor, entry.new) for entry in entries] == [("bob", "Theirs"), (entries[1].editor, "Mine")]
     assert entries[1].sha_before == entries[0].sha_after  # written onto the new version, with its sha
-    assert details_widget(app, "Title").value == "Mine"  # a fresh form, showing what is on disk
+    assert row(app, SEED_ID)["title"] == "Mine" and row_ids(app) == [SEED_ID]  # the dialog closed; the row holds
 
 
 def test_another_editors_excerpt_change_leaves_my_title_edit_alone(app, docs):
-    """Bob changed the excerpt, I the title: mine is saved, his excerpt stays (the box said it changed)."""
+    """Bob changed the excerpt, I the title: mine is saved, his excerpt stays."""
     open_seed_row(app)
     open_details(app, SEED_ID)
     set_field(docs, SEED_ID, "excerpt", "His excerpt.", editor="bob")
     app.run()
-    assert [info.value for info in app.info] == [
-        "The excerpt changed on disk since this form was drawn; Save leaves it as it is on disk."
-    ]
     assert details_widget(app, "Excerpt").value != "His excerpt."  # the form still shows what it showed
     details_widget(app, "Title").set_value("Mine")
-    details_button(app, "Save title and excerpt").click().run()
+    save(app)
+    assert [error.value for error in app.error] == []
     fields = load_collection(docs).frame.loc[SEED_ID]
     assert (fields["title"], fields["excerpt"]) == ("Mine", "His excerpt.")

@@ -10,7 +10,8 @@ import pytest
 from curation.loading.collection import load_collection
 from curation.query.filters import DASHBOARD_FILTERS, Filters
 from tests.conftest import write_document
-from tests.test_app import header, no_exceptions, row_ids
+from tests.table_events import TableBrowser, row, row_ids
+from tests.test_app import header, no_exceptions
 
 
 def url(at) -> dict[str, list[str]]:
@@ -77,8 +78,8 @@ def test_likely_duplicates_are_marked_and_can_be_shown_alone(app, docs):
     )
     assert {"dup_a.txt", "dup_b.txt"} <= set(expected.index)
     assert set(row_ids(app)) == set(expected.index[:25]) and "likely duplicates" in sentence(app)
-    marked = [element.value for element in app.markdown if "Twin story" in element.value]
-    assert len(marked) == 2 and all("likely duplicate" in text for text in marked)
+    assert row(app, "dup_a.txt")["duplicate"] and row(app, "dup_b.txt")["duplicate"]
+    assert not any(row(app, doc_id)["duplicate"] for doc_id in set(row_ids(app)) - set(expected.index))
     assert url(app)["duplicates"] == ["true"]
 
 
@@ -195,15 +196,17 @@ def test_a_link_opens_the_same_view_and_names_what_it_could_not_use(app, docs):
     assert url(app) == {"published": ["unpublished"], "rows": ["50"], "page": ["2"]}  # quality dropped
 
 
-def test_rows_per_page_the_page_and_the_details_live_in_the_url(app):
+def test_rows_per_page_the_page_and_the_columns_live_in_the_url(app):
     app.run()
-    app.selectbox(key="page_size").select(50).run()
-    assert url(app) == {"rows": ["50"]}
-    app.session_state["articles_page"] = 2
-    app.run()
+    table = TableBrowser(app)
+    table.layout(50, ["provider", "category", "date", "quality", "heat", "topics"])
+    assert url(app) == {"rows": ["50"]} and len(row_ids(app)) == 50
+    table.turn_to(2)
     assert url(app) == {"rows": ["50"], "page": ["2"]}
-    app.multiselect(key="details_shown").unselect("topics").select("file").run()
-    assert url(app)["show"] == ["provider", "category", "date", "quality", "heat", "file"]
+    table.layout(50, ["file", "provider", "category", "date", "quality", "heat"])
+    assert url(app)["show"] == ["provider", "category", "date", "quality", "heat", "file"]  # in the table's order
+    table.layout(100, ["provider", "category", "date", "quality", "heat", "file"])  # the rows: the columns stay
+    assert url(app) == {"rows": ["100"], "show": ["provider", "category", "date", "quality", "heat", "file"]}
     assert no_exceptions(app)
     app.switch_page("curation/views/charts.py").run()
     assert "page" not in url(app) and "rows" not in url(app)  # the table's layout means nothing on Charts

@@ -10,6 +10,7 @@ from curation.editing.publish import set_field, set_published, set_published_man
 from curation.errors import EditorNameError
 from curation.store.folder_audit import read_audit_log
 from tests.conftest import SEED_ID
+from tests.table_events import TableBrowser, table_data
 from tests.test_access import app  # noqa: F401  (the AppTest fixture)
 from tests.test_cli import run
 
@@ -74,9 +75,12 @@ def test_a_typed_name_with_a_control_character_stops_editing_until_it_is_fixed(a
     app.run()
     app.text_input(key="editor_name").input("Ann\u202eevil").run()
     assert any("control character U" in error.value and "202E" in error.value for error in app.error)
-    assert app.checkbox(key=f"published:{SEED_ID}").disabled
+    assert table_data(app)["canEdit"] is False
+    before = (docs / SEED_ID).read_bytes()
+    TableBrowser(app).tick(SEED_ID, False)  # a forged tick writes nothing under the bad name
+    assert (docs / SEED_ID).read_bytes() == before
     app.text_input(key="editor_name").input("Ann").run()
-    assert not app.checkbox(key=f"published:{SEED_ID}").disabled
-    app.checkbox(key=f"published:{SEED_ID}").uncheck().run()
+    assert table_data(app)["canEdit"] is True
+    TableBrowser(app).tick(SEED_ID, False)
     (entry,) = read_audit_log(docs / ".curation" / "audit.jsonl")[0]
     assert entry.editor == "Ann"

@@ -16,8 +16,9 @@ def test_a_page_imports_without_drawing_anything(name):
     assert callable(module.render)
 
 
-def test_a_row_shows_the_details_the_editor_chose_in_a_fixed_order():
-    from curation.views.articles import row_details
+def test_each_column_of_a_row_is_plain_text():
+    """The table's columns as the component gets them: text as it is (no markdown escapes), – for nothing."""
+    from curation.views.article_table import COLUMNS
 
     row = pd.Series(
         {"provider": "Reuters", "domain": "reuters.com", "category": "news",
@@ -25,6 +26,7 @@ def test_a_row_shows_the_details_the_editor_chose_in_a_fixed_order():
          "topics": ["AI", "Climate_change"]},
         name="a_1.txt",
     )  # fmt: skip
-    assert row_details(row) == "Reuters · news · 2024-03-01 · quality 80 · heat – · AI, Climate\\_change"
-    assert row_details(row, ("file", "domain", "heat")) == "reuters\\.com · heat – · a\\_1\\.txt"
-    assert row_details(row, ()) == ""
+    assert {key: column.text(row) for key, column in COLUMNS.items()} == {
+        "provider": "Reuters", "domain": "reuters.com", "category": "news", "date": "2024-03-01",
+        "quality": "80", "heat": None, "topics": "AI, Climate_change", "file": "a_1.txt",
+    }  # fmt: skip

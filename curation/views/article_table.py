@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import pandas as pd
@@ -35,10 +36,6 @@ APPLIED_KEY = "_articles_table_applied"  # browser instance -> the last sequence
 MAX_EVENTS = 1_000  # more than an editor can make between two answers; a longer queue is not read
 EVENT_KINDS = ("tick", "select", "page", "sort", "open", "edit", "layout")
 PAGE_SIZES = (25, 50, 100, 200)
-
-_table = st.components.v2.component(
-    COMPONENT_NAME, js="articles_table.js", css="articles_table.css", isolate_styles=False
-)
 
 
 def _number(value: object) -> str | None:
@@ -167,7 +164,7 @@ def _event(raw: object, shown: frozenset[str], sortable: frozenset[str]) -> Tabl
         return None
     if kind in ("tick", "open", "edit"):
         doc_id, sha = raw.get("id"), raw.get("sha")
-        if doc_id not in shown or not isinstance(sha, str):
+        if not isinstance(doc_id, str) or doc_id not in shown or not isinstance(sha, str):
             return None
         value = raw.get("value")
         if kind == "tick" and not isinstance(value, bool):
@@ -175,7 +172,9 @@ def _event(raw: object, shown: frozenset[str], sortable: frozenset[str]) -> Tabl
         return TableEvent(seq, kind, (doc_id,), sha, bool(value))
     if kind == "select":
         ids, value = raw.get("ids"), raw.get("value")
-        if not isinstance(ids, list) or not isinstance(value, bool) or not all(item in shown for item in ids):
+        if not isinstance(ids, list) or not isinstance(value, bool):
+            return None
+        if not all(isinstance(item, str) and item in shown for item in ids):
             return None
         return TableEvent(seq, kind, tuple(ids), value=value)
     if kind == "page":
@@ -183,13 +182,13 @@ def _event(raw: object, shown: frozenset[str], sortable: frozenset[str]) -> Tabl
         return TableEvent(seq, kind, page=page) if isinstance(page, int) and not isinstance(page, bool) else None
     if kind == "layout":
         rows, columns = raw.get("rows"), raw.get("columns")
-        if rows not in PAGE_SIZES or isinstance(rows, bool) or not isinstance(columns, list):
+        if isinstance(rows, bool) or rows not in PAGE_SIZES or not isinstance(columns, list):
             return None
         if not all(isinstance(key, str) and key in COLUMNS for key in columns):
             return None
         return TableEvent(seq, kind, page=rows, columns=tuple(columns))
     column = raw.get("column")
-    return TableEvent(seq, kind, column=column) if column in sortable else None
+    return TableEvent(seq, kind, column=column) if isinstance(column, str) and column in sortable else None
 
 
 def new_events(state: object, shown: Iterable[str], sortable: Iterable[str]) -> list[TableEvent]:
@@ -213,9 +212,18 @@ def new_events(state: object, shown: Iterable[str], sortable: Iterable[str]) -> 
     return fresh
 
 
+@cache
+def _component() -> Callable[..., Any]:
+    # Registered on first use: Streamlit finds the files through the package's manifest, which it reads when
+    # its runtime starts (so importing this module needs no runtime).
+    return st.components.v2.component(
+        COMPONENT_NAME, js="articles_table.js", css="articles_table.css", isolate_styles=False
+    )
+
+
 def mount_table(data: dict[str, Any], on_events: Callable[[], None]) -> None:
     """Draw the table (at the same place on every run, so the browser keeps its DOM and the focus)."""
-    _table(key=TABLE_KEY, data=data, on_events_change=on_events)
+    _component()(key=TABLE_KEY, data=data, on_events_change=on_events)
 
 
 def table_state() -> object:

@@ -7,13 +7,16 @@ hold still and show the new values, marked as changed.
 
 A form writes only the fields whose value the editor changed, compared exactly with what it showed: a
 value in the file that a typed one could not be (too long, spaces around it, a tab) stays as it is
-unless the editor changes it.
+unless the editor changes it. The dialog's save is per field: a changed field is written onto the newest
+version of the file when its value there is still the one the form showed (another editor's Published
+tick or excerpt fix meanwhile stays), and is a conflict when it is not: nothing is written, the editor's
+text stays in the form beside what is on disk, and "Apply mine" writes it onto that version.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import streamlit as st
@@ -26,6 +29,7 @@ from curation.views.article_details import render_details
 from curation.views.session import Dashboard, article_name, flash, keep_bulk_summary, write_changes
 
 EDIT_KEY = "_field_edit"  # the row whose edit dialog is open
+APPLY_KEY = "_field_edit_apply"  # "Apply mine" was pressed in the dialog
 FIELD_BULK_KEY = "_field_bulk"  # the bulk field change waiting for confirmation
 BULK_ACTIONS = {"category": "Set category", "add": "Add topic", "remove": "Remove topic"}
 ROW_FIELDS = ("title", "excerpt", "category", "type", "topics")  # the article's dialog
@@ -34,11 +38,17 @@ LABELS = {"title": "Title", "excerpt": "Excerpt", "category": "Category", "type"
 
 @dataclass(frozen=True)
 class RowEdit:
-    """The row an editor opened for editing: the sha and the values its row showed then."""
+    """The article an editor opened: the values the form shows (what the editor started from) and the values
+    a save applies onto (the same, until the editor applies their text onto another editor's change)."""
 
     doc_id: str
     sha: str
     shown: dict[str, object]
+    base: dict[str, object] | None = None
+
+    @property
+    def applied_onto(self) -> dict[str, object]:
+        return self.shown if self.base is None else self.base
 
 
 @dataclass(frozen=True)
@@ -121,6 +131,12 @@ def _show_invalid(error: InvalidValueError) -> None:
     st.error(f"{LABELS.get(error.path, error.path)}: {error.message}. Nothing was saved.")
 
 
+def _apply_onto(request: RowEdit, on_disk: dict[str, object]) -> None:
+    """Apply mine: the editor's text is written onto the values now on disk for these fields."""
+    st.session_state[EDIT_KEY] = replace(request, base={**request.applied_onto, **on_disk})
+    st.session_state[APPLY_KEY] = True
+
+
 @st.dialog("Article", width="large", on_dismiss=_close_editor)
 def edit_dialog(board: Dashboard) -> None:
     """The article the editor opened from its row: its fields as the row showed them, and its details."""
@@ -130,6 +146,9 @@ def edit_dialog(board: Dashboard) -> None:
         st.warning("This article's file went away.")
         return
     shown = request.shown
+    current = frame.loc[request.doc_id]
+    on_disk = shown_values(current, ROW_FIELDS)
+    applied = st.session_state.pop(APPLY_KEY, False)
     st.markdown(article_name(request.doc_id, frame["title"]))
     topic_choices = sorted({*board.collection.facets["topic"].labels, *shown["topics"]})
     # No max_chars: a widget would cut a longer value already in the file; a changed value is checked instead.
@@ -142,21 +161,40 @@ def edit_dialog(board: Dashboard) -> None:
         topics = st.multiselect(
             "Topics", topic_choices, default=shown["topics"], key="edit_topics", accept_new_options=True
         )
-        submitted = st.form_submit_button("Save", type="primary", disabled=not board.can_edit)
-    if submitted:
         typed = {"title": title, "excerpt": excerpt, "category": category, "type": kind, "topics": list(topics)}
+        changed = changed_values(shown, typed)
+        base = request.applied_onto
+        conflicts = [field for field in changed if on_disk[field] != base[field]]
+        for field in conflicts:
+            st.error(
+                f"**Conflict on the {field}:** it changed on disk since this article was opened, so nothing was "
+                f"saved. Your {field} is still in the form; the {field} on disk now is:"
+            )
+            st.code(_text(on_disk[field]) or "(empty)", language=None, wrap_lines=True)
+        if conflicts:
+            st.form_submit_button(
+                f"Apply my {' and '.join(conflicts)} onto the version on disk", key="edit_apply",
+                on_click=_apply_onto, args=(request, {field: on_disk[field] for field in conflicts}),
+                disabled=not board.can_edit,
+            )  # fmt: skip
+        submitted = st.form_submit_button("Save", type="primary", disabled=not board.can_edit)
+    if (submitted or applied) and not conflicts:
         try:
-            checked = checked_values(changed_values(shown, typed))
+            checked = checked_values(changed)
         except InvalidValueError as error:
             _show_invalid(error)
             return
-        if checked:
-            _save(board, request.doc_id, request.sha, checked)
+        if checked:  # onto the newest version: every field written was still what the form stood on
+            _save(board, request.doc_id, current["sha256"], checked)
         else:
             _say_nothing_changed(board, request.doc_id)
         _close_editor()
         st.rerun()
     render_details(board.location, request.doc_id)
+
+
+def _text(value: object) -> str:
+    return ", ".join(value) if isinstance(value, list) else str(value)
 
 
 def render_field_bulk_buttons(columns: list[DeltaGenerator], board: Dashboard, selected: set[str]) -> None:

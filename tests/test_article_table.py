@@ -1,0 +1,249 @@
+"""The Articles table's component: events applied once each, rows as data, and a script that cannot render markup."""
+
+from __future__ import annotations
+
+import ast
+import re
+import tomllib
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from curation.loading.collection import load_collection
+from curation.views import article_table
+from curation.views.article_table import COLUMNS, PAGE_SIZES, new_events, row_data
+from tests.conftest import REPO
+
+ASSETS = REPO / "curation" / "views" / "assets"
+SHOWN = ("a.txt", "b.txt", "c.txt")
+SORTABLE = ("title", "quality")
+
+
+@pytest.fixture
+def session(monkeypatch):
+    """A stand-in for st.session_state (new_events keeps its sequence numbers there)."""
+    state: dict = {}
+    monkeypatch.setattr(article_table.st, "session_state", state)
+    return state
+
+
+def tick(seq: int, doc_id: str = "a.txt", value: bool = True) -> dict:
+    return {"seq": seq, "kind": "tick", "id": doc_id, "sha": "s" * 64, "value": value}
+
+
+def queue(events: list, client: str = "one") -> dict:
+    return {"client": client, "events": events}
+
+
+def applied(state: object) -> list[tuple[int, str]]:
+    return [(event.seq, event.kind) for event in new_events(state, SHOWN, SORTABLE)]
+
+
+def test_each_event_is_applied_once_however_often_the_queue_comes(session):
+    """The browser sends its whole unanswered queue with every new event: only the new ones are returned."""
+    assert applied(queue([tick(1)])) == [(1, "tick")]
+    assert applied(queue([tick(1), tick(2, "b.txt")])) == [(2, "tick")]
+    assert applied(queue([tick(1), tick(2, "b.txt")])) == []  # sent again (a rerun for another reason)
+    assert applied(queue([tick(3, "c.txt"), {"seq": 4, "kind": "page", "page": 2}])) == [(3, "tick"), (4, "page")]
+
+
+def test_two_browser_instances_are_counted_apart(session):
+    assert applied(queue([tick(1)], "one")) == [(1, "tick")]
+    assert applied(queue([tick(1)], "two")) == [(1, "tick")]  # another tab: its own numbers
+    assert applied(queue([tick(1), tick(2)], "one")) == [(2, "tick")]
+
+
+def test_numbers_at_or_below_the_last_applied_are_dropped(session):
+    assert applied(queue([tick(5)])) == [(5, "tick")]
+    assert applied(queue([tick(3), tick(5), tick(6), tick(6)])) == [(6, "tick")]
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        None,
+        "tick",
+        [],
+        {"kind": "tick", "id": "a.txt", "sha": "s", "value": True},  # no number
+        {"seq": "1", "kind": "tick", "id": "a.txt", "sha": "s", "value": True},
+        {"seq": True, "kind": "tick", "id": "a.txt", "sha": "s", "value": True},  # a bool is not a number
+        {"seq": 1, "kind": "delete", "id": "a.txt"},
+        {"seq": 1, "kind": "tick", "id": "elsewhere.txt", "sha": "s", "value": True},  # not on the page
+        {"seq": 1, "kind": "tick", "id": ["a.txt"], "sha": "s", "value": True},
+        {"seq": 1, "kind": "tick", "id": "a.txt", "sha": None, "value": True},
+        {"seq": 1, "kind": "tick", "id": "a.txt", "sha": "s", "value": 1},
+        {"seq": 1, "kind": "select", "ids": ["a.txt", "../etc/passwd"], "value": True},
+        {"seq": 1, "kind": "select", "ids": "a.txt", "value": True},
+        {"seq": 1, "kind": "page", "page": "2"},
+        {"seq": 1, "kind": "page", "page": True},
+        {"seq": 1, "kind": "sort", "column": "secured"},
+        {"seq": 1, "kind": "layout", "rows": 1_000_000, "columns": []},
+        {"seq": 1, "kind": "layout", "rows": 25, "columns": ["secured"]},
+        {"seq": 1, "kind": "layout", "rows": True, "columns": []},
+        {"seq": 1, "kind": "open", "id": "elsewhere.txt", "sha": "s"},
+        {"seq": 1, "kind": "sort", "column": ["title"]},
+        {"seq": 1, "kind": "select", "ids": [["a.txt"]], "value": True},
+    ],
+)
+def test_an_event_of_the_wrong_shape_is_dropped(session, event):
+    """What the browser sends is untrusted: a malformed event is left out, never raises, and the good one
+    after it still counts."""
+    assert applied(queue([event, {"seq": 2, "kind": "page", "page": 3}])) == [(2, "page")]
+
+
+@pytest.mark.parametrize(
+    "state",
+    [None, "x", [], {"client": 1, "events": []}, {"client": "one", "events": "x"}, {"client": "x" * 65, "events": []}],
+)
+def test_a_state_of_the_wrong_shape_applies_nothing(session, state):
+    assert applied(state) == []
+
+
+def test_an_oversized_queue_is_read_only_up_to_its_limit(session):
+    events = [{"seq": number, "kind": "page", "page": 1} for number in range(1, 5_000)]
+    assert len(applied(queue(events))) == article_table.MAX_EVENTS
+
+
+def test_the_events_carry_what_they_name(session):
+    (event,) = new_events(queue([tick(1, "b.txt", False)]), SHOWN, SORTABLE)
+    assert (event.ids, event.sha, event.value) == (("b.txt",), "s" * 64, False)
+    (layout,) = new_events(
+        queue([{"seq": 2, "kind": "layout", "rows": 50, "columns": ["heat", "file"]}]), SHOWN, SORTABLE
+    )
+    assert (layout.page, layout.columns) == (50, ("heat", "file"))
+    assert 50 in PAGE_SIZES
+
+
+@pytest.fixture
+def frame(docs) -> tuple[pd.DataFrame, pd.Series]:
+    collection = load_collection(docs)
+    return collection.frame, collection.likely_duplicates
+
+
+def test_a_row_carries_every_column_as_plain_text(frame):
+    frame, duplicates = frame
+    doc_id = frame.index[0]
+    source = frame.loc[doc_id]
+    shown = row_data(frame, duplicates, doc_id, source["sha256"], COLUMNS)
+    assert shown["cells"] == {
+        "provider": source["provider"] or None,
+        "domain": source["domain"] or None,
+        "category": source["category"] or None,
+        "date": source["publishedDateTime"].date().isoformat(),
+        "quality": str(int(source["quality"])),
+        "heat": None if pd.isna(source["heat"]) else str(int(source["heat"])),
+        "topics": ", ".join(source["topics"]) or None,
+        "file": doc_id,
+    }
+    assert (shown["id"], shown["sha"], shown["title"]) == (doc_id, source["sha256"], source["title"])
+    assert shown["changed"] is False and shown["deleted"] is False
+    assert "\u2060" not in "".join(str(value) for value in shown["cells"].values()) + shown["title"]
+
+
+def test_a_row_changed_since_the_view_opened_is_marked(frame):
+    frame, duplicates = frame
+    assert row_data(frame, duplicates, frame.index[0], "0" * 64, ())["changed"] is True
+
+
+def test_a_row_whose_file_went_away_is_marked_deleted(frame):
+    frame, duplicates = frame
+    gone = row_data(frame, duplicates, "gone.txt", "0" * 64, COLUMNS, error="why")
+    assert (gone["deleted"], gone["url"], gone["cells"], gone["error"]) == (True, None, {}, "why")
+
+
+def test_only_an_http_url_is_sent_as_a_link(frame):
+    frame, duplicates = frame
+    doc_id = frame.index[0]
+    for url, sent in [
+        ("javascript:alert(1)", None),
+        ("data:text/html,x", None),
+        ("https://ok.example/a b", None),
+        ("https://ok.example/a", "https://ok.example/a"),
+    ]:
+        frame.loc[doc_id, "webUrl"] = url
+        assert row_data(frame, duplicates, doc_id, "", ())["url"] == sent
+
+
+# --- the script ---------------------------------------------------------------------------------------------
+
+# Ways a script can turn text into markup or code. The table's script writes text with textContent and
+# attributes with setAttribute/properties, and adds listeners with addEventListener: none of these.
+_SINKS = {
+    "innerHTML": re.compile(r"\binnerHTML\b"),
+    "outerHTML": re.compile(r"\bouterHTML\b"),
+    "insertAdjacentHTML": re.compile(r"\binsertAdjacentHTML\b"),
+    "document.write": re.compile(r"\bdocument\s*\.\s*write(ln)?\b"),
+    "eval": re.compile(r"\beval\s*\("),
+    "new Function": re.compile(r"\bnew\s+Function\b"),
+    "string timer": re.compile(r"\bset(Timeout|Interval)\s*\(\s*['\"`]"),
+    "on… attribute": re.compile(r"setAttribute\s*\(\s*['\"`]on", re.IGNORECASE),
+    "on… property": re.compile(r"\.on[a-z]+\s*=(?!=)"),
+    "javascript: URL": re.compile(r"javascript\s*:", re.IGNORECASE),
+    "srcdoc": re.compile(r"\bsrcdoc\b"),
+    "createContextualFragment": re.compile(r"\bcreateContextualFragment\b"),
+}
+
+
+def script_sinks(source: str) -> list[str]:
+    """The sinks in a script, by name (comments included: a sink is not written about, either)."""
+    return sorted(name for name, pattern in _SINKS.items() if pattern.search(source))
+
+
+def test_the_components_scripts_write_text_never_markup():
+    scripts = sorted(ASSETS.glob("*.js"))
+    assert any(path.name == "articles_table.js" for path in scripts)
+    assert {path.name: script_sinks(path.read_text(encoding="utf-8")) for path in scripts} == {
+        path.name: [] for path in scripts
+    }
+    table = (ASSETS / "articles_table.js").read_text(encoding="utf-8")
+    assert "textContent" in table and "function httpUrl" in table  # text as text; links checked again here
+
+
+@pytest.mark.parametrize(
+    ("sample", "sink"),
+    [
+        ("cell.innerHTML = row.title;", "innerHTML"),
+        ("cell.outerHTML = x;", "outerHTML"),
+        ("cell.insertAdjacentHTML('beforeend', x);", "insertAdjacentHTML"),
+        ("document.write(x);", "document.write"),
+        ("eval(code);", "eval"),
+        ("const run = new Function('return 1');", "new Function"),
+        ("setTimeout('alert(1)', 10);", "string timer"),
+        ("link.setAttribute('onclick', x);", "on… attribute"),
+        ("link.onclick = () => go();", "on… property"),
+        ("link.href = 'javascript:void(0)';", "javascript: URL"),
+        ("frame.srcdoc = x;", "srcdoc"),
+        ("range.createContextualFragment(x);", "createContextualFragment"),
+    ],
+)
+def test_the_scan_would_catch_each_sink(sample, sink):
+    assert script_sinks(f"export default function () {{ {sample} }}") == [sink]
+
+
+def test_the_table_runs_fixed_files_shipped_in_the_package():
+    """The component is registered with file names in its asset_dir (never code built at run time), and
+    those files are declared to Streamlit and shipped as package data."""
+    tree = ast.parse((REPO / "curation" / "views" / "article_table.py").read_text(encoding="utf-8"))
+    (register,) = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "component"
+    ]
+    files = {keyword.arg: keyword.value.value for keyword in register.keywords if keyword.arg in ("js", "css")}
+    assert files == {"js": "articles_table.js", "css": "articles_table.css"}
+    assert all((ASSETS / name).is_file() for name in files.values())
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    declared = {entry["name"]: entry["asset_dir"] for entry in project["tool"]["streamlit"]["component"]["components"]}
+    assert declared["articles_table"] == "views/assets"
+    assert {"views/assets/*.js", "views/assets/*.css"} <= set(project["tool"]["setuptools"]["package-data"]["curation"])
+
+
+def test_the_app_mounts_the_table_from_its_files(docs, monkeypatch):
+    """In a run of the app, Streamlit finds the component's files through the package's manifest."""
+    monkeypatch.setenv("CURATION_DOCS", str(docs))
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    (table,) = [node.proto for node in at.get("bidi_component") if node.proto.component_name.endswith("articles_table")]
+    assert (table.js_source_path, table.css_source_path) == ("articles_table.js", "articles_table.css")
+    assert not table.js_content  # served from the file, not sent as a string
