@@ -104,6 +104,7 @@ class ArticlesTable {
   // --- drawing --------------------------------------------------------------------------------------
 
   update(data) {
+    const hadFocus = this.grid.contains(document.activeElement);
     this.data = data;
     this.acknowledge(data.applied);
     this.drawHead(data);
@@ -122,7 +123,8 @@ class ArticlesTable {
     this.grid.hidden = rows.length === 0;
     this.fillPager(this.pagerTop, data);
     this.fillPager(this.pagerBottom, data);
-    this.placeTabStop(false);
+    // The focused row may be gone (a shorter page): the focus moves to the nearest row's same control.
+    this.placeTabStop(hadFocus && !this.grid.contains(document.activeElement));
   }
 
   drawHead(data) {
@@ -483,6 +485,10 @@ class ArticlesTable {
         this.focusAt = { row: at, cell: next };
         this.placeTabStop(true);
       }
+    } else if ((event.key === 'PageDown' || event.key === 'PageUp') && !event.shiftKey) {
+      // The next or previous page; the focus stays on the same box of the same row.
+      event.preventDefault();
+      this.turnTo(this.data.page + (event.key === 'PageDown' ? 1 : -1));
     } else if (event.key === 'Enter' && event.target.type === 'checkbox') {
       event.preventDefault();
       this.open(this.rows.indexOf(view), 'open');
