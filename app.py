@@ -6,16 +6,17 @@ from curation.errors import DocsFolderError, StoreError
 from curation.views.access import resolve_identity
 from curation.views.session import Dashboard, current_collection, docs_location, set_dashboard
 from curation.views.sidebar import render_filters
-from curation.views.url_state import ARTICLES_PARAMETERS, drop_parameters
+from curation.views.url_state import ARTICLES_PARAMETERS, GALLERY_PARAMETERS, drop_parameters
 
 st.set_page_config(page_title="Curation", page_icon="📰", layout="wide")
 
 articles = st.Page("curation/views/articles.py", title="Articles", icon="📰", default=True)
+gallery = st.Page("curation/views/gallery.py", title="Gallery", icon="🖼️")
 pages = st.navigation(
     [
         articles,
         st.Page("curation/views/charts.py", title="Charts", icon="📊"),
-        st.Page("curation/views/gallery.py", title="Gallery", icon="🖼️"),
+        gallery,
         st.Page("curation/views/problems.py", title="Problems", icon="⚠️"),
         st.Page("curation/views/history.py", title="History", icon="🕘"),
     ]
@@ -34,4 +35,6 @@ board = Dashboard(collection, selection.filters, selection.positions(), identity
 set_dashboard(board)
 if pages.url_path != articles.url_path:
     drop_parameters(ARTICLES_PARAMETERS)  # the table's page and layout mean nothing elsewhere
+if pages.url_path != gallery.url_path:
+    drop_parameters(GALLERY_PARAMETERS)
 pages.run()

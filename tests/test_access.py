@@ -169,8 +169,8 @@ def _is_streamlit(node: ast.AST) -> bool:
 # The components the dashboard mounts (st.components.v2, which runs in the page): each a fixed script. The
 # Articles table is given the page's rows as data (its script is checked in tests/test_article_table.py); the
 # others are given none.
-COMPONENT_MODULES = ("article_table.py", "remembered_name.py", "image_fallback.py")
-COMPONENTS_WITHOUT_DATA = ("remembered_name.py", "image_fallback.py")
+COMPONENT_MODULES = ("article_table.py", "remembered_name.py", "image_fallback.py", "scroll_to_cards.py")
+COMPONENTS_WITHOUT_DATA = ("remembered_name.py", "image_fallback.py", "scroll_to_cards.py")
 
 
 def test_no_module_renders_html():

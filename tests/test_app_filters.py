@@ -227,3 +227,16 @@ def test_likely_duplicates_are_marked_in_the_gallery(app, docs):
     app.switch_page("curation/views/gallery.py").run()
     titles = [element.value for element in app.markdown if element.value.startswith("**Twin story")]
     assert len(titles) == 2 and all(title.endswith(":violet-badge[likely duplicate]") for title in titles)
+
+
+def test_the_gallerys_page_lives_in_the_url_and_only_on_the_gallery(app):
+    app.query_params["gpage"] = "3"
+    app.run()
+    assert "gpage" not in url(app)  # the Articles page drops it
+    app.query_params["gpage"] = "3"
+    app.switch_page("curation/views/gallery.py").run()
+    assert app.session_state["gallery_page"] == 3 and url(app)["gpage"] == ["3"]
+    app.session_state["gallery_page"] = 1
+    app.run()
+    assert "gpage" not in url(app)  # the first page is the default
+    assert no_exceptions(app)

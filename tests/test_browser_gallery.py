@@ -58,6 +58,13 @@ def test_the_bottom_pager_turns_the_page_and_the_top_pager_follows(shared_server
     settle(page)
     second_page = card_titles(page)
     assert second_page and not set(second_page) & set(first_page)
+    assert "gpage=2" in page.url  # the page is in the link
+    # The editor reads on from the first card, not from the bottom of the page.
+    page.wait_for_function(
+        "() => { const top = document.querySelector('.st-key-gallery_cards').getBoundingClientRect().top;"
+        " return top > -5 && top < window.innerHeight / 2; }",
+        timeout=WAIT_MS,
+    )
     for pager in (".st-key-gallery_page", ".st-key-gallery_page_bottom"):
         expect(page.locator(f"{pager} [aria-current='page']")).to_have_text("2")
     page.locator(".st-key-gallery_page").get_by_role("button", name="Page 3", exact=True).click()
@@ -177,3 +184,14 @@ def test_cards_hold_still_while_an_editor_publishes_them_one_after_another(serve
     expect(page.get_by_text("0 changed since this view was opened")).to_be_visible(timeout=WAIT_MS)
     settle(page)
     assert not set(card_titles(page)) & set(opened[:3])
+
+
+@pytest.mark.browser
+def test_a_link_opens_the_gallerys_page_and_a_whole_card_shows_at_1280_by_720(shared_server, page):
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_gallery(page, f"{shared_server}/gallery?gpage=3")
+    expect(page.locator(".st-key-gallery_page [aria-current='page']")).to_have_text("3")
+    first = page.locator(CARDS).first.bounding_box()
+    assert first["y"] >= 0 and first["y"] + first["height"] <= 720, first

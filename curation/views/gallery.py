@@ -8,7 +8,8 @@ Cards hold still, as the Articles table's rows do (layout.held_rows): the page's
 articles are taken when the view is opened and again only when the filter, the
 sort or the page changes, or the editor presses Refresh. A card ticked in the
 unpublished gallery stays where it is, ticked and marked *changed*, so the next
-click lands on the card the editor sees under the pointer.
+click lands on the card the editor sees under the pointer. The page is in the
+URL (`gpage`); a turn from the bottom pager scrolls back up to the first card.
 """
 
 from __future__ import annotations
@@ -20,20 +21,25 @@ import streamlit as st
 
 from curation.safe_markdown import escape_markdown, http_url, markdown_link
 from curation.views.image_fallback import enable_image_fallback
-from curation.views.layout import held_page, held_rows, held_status_text, render_header
+from curation.views.layout import HELD_HELP, held_page, held_rows, held_status_text, render_header
+from curation.views.scroll_to_cards import scroll_to_cards
 from curation.views.session import Dashboard, dashboard, write_published
+from curation.views.url_state import seed_from_url, write_parameter
 from curation.wording import day_text
 
 CARDS_PER_PAGE = 24
 CARDS_PER_ROW = 4
 # Every card is this tall, with or without an image (a longer card scrolls inside); image_fallback.py's CSS
 # gives a real image, a dead one and "no image" the same box of IMAGE_HEIGHT.
-CARD_HEIGHT = 440
+CARD_HEIGHT = 420  # with the compact page top (image_fallback.py), a whole row shows at 1280x720
 IMAGE_HEIGHT = 150
 TOP_PAGER = "gallery_page"
 BOTTOM_PAGER = "gallery_page_bottom"
 CARDS_KEY = "_gallery_cards"  # the RowSnapshot of the page's cards
 REFRESHES_KEY = "_gallery_refreshes"
+TURNS_KEY = "_gallery_bottom_turns"  # page turns from the bottom pager, each scrolls up to the cards once
+SCROLL_KEY = "_gallery_scroll"  # the turn whose run should scroll up
+PAGE_PARAMETER = "gpage"  # the Gallery's page in the URL (url_state.GALLERY_PARAMETERS)
 
 
 def toggle_published(board: Dashboard, doc_id: str, sha: str, key: str) -> None:
@@ -50,8 +56,10 @@ def refresh() -> None:
 
 
 def follow_bottom_pager() -> None:
-    """Bottom pager callback: turn the page the top pager (and held_page) holds."""
+    """Bottom pager callback: turn the page the top pager (and held_page) holds, and scroll up to the cards."""
     st.session_state[TOP_PAGER] = st.session_state[BOTTOM_PAGER]
+    turn = st.session_state.get(TURNS_KEY, 0) + 1
+    st.session_state[TURNS_KEY] = st.session_state[SCROLL_KEY] = turn
 
 
 def render_card(board: Dashboard, doc_id: str, position: int, changed: bool) -> None:
@@ -94,11 +102,13 @@ def render(board: Dashboard) -> None:
         st.info("No articles match the filters. Loosen them in the sidebar.")
         return
     base_view = (str(board.location), board.filters, st.session_state.get(REFRESHES_KEY, 0))
+    seed_from_url(TOP_PAGER, PAGE_PARAMETER, lambda values: max(1, int(values[-1])))
     page = held_page(board, CARDS_PER_PAGE, base_view, TOP_PAGER, CARDS_KEY)
+    write_parameter(PAGE_PARAMETER, [str(page)] if page > 1 else [])
     cards = held_rows(board, CARDS_PER_PAGE, page, (*base_view, page), CARDS_KEY)
     pages = max(page, math.ceil(board.shown_count / CARDS_PER_PAGE))
     status_column, refresh_column = st.columns([5, 1], vertical_alignment="center")
-    status_column.markdown(held_status_text(cards, board.collection.frame, "cards"))
+    status_column.markdown(held_status_text(cards, board.collection.frame), help=HELD_HELP)
     refresh_column.button(
         "Refresh", key="gallery_refresh", on_click=refresh, icon=":material/refresh:", width="stretch",
         help="Take the cards again: articles that no longer match the filter leave, new ones come in",
@@ -120,6 +130,9 @@ def render(board: Dashboard) -> None:
     st.caption(
         f"Page {page} of {pages} · {len(cards.ids):,} cards · {board.shown_count:,} articles match the filter now"
     )
+    turn = st.session_state.pop(SCROLL_KEY, None)
+    if turn is not None:  # last on the page: mounting it moves nothing above
+        scroll_to_cards(turn)
 
 
 if __name__ == "__main__":  # run as a page by st.navigation (app.py); importable without running

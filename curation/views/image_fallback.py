@@ -17,6 +17,15 @@ import streamlit as st
 # In gallery.py, cards are keyed containers "gallery_card_<n>" holding an image box "gallery_image_<n>", all
 # inside the "gallery_cards" container; 150 px is gallery.IMAGE_HEIGHT. Long texts end in "…" after 3 lines.
 _GALLERY_CSS = """
+/* On the Gallery, where this sheet is loaded: less space above the title, so a whole row of cards is on
+   the first screen at 1280x720. */
+.stMainBlockContainer {
+  padding: 3rem 2.5rem 4rem;
+}
+.stMainBlockContainer h1 {
+  padding-top: 0;
+  padding-bottom: 0.25rem;
+}
 .st-key-gallery_cards [class*="st-key-gallery_image_"] {
   background: #f0f2f6;
   border-radius: 0.5rem;

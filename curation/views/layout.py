@@ -61,10 +61,12 @@ def held_page(board: Dashboard, page_size: int, base_view: tuple[object, ...], p
     return st.pagination(pages, key=page_key) if pages > 1 else 1
 
 
-def held_status_text(snapshot: RowSnapshot, frame: pd.DataFrame, things: str = "rows") -> str:
-    """The line above held rows: how many changed since the view was opened, and until when they hold."""
-    changed = sum(snapshot.changed(frame))
-    return (
-        f"**{changed:,} changed since this view was opened** · {things} hold still until you refresh, "
-        "change the filter or the sort, or turn the page"
-    )
+def held_status_text(snapshot: RowSnapshot, frame: pd.DataFrame) -> str:
+    """The line above held cards: how many changed since the view was opened (the help says until when
+    they hold)."""
+    return f"**{sum(snapshot.changed(frame)):,} changed since this view was opened**"
+
+
+HELD_HELP = (
+    "Cards hold still until you refresh, change the filter or the sort, or turn the page; a changed one is marked"
+)

@@ -14,7 +14,8 @@ from collections.abc import Callable
 import streamlit as st
 
 SEEDED_KEY = "_url_seeded"  # the parameters this session has read from the URL already
-ARTICLES_PARAMETERS = ("page", "rows", "show")  # the Articles table's page, rows per page and details shown
+ARTICLES_PARAMETERS = ("page", "rows", "show")  # the Articles table's page, rows per page and columns shown
+GALLERY_PARAMETERS = ("gpage",)  # the Gallery's page
 
 
 def seed_from_url(key: str, parameter: str, read: Callable[[list[str]], object]) -> None:
