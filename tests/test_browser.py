@@ -24,7 +24,6 @@ from urllib.parse import quote
 
 import pytest
 
-from curation.demo import write_demo_collection
 from curation.editing.publish import set_published
 from curation.loading.collection import load_collection
 from curation.query.filters import DASHBOARD_FILTERS
@@ -47,20 +46,6 @@ GRID_ROWS = '[role="grid"][aria-label="Articles"] tbody tr'  # the Articles tabl
 def second_server(docs: Path, tmp_path: Path) -> Iterator[str]:
     """Another app process on the same folder, as a team running two instances would."""
     with serve_dashboard(docs, tmp_path / "streamlit-2.log", timeout=120) as url:
-        yield url
-
-
-@pytest.fixture
-def corpus(tmp_path: Path) -> Path:
-    """A generated corpus (the demo generator, another seed than seeds/ has)."""
-    folder = tmp_path / "corpus"
-    write_demo_collection(folder, 400, seed=7)
-    return folder
-
-
-@pytest.fixture
-def corpus_server(corpus: Path, tmp_path: Path) -> Iterator[str]:
-    with serve_dashboard(corpus, tmp_path / "streamlit-corpus.log", timeout=120) as url:
         yield url
 
 
