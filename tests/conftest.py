@@ -311,6 +311,22 @@ def shared_server(shared_docs: Path, tmp_path_factory) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A generated corpus (the demo generator, another seed than seeds/ has), for browser tests that write."""
+    from curation.demo import write_demo_collection
+
+    folder = tmp_path / "corpus"
+    write_demo_collection(folder, 400, seed=7)
+    return folder
+
+
+@pytest.fixture
+def corpus_server(corpus: Path, tmp_path: Path) -> Iterator[str]:
+    with serve_dashboard(corpus, tmp_path / "streamlit-corpus.log", timeout=120) as url:
+        yield url
+
+
 _CALL_REPORT = pytest.StashKey[pytest.TestReport]()
 
 

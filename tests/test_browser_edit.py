@@ -1,27 +1,26 @@
-"""End to end: an editor re-categorizes an article from its row in a real Chromium against `streamlit run`."""
+"""End to end: an editor edits an article in its dialog (the row's pencil), in a real Chromium against `streamlit run`."""
 
 from __future__ import annotations
 
-import json
 from urllib.parse import quote
 
 import pytest
 
 from curation.editing.publish import set_field
-from curation.safe_markdown import plain_label
+from curation.loading.collection import load_collection
 from tests.conftest import write_document
 from tests.test_browser import (
     WAIT_MS,
     audit_lines,
-    click_published,
     expect_shown,
     expect_toast,
+    grid,
     open_app,
     row_ids,
     settle,
+    table_row,
     unpublished_article,
     wait_for,
-    widget_class,
 )
 
 pytestmark = pytest.mark.browser
@@ -29,22 +28,26 @@ pytestmark = pytest.mark.browser
 
 def test_an_editor_recategorizes_an_article_from_its_row(server, page, docs):
     """The row's edit button opens a dialog; a new category is written to that file only, and the row stays."""
+    from playwright.sync_api import expect
+
     doc_id, title = unpublished_article(docs)
     path = docs / doc_id
     others = {other.name: other.read_bytes() for other in docs.glob("*.txt") if other.name != doc_id}
     old_line = next(line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("category:"))
     open_app(page, f"{server}/?search={quote(title)}")
-    assert row_ids(page, docs) == [doc_id]
+    assert row_ids(page) == [doc_id]
     field = edit_dialog_of(page, title).get_by_label("Category")
     field.fill("obituaries")
     page.get_by_role("dialog").get_by_role("button", name="Save").click()
     expect_toast(page, f"Saved category: {title}")
     wait_for(lambda: b"\ncategory: obituaries\n" in path.read_bytes(), "the file to hold the new category")
+    expect(table_row(page, doc_id)).to_contain_text("obituaries", timeout=WAIT_MS)  # the row shows it, marked
+    expect(table_row(page, doc_id)).to_contain_text("changed")
     settle(page)
     text = path.read_text(encoding="utf-8")
     assert old_line not in text and text.count("\n") == len(path.read_bytes().splitlines())
     assert {other.name: other.read_bytes() for other in docs.glob("*.txt") if other.name != doc_id} == others
-    assert row_ids(page, docs) == [doc_id]
+    assert row_ids(page) == [doc_id]
     assert len(audit_lines(docs)) == 1
 
 
@@ -61,18 +64,18 @@ ODD_TEXT = (
 def open_odd_article(page, server, docs) -> tuple[str, bytes]:
     path = write_document(docs, "odd.txt", ODD_TEXT)
     open_app(page, f"{server}/?search=Zebrafish")
-    assert row_ids(page, docs) == ["odd.txt"]
+    assert row_ids(page) == ["odd.txt"]
     return "odd.txt", path.read_bytes()
 
 
 def edit_dialog_of(page, title: str):
-    """Open the row's dialog with its edit button, found by its accessible name (the title without markdown
-    characters, as every widget label of the table)."""
+    """Open the row's dialog with its edit button, found by its accessible name ("Edit: " and the exact title)."""
     from playwright.sync_api import expect
 
-    page.get_by_role("button", name=f"Edit: {plain_label(title)}", exact=True).click()
-    dialog = page.get_by_role("dialog")
+    grid(page).get_by_role("button", name=f"Edit: {title}", exact=True).click()
+    dialog = page.get_by_role("dialog", name="Article")
     expect(dialog.get_by_label("Category")).to_be_visible(timeout=WAIT_MS)
+    settle(page)
     return dialog
 
 
@@ -82,6 +85,8 @@ def test_the_row_dialog_saves_one_changed_field_and_nothing_when_none_changed(se
     assert len(ODD_TITLE) == 520
     dialog = edit_dialog_of(page, ODD_TITLE)
     assert dialog.get_by_label("Category").input_value() == "  news  "
+    assert dialog.get_by_label("Title", exact=True).input_value() == ODD_TITLE
+    assert dialog.get_by_label("Excerpt").input_value() == load_collection(docs).frame.loc[doc_id, "excerpt"]
     dialog.get_by_role("button", name="Save").click()
     expect_toast(page, "Nothing changed: Zebrafish")
     settle(page)
@@ -95,64 +100,37 @@ def test_the_row_dialog_saves_one_changed_field_and_nothing_when_none_changed(se
     assert len(audit_lines(docs)) == 1
 
 
-def open_details(page, doc_id: str):
+def test_the_dialog_saves_a_new_title_and_only_its_line(server, page, docs):
+    """The title typed in the dialog replaces the title line and no other byte; the toast names the article as
+    the row named it, and the row then shows the new title."""
     from playwright.sync_api import expect
 
-    page.locator(f".{widget_class(f'select:{doc_id}')} label").click()
-    title_box = page.get_by_label("Title", exact=True)
-    expect(title_box).to_be_visible(timeout=WAIT_MS)
-    settle(page)
-    return title_box
-
-
-def save_details(page) -> None:
-    page.get_by_role("button", name="Save title and excerpt").click()
-
-
-def test_title_and_excerpt_save_one_changed_field_and_nothing_when_none_changed(server, page, docs):
     doc_id, before = open_odd_article(page, server, docs)
-    title_box = open_details(page, doc_id)
-    assert title_box.input_value() == ODD_TITLE
-    save_details(page)
-    expect_toast(page, "Nothing changed: Zebrafish")
-    settle(page)
-    assert (docs / doc_id).read_bytes() == before and audit_lines(docs) == []
-    page.get_by_label("Title", exact=True).fill("Zebrafish renamed")
-    save_details(page)
-    expect_toast(page, "Saved title: Zebrafish shoal")  # the article as the row named it
+    dialog = edit_dialog_of(page, ODD_TITLE)
+    dialog.get_by_label("Title", exact=True).fill("Zebrafish renamed")
+    dialog.get_by_role("button", name="Save").click()
+    expect_toast(page, "Saved title: Zebrafish shoal")
     expected = before.replace(f"title: {ODD_TITLE}\n".encode(), b"title: Zebrafish renamed\n")
     wait_for(lambda: (docs / doc_id).read_bytes() == expected, "only the title line to change")
+    expect(grid(page).get_by_role("checkbox", name="Published: Zebrafish renamed", exact=True)).to_be_visible(
+        timeout=WAIT_MS
+    )
+    settle(page)
+    assert row_ids(page) == [doc_id]
 
 
-def test_a_typed_title_survives_a_tick_and_a_conflict_keeps_it_until_applied(server, page, docs):
-    """Typed, then the row ticked: Save applies the title onto the ticked version. Typed again while Bob saves
-    his title: a conflict names the title, shows his, keeps mine; Apply writes mine onto his version."""
-    doc_id, before = open_odd_article(page, server, docs)
+def test_a_title_saved_over_another_editors_change_is_a_conflict_and_nothing_is_written(server, page, docs):
+    """Bob saves a title while the dialog is open: my Save writes nothing over his version, and the page says
+    which article conflicted."""
+    doc_id, _before = open_odd_article(page, server, docs)
     path = docs / doc_id
-    open_details(page, doc_id).fill("Zebrafish mine")
-    click_published(page, doc_id)
-    wait_for(lambda: b"\npublished: true\n" in path.read_bytes(), "the tick to be written")
-    settle(page)
-    assert page.get_by_label("Title", exact=True).input_value() == "Zebrafish mine"
-    save_details(page)
-    expect_toast(page, "Saved title: Zebrafish shoal")
-    ticked = before.replace(b"\npublished: false\n", b"\npublished: true\n")
-    expected = ticked.replace(f"title: {ODD_TITLE}\n".encode(), b"title: Zebrafish mine\n")
-    wait_for(lambda: path.read_bytes() == expected, "the title written onto the ticked version")
-    settle(page)
-
-    title_box = page.get_by_label("Title", exact=True)
-    title_box.fill("Zebrafish mine again")
+    dialog = edit_dialog_of(page, ODD_TITLE)
+    dialog.get_by_label("Title", exact=True).fill("Zebrafish mine")
     set_field(docs, doc_id, "title", "Zebrafish theirs", editor="bob")
     theirs = path.read_bytes()
-    save_details(page)
-    expect_shown(page, "stAlert", "Conflict on the title:")
-    expect_shown(page, "stCode", "Zebrafish theirs")
+    dialog.get_by_role("button", name="Save").click()
+    expect_shown(page, "stAlert", "Conflict")
+    expect_shown(page, "stAlert", "Zebrafish")
     settle(page)
     assert path.read_bytes() == theirs
-    assert page.get_by_label("Title", exact=True).input_value() == "Zebrafish mine again"
-    page.get_by_role("button", name="Apply my title onto the version on disk").click()
-    expect_toast(page, "Saved title: Zebrafish theirs")
-    mine = theirs.replace(b"title: Zebrafish theirs\n", b"title: Zebrafish mine again\n")
-    wait_for(lambda: path.read_bytes() == mine, "my title written onto their version")
-    assert [json.loads(line)["editor"] for line in audit_lines(docs)][-2] == "bob"
+    assert [line.count('"bob"') for line in audit_lines(docs)] == [1]

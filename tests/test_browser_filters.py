@@ -22,7 +22,7 @@ from curation.query.facets import counted_label
 from curation.query.filters import DASHBOARD_FILTERS, Filters
 from tests.browser_support import local_page, serve_dashboard
 from tests.conftest import SEEDS, write_document
-from tests.test_browser import WAIT_MS, expect_header, header, open_app, row_ids, settle
+from tests.test_browser import GRID_ROWS, WAIT_MS, expect_header, expect_rows, header, open_app, settle
 
 pytestmark = pytest.mark.browser
 
@@ -85,8 +85,8 @@ def test_filters_set_by_keyboard_and_mouse_reopen_from_the_link(shared_server, p
         has_image=True, sort="publishedDateTime", descending=True,
     )  # fmt: skip
     assert url_filters(page.url) == expected  # the URL says exactly what is applied
-    rows = row_ids(page, shared_docs)
-    assert rows == list(expected.apply(frame).index[:25])
+    rows = list(expected.apply(frame).index[:25])
+    expect_rows(page, rows)
     fresh = local_page(page.context)
     open_app(fresh, page.url, rows=bool(rows))
     fresh.wait_for_function(
@@ -95,25 +95,30 @@ def test_filters_set_by_keyboard_and_mouse_reopen_from_the_link(shared_server, p
         arg=shown_header,
         timeout=WAIT_MS,
     )
-    assert row_ids(fresh, shared_docs) == rows and url_filters(fresh.url) == expected
+    expect_rows(fresh, rows)
+    assert url_filters(fresh.url) == expected
     fresh.close()
 
 
 def test_the_page_and_rows_per_page_come_back_with_the_link(shared_server, page, shared_docs):
+    from playwright.sync_api import expect
+
     frame = load_collection(shared_docs).frame
     open_app(page, shared_server)
-    page.get_by_role("button", name="25 rows · details").click()  # the table's layout popover
-    size = page.get_by_test_id("stSelectbox").filter(has_text="Rows per page")
-    size.click()
-    page.get_by_role("option", name="50", exact=True).click()
-    page.get_by_role("button", name="Page 2", exact=True).click()
+    page.get_by_role("combobox", name="Rows per page").select_option(label="50 rows")
+    page.wait_for_function("() => location.search.includes('rows=50')", timeout=WAIT_MS)
+    expect(page.locator(GRID_ROWS)).to_have_count(50, timeout=WAIT_MS)
+    settle(page)
+    top_pager = page.get_by_role("navigation", name="Pages", exact=True)
+    top_pager.get_by_role("button", name="Page 2", exact=True).click()
     expected = list(DASHBOARD_FILTERS.apply(frame).index[50:100])
     page.wait_for_function("() => location.search.includes('page=2') && location.search.includes('rows=50')")
+    expect(top_pager.get_by_role("button", name="Page 2", exact=True)).to_have_attribute("aria-current", "page")
     settle(page)
-    assert row_ids(page, shared_docs) == expected
+    expect_rows(page, expected)
     fresh = local_page(page.context)
     open_app(fresh, page.url)
-    assert row_ids(fresh, shared_docs) == expected
+    expect_rows(fresh, expected)
     fresh.close()
 
 
@@ -215,7 +220,7 @@ def expect_applied(page, docs: Path, filters: Filters) -> None:
     )
     settle(page)
     assert url_filters(page.url) == filters
-    assert row_ids(page, docs) == list(filters.apply(load_collection(docs).frame).index[:25])
+    expect_rows(page, list(filters.apply(load_collection(docs).frame).index[:25]))
 
 
 FACET_CHOICES = [
@@ -270,7 +275,7 @@ def test_chosen_facets_keep_filtering_when_other_filters_change(facet_server, pa
         page.keyboard.press("ArrowRight")
     wanted = replace(wanted, min_quality=60)
     expect_facets_applied(page, facet_docs, wanted, chosen)
-    assert row_ids(page, facet_docs) == ["video_5.txt", "video_3.txt"]  # published, quality 90 and 70, newest first
+    expect_rows(page, ["video_5.txt", "video_3.txt"])  # published, quality 90 and 70, newest first
     radios.get_by_role("radio", name="all", exact=True).click()
     expect_facets_applied(page, facet_docs, replace(wanted, published="all"), chosen)
 

@@ -12,7 +12,7 @@ import pytest
 from curation.loading.collection import load_collection
 from tests.browser_support import VIEWPORT, local_page
 from tests.conftest import screenshot_if_failed
-from tests.test_browser import WAIT_MS, expect_toast, open_app, settle, snapshot_bytes, wait_for
+from tests.test_browser import WAIT_MS, expect_toast, open_app, settle, snapshot_bytes, toolbar_menu, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -39,8 +39,9 @@ def test_a_bulk_publish_is_one_history_action_undone_as_one(server, berlin_page,
     assert changing > 1
     before = snapshot_bytes(docs)
     open_app(page, f"{server}/?category=health")
-    page.get_by_role("button", name=f"Publish all {len(shown)} shown", exact=True).click()
-    page.get_by_role("dialog").get_by_role("button", name=f"Publish {changing}", exact=True).click()
+    menu = toolbar_menu(page, f"All {len(shown)} shown")
+    menu.get_by_role("button", name=f"Publish all {len(shown)} shown", exact=True).click()
+    page.get_by_role("dialog", name="Confirm").get_by_role("button", name=f"Publish {changing}", exact=True).click()
     expect(page.get_by_text(f"Published {changing} · 0 conflicts · 0 refused")).to_be_visible(timeout=WAIT_MS)
     assert sum(before[name] != content for name, content in snapshot_bytes(docs).items()) == changing
 

@@ -13,18 +13,20 @@ import pytest
 from curation.editing.publish import load_history
 from curation.loading.collection import load_collection
 from curation.store import open_store
-from tests.browser_support import local_page, serve_dashboard, widget_class
+from tests.browser_support import local_page, serve_dashboard
 from tests.conftest import get_document, object_keys
 from tests.test_browser import (
     WAIT_MS,
     click_published,
     expect_header,
-    expect_shown,
+    expect_settled,
     expect_toast,
     open_app,
     published_box,
     row_ids,
+    select_box,
     settle,
+    table_row,
     unpublished_article,
     wait_for,
 )
@@ -41,7 +43,7 @@ def test_an_editor_opens_the_dashboard_on_a_bucket_and_ticks_published(s3_docs, 
         open_app(page, url)
         expect_header(page, "301 articles · 301 shown · 0 problems")
         open_app(page, f"{url}/?search={quote(title)}")
-        assert row_ids(page, s3_docs) == [doc_id]
+        assert row_ids(page) == [doc_id]
         click_published(page, doc_id)
         expect_toast(page, f"Published: {title}")
         wait_for(lambda: get_document(s3_docs, doc_id) == published, "the object to say published: true")
@@ -59,14 +61,14 @@ def unpublished_articles(location: str, count: int) -> list[tuple[str, str]]:
 
 
 def rerun_with_select(page, doc_id: str) -> None:
-    """One interaction that keeps the view: tick (or untick) the row's Select box, and wait until the page
-    has rerun with it (the details below the table show, or go)."""
+    """One interaction that keeps the view: tick (or untick) the row's Select box, and wait until the table's
+    run has answered it (the toolbar counts the selection)."""
     from playwright.sync_api import expect
 
-    selecting = not page.locator(f".{widget_class(f'select:{doc_id}')} input").is_checked()
-    page.locator(f".{widget_class(f'select:{doc_id}')} label").click()
-    details = page.get_by_role("combobox", name="Details of") if selecting else page.get_by_text("all of its details")
-    expect(details.first).to_be_visible(timeout=WAIT_MS)
+    box = select_box(page, doc_id)
+    count = 0 if box.is_checked() else 1
+    box.click()
+    expect(page.get_by_role("button", name=f"Publish {count} selected", exact=True)).to_be_visible(timeout=WAIT_MS)
     settle(page)
 
 
@@ -94,7 +96,7 @@ def test_two_dashboard_servers_on_one_s3_prefix(s3_docs, page, tmp_path, monkeyp
         # 1. A's tick reaches the bucket, and B's held row shows it at a rerun.
         open_app(page_a, f"{url_a}/?search={quote(seen_title)}")
         open_app(page_b, f"{url_b}/?search={quote(seen_title)}")
-        assert row_ids(page_a, s3_docs) == row_ids(page_b, s3_docs) == [seen_id]
+        assert row_ids(page_a) == row_ids(page_b) == [seen_id]
         expect(published_box(page_b, seen_id)).not_to_be_checked()
         click_published(page_a, seen_id)
         expect_toast(page_a, f"Published: {seen_title}")
@@ -105,7 +107,7 @@ def test_two_dashboard_servers_on_one_s3_prefix(s3_docs, page, tmp_path, monkeyp
         # B's editor's next click shows the tick.
         rerun_with_select(page_b, seen_id)
         expect(published_box(page_b, seen_id)).to_be_checked()
-        assert row_ids(page_b, s3_docs) == [seen_id]
+        assert row_ids(page_b) == [seen_id]
 
         # 2. B ticks a row it drew before A's tick on the same article: a conflict, and A's write stays.
         open_app(page_b, f"{url_b}/?search={quote(stale_title)}")
@@ -117,9 +119,11 @@ def test_two_dashboard_servers_on_one_s3_prefix(s3_docs, page, tmp_path, monkeyp
         expect(published_box(page_b, stale_id)).not_to_be_checked()  # B has not rerun since A's write
         click_published(page_b, stale_id)
         expect_toast(page_b, f"Conflict, nothing written: {stale_title}")
-        expect_shown(page_b, "stAlert", f"Conflict, nothing written: {stale_title}")
+        expect(table_row(page_b, stale_id).get_by_role("alert")).to_contain_text(
+            f"Conflict, nothing written: {stale_title}", timeout=WAIT_MS
+        )
+        expect_settled(published_box(page_b, stale_id), True)  # what the bucket holds
         settle(page_b)
-        expect(published_box(page_b, stale_id)).to_be_checked(timeout=WAIT_MS)  # what the bucket holds
         page_b.close()
 
     assert store.read(stale_id) == get_document(s3_docs, stale_id) == published[stale_id]

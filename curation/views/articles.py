@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 import pandas as pd
 import streamlit as st
@@ -24,6 +25,7 @@ import streamlit as st
 from curation.editing.publish import OutcomeStatus
 from curation.query.export import EXPORT_COLUMNS, export_file_name, exportable_columns, frame_to_csv, frame_to_json
 from curation.query.filters import DASHBOARD_FILTERS
+from curation.safe_markdown import WORD_JOINER
 from curation.views.article_table import (
     COLUMNS,
     DEFAULT_COLUMNS,
@@ -77,6 +79,13 @@ def _toast(icon: str, text: str) -> None:
     st.session_state.setdefault(PENDING_TOASTS_KEY, []).append((icon, text))
 
 
+def plain_text(markdown: str) -> str:
+    """One of our messages as a person reads it, for the table, which draws text as it is: the file name
+    that markdown puts in small type in brackets, no backslash escapes, no word joiners."""
+    text = re.sub(r":small\[((?:\\.|[^\\\]])*)\]", r"(\1)", markdown)
+    return re.sub(r"\\(.)", r"\1", text).replace(WORD_JOINER, "")
+
+
 def tick(board: Dashboard, doc_id: str, shown_sha: str, value: bool) -> None:
     """Write what the editor ticked to this article, with the sha its row showed; the table's next run shows
     the outcome (the box settles, or goes back with the row's error) and a toast names the article."""
@@ -86,7 +95,7 @@ def tick(board: Dashboard, doc_id: str, shown_sha: str, value: bool) -> None:
 
     def announce(kind: str, text: str) -> None:
         if kind == "error":
-            errors[doc_id] = text  # shown in the row until its next tick
+            errors[doc_id] = plain_text(text)  # shown in the row (as text, not markdown) until its next tick
         _toast({"success": "✅", "info": "ℹ️"}.get(kind, "⚠️"), text)
 
     last = own_writes.get(doc_id)
@@ -155,6 +164,7 @@ def refresh() -> None:
     """Refresh callback: take the rows again (the filter may match other rows by now)."""
     st.session_state[REFRESHES_KEY] = st.session_state.get(REFRESHES_KEY, 0) + 1
     st.session_state.pop(ROW_ERRORS_KEY, None)
+    st.rerun()  # the whole page: the fragment alone would take the rows from the filter's last full run
 
 
 def selected_in(index: pd.Index) -> set[str]:
@@ -176,6 +186,7 @@ def request_bulk(board: Dashboard, value: bool, scope: str) -> None:
     st.session_state[BULK_KEY] = BulkRequest(
         value, scope, tuple(rows.index), tuple(rows.index[rows["published"] != value]), dict(rows["sha256"])
     )
+    st.rerun()  # the button is in the table's fragment; the confirmation is a dialog of the whole page
 
 
 def cancel_bulk() -> None:

@@ -211,6 +211,7 @@ def _request_field_bulk(board: Dashboard, action: str, chosen: tuple[str, ...]) 
     rows = board.collection.frame
     rows = rows[rows.index.isin(chosen)]
     st.session_state[FIELD_BULK_KEY] = FieldBulkRequest(action, tuple(rows.index), dict(rows["sha256"]))
+    st.rerun()  # the button is in the table's fragment; the confirmation is a dialog of the whole page
 
 
 def _bulk_writer(board: Dashboard, action: str, value: str) -> Callable[..., Change]:
