@@ -166,11 +166,12 @@ def _is_streamlit(node: ast.AST) -> bool:
     return isinstance(node, ast.Name) and node.id in ("st", "streamlit")
 
 
-# The components the dashboard mounts (st.components.v2, which runs in the page): each a fixed script. The
-# Articles table is given the page's rows as data (its script is checked in tests/test_article_table.py); the
-# others are given none.
+# The components the dashboard mounts (st.components.v2, which runs in the page): each fixed code. The
+# Articles table is given the page's rows as data (its script, which draws them only as text, is scanned in
+# tests/test_article_table.py); the others are given none.
 COMPONENT_MODULES = ("article_table.py", "remembered_name.py", "image_fallback.py", "scroll_to_cards.py")
 COMPONENTS_WITHOUT_DATA = ("remembered_name.py", "image_fallback.py", "scroll_to_cards.py")
+ASSETS = REPO / "curation" / "views" / "assets"
 
 
 def test_no_module_renders_html():
@@ -183,11 +184,11 @@ def test_no_module_renders_html():
     )
 
 
-@pytest.mark.parametrize("module", COMPONENTS_WITHOUT_DATA)
-def test_each_component_runs_fixed_code_and_is_given_no_data(module):
-    """A component module registers its component with module constants for code (never a value built at
-    run time) and mounts it with a key and callbacks only, never `data`: nothing from a document reaches it."""
-    source = (REPO / "curation" / "views" / module).read_text(encoding="utf-8")
+def component_problems(source: str, *, given_data: bool) -> list[str]:
+    """What in a component module breaks the rules: its code must be fixed (a module constant, i.e. a string in
+    the source, or the name of a file shipped in curation/views/assets/; never a value built at run time),
+    besides the code only a constant style switch (False lets the fixed CSS reach Streamlit's own elements),
+    and it is mounted with a key and callbacks, plus `data` only when `given_data`."""
     tree = ast.parse(source)
     constants = {
         target.id
@@ -198,20 +199,77 @@ def test_each_component_runs_fixed_code_and_is_given_no_data(module):
     }
     calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
     (register,) = [call for call in calls if isinstance(call.func, ast.Attribute) and call.func.attr == "component"]
-    code = {keyword.arg: keyword.value for keyword in register.keywords if keyword.arg != "isolate_styles"}
-    assert code and set(code) <= {"js", "css", "html"}
-    assert all(isinstance(value, ast.Name) and value.id in constants for value in code.values())
-    # Besides the code, only a constant style switch (False lets the fixed CSS reach Streamlit's own elements).
-    switches = [keyword.value for keyword in register.keywords if keyword.arg == "isolate_styles"]
-    assert all(isinstance(value, ast.Constant) and isinstance(value.value, bool) for value in switches)
-    (mounted_name,) = [
-        node.targets[0].id for node in tree.body if isinstance(node, ast.Assign) and node.value is register
+    problems = []
+    for keyword in [ast.keyword("name", arg) for arg in register.args] + register.keywords:
+        value, what = keyword.value, keyword.arg
+        if what == "isolate_styles":
+            fixed = isinstance(value, ast.Constant) and isinstance(value.value, bool)
+        elif what in ("name", "js", "css", "html"):
+            shipped = what != "name" and isinstance(value, ast.Constant) and (ASSETS / str(value.value)).is_file()
+            fixed = shipped or (isinstance(value, ast.Name) and value.id in constants)
+            fixed |= what == "name" and isinstance(value, ast.Constant)
+        else:
+            fixed = False
+        if not fixed:
+            problems.append(f"registered with {what}={ast.unparse(value)}")
+    # Mounted through the name it is bound to, or the function that returns it.
+    bound = {node.targets[0].id for node in tree.body if isinstance(node, ast.Assign) and node.value is register}
+    returned = {
+        function.name
+        for function in tree.body
+        if isinstance(function, ast.FunctionDef)
+        and any(isinstance(node, ast.Return) and node.value is register for node in ast.walk(function))
+    }
+    mounts = [
+        call
+        for call in calls
+        if (isinstance(call.func, ast.Name) and call.func.id in bound)
+        or (isinstance(call.func, ast.Call) and isinstance(call.func.func, ast.Name) and call.func.func.id in returned)
     ]
-    (mount,) = [call for call in calls if isinstance(call.func, ast.Name) and call.func.id == mounted_name]
-    passed = [keyword.arg for keyword in mount.keywords]
-    assert not mount.args and "key" in passed
-    assert all(name == "key" or (name.startswith("on_") and name.endswith("_change")) for name in passed), passed
-    assert "innerHTML" not in source and "insertAdjacentHTML" not in source
+    allowed = {"key", "data"} if given_data else {"key"}
+    for mount in mounts or [None]:
+        if mount is None or mount.args or "key" not in [keyword.arg for keyword in mount.keywords]:
+            problems.append("not mounted with a key alone")
+            continue
+        problems += [
+            f"mounted with {keyword.arg}"
+            for keyword in mount.keywords
+            if keyword.arg not in allowed and not (keyword.arg or "").startswith("on_")
+        ]
+    return problems
+
+
+@pytest.mark.parametrize("module", COMPONENT_MODULES)
+def test_each_component_runs_fixed_code_and_only_the_table_is_given_data(module):
+    """Fixed code for every component; only the Articles table also gets `data` (the page's rows, which its
+    script draws as text). Nothing else from a document reaches a component."""
+    source = (REPO / "curation" / "views" / module).read_text(encoding="utf-8")
+    assert component_problems(source, given_data=module not in COMPONENTS_WITHOUT_DATA) == []
+    assert set(COMPONENT_MODULES) - set(COMPONENTS_WITHOUT_DATA) == {"article_table.py"}
+
+
+_GOOD = 'JS = "export default function () {}"\nc = st.components.v2.component("x", js=JS)\n'
+
+
+@pytest.mark.parametrize(
+    ("source", "problem"),
+    [
+        (_GOOD + "c(key='k', data=title)\n", "mounted with data"),
+        (_GOOD + "c(title, key='k')\n", "not mounted with a key alone"),
+        (_GOOD + "c(default=title, key='k')\n", "mounted with default"),
+        ('c = st.components.v2.component("x", js=f"{code}")\nc(key="k")\n', "registered with js=f'{code}'"),
+        ('c = st.components.v2.component("x", js="a" + b)\nc(key="k")\n', "registered with js='a' + b"),
+        ('c = st.components.v2.component("x", js="missing.js")\nc(key="k")\n', "registered with js='missing.js'"),
+        ('JS = "x"\nc = st.components.v2.component(name, js=JS)\nc(key="k")\n', "registered with name=name"),
+        ('JS = "x"\nc = st.components.v2.component("x", js=JS, isolate_styles=flag)\nc(key="k")\n',
+         "registered with isolate_styles=flag"),
+        ('JS = "x"\ndef f():\n    return st.components.v2.component("x", js=JS)\nf()(key="k", data=d)\n',
+         "mounted with data"),
+    ],
+)  # fmt: skip
+def test_the_component_check_would_catch_an_offender(source, problem):
+    assert component_problems(source, given_data=False) == [problem]
+    assert component_problems(_GOOD + "c(key='k', data=rows, on_events_change=apply)\n", given_data=True) == []
 
 
 def test_the_scan_would_catch_an_offender():

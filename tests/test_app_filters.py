@@ -10,7 +10,7 @@ import pytest
 from curation.loading.collection import load_collection
 from curation.query.filters import DASHBOARD_FILTERS, Filters
 from tests.conftest import write_document
-from tests.table_events import TableBrowser, row, row_ids
+from tests.table_events import TableBrowser, row, row_ids, table_data
 from tests.test_app import header, no_exceptions
 
 
@@ -207,6 +207,9 @@ def test_rows_per_page_the_page_and_the_columns_live_in_the_url(app):
     assert url(app)["show"] == ["provider", "category", "date", "quality", "heat", "file"]  # in the table's order
     table.layout(100, ["provider", "category", "date", "quality", "heat", "file"])  # the rows: the columns stay
     assert url(app) == {"rows": ["100"], "show": ["provider", "category", "date", "quality", "heat", "file"]}
+    assert [column["key"] for column in table_data(app)["columns"]] == url(app)["show"] and len(row_ids(app)) == 100
+    table.layout(25, ["provider", "category", "date", "quality", "heat", "file"])  # back to the default rows
+    assert url(app) == {"show": ["provider", "category", "date", "quality", "heat", "file"]}  # never show=none
     assert no_exceptions(app)
     app.switch_page("curation/views/charts.py").run()
     assert "page" not in url(app) and "rows" not in url(app)  # the table's layout means nothing on Charts

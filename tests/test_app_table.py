@@ -78,8 +78,13 @@ def test_turning_the_page_shows_the_next_rows_and_lives_in_the_url(app, docs):
     TableBrowser(app).turn_to(3)
     assert row_ids(app) == list(expected.index[50:75])
     assert app.query_params["page"] == "3" and table_data(app)["page"] == 3
-    TableBrowser(app).turn_to(99)  # past the end (a forged event): the last page
-    assert table_data(app)["page"] == table_data(app)["pages"]
+    last = -(-len(expected) // 25)
+    for past_the_end in (last + 1, 99, 10**30):  # a forged event (the pager stays within the pages): the last page
+        TableBrowser(app).turn_to(past_the_end)
+        assert (table_data(app)["page"], table_data(app)["pages"]) == (last, last)
+        assert row_ids(app) == list(expected.index[(last - 1) * 25 :]) and app.query_params["page"] == str(last)
+    TableBrowser(app).turn_to(-3)  # and before the start: the first
+    assert table_data(app)["page"] == 1 and "page" not in app.query_params and row_ids(app) == list(expected.index[:25])
 
 
 def test_a_header_sorts_every_shown_row_with_the_sidebars_state_and_starts_at_page_one(app, docs):

@@ -146,8 +146,9 @@ def apply_event(board: Dashboard, event: TableEvent) -> bool:
         tick(board, event.ids[0], event.sha, event.value)
     elif event.kind == "select":
         set_selected(event.ids, event.value)
-    elif event.kind == "page":
-        st.session_state[PAGE_KEY] = max(1, event.page)
+    elif event.kind == "page":  # from the pager, which stays within the pages; a forged number is clamped
+        page_size = st.session_state.get(PAGE_SIZE_KEY, PAGE_SIZES[0])
+        st.session_state[PAGE_KEY] = min(max(1, event.page), max(1, math.ceil(board.shown_count / page_size)))
     elif event.kind == "layout":
         st.session_state[PAGE_SIZE_KEY] = event.page
         st.session_state[COLUMNS_KEY] = event.columns
