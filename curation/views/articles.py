@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
@@ -258,25 +259,14 @@ def render_toolbar(board: Dashboard, snapshot: RowSnapshot, frame: pd.DataFrame)
     "N changed" count."""
     bar = st.container(horizontal=True, wrap=True, gap="small", vertical_alignment="center", key="articles_toolbar")
     selected = selected_in(board.shown_ids)
-    writable = board.can_edit
     count = len(selected)
-    for value in (True, False):
-        verb = "Publish" if value else "Unpublish"
-        bar.button(
-            f"{verb} {count:,} selected", key=f"bulk_{verb.lower()}_selected", on_click=request_bulk,
-            args=(board, value, "selected"), disabled=not (writable and count),
-        )  # fmt: skip
+    render_bulk_buttons(bar, board, "selected", count, lambda verb: f"{verb} {count:,} selected")
     edit = bar.popover(f"Edit {count:,} selected", disabled=not count)
     render_field_bulk_buttons([edit] * 3, board, selected)
     edit.button("Clear the selection", key="clear_selection", on_click=clear_selection)
     shown_count = board.shown_count
     everything = bar.popover(f"All {shown_count:,} shown")
-    for value in (True, False):
-        verb = "Publish" if value else "Unpublish"
-        everything.button(
-            f"{verb} all {shown_count:,} shown", key=f"bulk_{verb.lower()}_shown", on_click=request_bulk,
-            args=(board, value, "shown"), disabled=not (writable and shown_count),
-        )  # fmt: skip
+    render_bulk_buttons(everything, board, "shown", shown_count, lambda verb: f"{verb} all {shown_count:,} shown")
     render_export(board, bar.popover("Export"))
     bar.button(
         "Refresh", key="articles_refresh", on_click=refresh, icon=":material/refresh:",
@@ -287,6 +277,18 @@ def render_toolbar(board: Dashboard, snapshot: RowSnapshot, frame: pd.DataFrame)
         f"**{changed:,} changed**", help="Since this view was opened. Rows hold still until you refresh, change "
         "the filter or the sort, or turn the page; a changed row is marked",
     )  # fmt: skip
+
+
+def render_bulk_buttons(
+    area: st.delta_generator.DeltaGenerator, board: Dashboard, scope: str, count: int, label: Callable[[str], str]
+) -> None:
+    """Publish and Unpublish for the selection or for every shown row; each opens the confirmation."""
+    for value in (True, False):
+        verb = "Publish" if value else "Unpublish"
+        area.button(
+            label(verb), key=f"bulk_{verb.lower()}_{scope}", on_click=request_bulk, args=(board, value, scope),
+            disabled=not (board.can_edit and count),
+        )  # fmt: skip
 
 
 def render_export(board: Dashboard, area: st.delta_generator.DeltaGenerator) -> None:
