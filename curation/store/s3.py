@@ -812,7 +812,9 @@ class S3Document:
             raise too_large(self.doc_id, self.current.size, "object")  # only its first MiB was read
         headers = self.store.headers(self.key)
         if headers.get("etag", self.current.etag) != self.current.etag:
-            raise PublishRefusedError(self.doc_id, "changed while it was being read; nothing was written: try again")
+            # Another writer's PUT landed between our GET and HEAD: the version we read is gone, as when it
+            # wins the PUT race (a conflict with an expected sha, else tried again on the new version).
+            raise VersionChanged(self.doc_id)
         self.kept = KeptHeaders.of(self.current.attributes, headers)
         if self.kept.cannot_keep:
             raise PublishRefusedError(
