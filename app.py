@@ -6,19 +6,20 @@ from curation.errors import DocsFolderError, StoreError
 from curation.views.access import resolve_identity
 from curation.views.session import Dashboard, current_collection, docs_location, set_dashboard
 from curation.views.sidebar import render_filters
-from curation.views.url_state import ARTICLES_PARAMETERS, GALLERY_PARAMETERS, drop_parameters
+from curation.views.url_state import ARTICLES_PARAMETERS, GALLERY_PARAMETERS, HISTORY_PARAMETERS, drop_parameters
 
 st.set_page_config(page_title="Curation", page_icon="📰", layout="wide")
 
 articles = st.Page("curation/views/articles.py", title="Articles", icon="📰", default=True)
 gallery = st.Page("curation/views/gallery.py", title="Gallery", icon="🖼️")
+history = st.Page("curation/views/history.py", title="History", icon="🕘")
 pages = st.navigation(
     [
         articles,
         st.Page("curation/views/charts.py", title="Charts", icon="📊"),
         gallery,
         st.Page("curation/views/problems.py", title="Problems", icon="⚠️"),
-        st.Page("curation/views/history.py", title="History", icon="🕘"),
+        history,
     ]
 )
 filters_area = st.sidebar.container()  # the filters come first; who you are is one line below them
@@ -37,4 +38,6 @@ if pages.url_path != articles.url_path:
     drop_parameters(ARTICLES_PARAMETERS)  # the table's page and layout mean nothing elsewhere
 if pages.url_path != gallery.url_path:
     drop_parameters(GALLERY_PARAMETERS)
+if pages.url_path != history.url_path:
+    drop_parameters(HISTORY_PARAMETERS)
 pages.run()

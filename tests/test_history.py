@@ -234,7 +234,8 @@ def test_the_history_says_the_undone_bulk_action_and_what_undid_it(docs):
     assert undo_row["undo of"].startswith("Published 3 articles · ") and undo_row["undo of"].endswith("CET")
     assert bulk_row["change"] == "Published 3 articles" and bulk_row["when"] == "2 min ago"
     assert bulk_row["undone"] == "3 of 3, by Bob, 2 min ago"
-    assert bulk_row["article"] == f"{titles[ids[2]]} and 2 more" and bulk_row["log id"] == f"batch {batch}"
+    named = " · ".join(titles[doc_id] for doc_id in (ids[2], ids[1], ids[0]))  # every title of three, newest first
+    assert bulk_row["article"] == f"3 articles: {named}" and bulk_row["log id"] == f"batch {batch}"
     assert not ISO_TIME.search(bulk_row["local time"]) and bulk_row["UTC"].endswith(" UTC")
 
 
@@ -331,7 +332,7 @@ def test_a_bulk_publish_is_one_history_row_and_is_undone_as_one(app, docs):
     assert list(table["change"]) == [f"Published {len(changing)} articles"]
     assert list(table["when"]) == ["just now"] and not ISO_TIME.search(table["local time"][0])
     assert table["local time"][0].endswith(" UTC") and table["UTC"][0].endswith(" UTC")  # AppTest has no browser zone
-    assert table["article"][0].endswith(f" and {len(changing) - 1} more")
+    assert table["article"][0].startswith(f"{len(changing)} articles: ") and table["article"][0].endswith(" · …")
     batch = log_of(docs)[0].batch
     assert app.selectbox(key="batch_choice").value == batch
     assert app.selectbox(key="batch_choice").options[0].startswith(f"Published {len(changing)} articles · anonymous · ")

@@ -1,4 +1,5 @@
-"""History in an editor's words: local times, "3 min ago", articles by title, a bulk action as one row.
+"""History in an editor's words: local times, "3 min ago", articles by title, a bulk action as one row,
+each change whole as the lines of the file it rewrote, and the log narrowed to some articles or editors.
 
 No Streamlit here. The History page (curation/views/history.py) passes in the
 browser's time zone, the current titles and a clock; tests pass fixed ones.
@@ -105,6 +106,49 @@ def describe_change(entry: AuditEntry, arrow: str = "→") -> str:
     return f"{entry.field}: {_shown_value(entry.old)} {arrow} {_shown_value(entry.new)}"
 
 
+def change_summary(entry: AuditEntry) -> str:
+    """The change in a table cell, what matters first: a topic change says what was added and removed
+    ('topics: + "ai"'), where the whole lists would be cut after the first topic."""
+    if entry.field != "topics":
+        return describe_change(entry)
+    old = entry.old if isinstance(entry.old, list) else []
+    new = entry.new if isinstance(entry.new, list) else []
+    parts = [f'+ "{topic}"' for topic in new if topic not in old] + [
+        f'− "{topic}"' for topic in old if topic not in new
+    ]
+    if not parts:
+        return describe_change(entry)  # the same topics in another order (or a missing list written): say it whole
+    return "topics: " + ", ".join(parts)
+
+
+def change_lines(entry: AuditEntry) -> str:
+    """The change whole, as a diff of the file's lines: '@@ line 4 @@', '-' the lines before, '+' the lines after.
+
+    An entry written before lines were logged (or a published flag inserted) says the field's values instead."""
+    if entry.line is None or (entry.before is None and entry.after is None):
+        return f"-{entry.field}: {_shown_value(entry.old)}\n+{entry.field}: {_shown_value(entry.new)}"
+    removed = [] if entry.before is None else [f"-{line}" for line in entry.before.split("\n")]
+    added = [] if entry.after is None else [f"+{line}" for line in entry.after.split("\n")]
+    return "\n".join([f"@@ line {entry.line} @@", *removed, *added])
+
+
+@dataclass(frozen=True)
+class HistoryFilter:
+    """Which changes History lists: those of some articles (None: every article) by some editors (empty: all)."""
+
+    articles: frozenset[str] | None = None
+    editors: frozenset[str] = frozenset()
+
+    def positions(self, entries: Sequence[AuditEntry]) -> list[int]:
+        """The log positions of the changes kept, oldest first."""
+        return [
+            position
+            for position, entry in enumerate(entries)
+            if (self.articles is None or entry.id in self.articles)
+            and (not self.editors or entry.editor in self.editors)
+        ]
+
+
 def _shown_value(value: object) -> str:
     if value is None:
         return "(none)"
@@ -136,11 +180,15 @@ class HistoryRow:
     batch: str | None = None
 
 
-def history_rows(entries: Sequence[AuditEntry], limit: int | None = None) -> list[HistoryRow]:
-    """The log as rows, newest first: a bulk request's changes form one row, where its newest change is."""
+def history_rows(
+    entries: Sequence[AuditEntry], limit: int | None = None, positions: Sequence[int] | None = None
+) -> list[HistoryRow]:
+    """The log as rows, newest first: a bulk request's changes form one row, where its newest change is.
+    Only the log `positions` given (oldest first) are listed, when given: a bulk request then shows the changes
+    kept, and one kept change of it is a row of its own."""
     groups: list[list[int]] = []
     group_of: dict[str, list[int]] = {}
-    for position in range(len(entries) - 1, -1, -1):
+    for position in reversed(range(len(entries)) if positions is None else positions):
         batch = entries[position].batch
         if batch is not None and batch in group_of:
             group_of[batch].append(position)  # an older change of a row already listed
@@ -190,13 +238,12 @@ class HistoryWords:
         entries, newest = self.entries(row), self.history.entries[row.positions[0]]
         done = self.done(row)
         if row.batch is None:
-            change = describe_change(newest) + ("" if done else " (did not complete)")
+            change = change_summary(newest) + ("" if done else " (did not complete)")
             article, log_id = self.title(newest.id), f"change {newest.change}"
         else:
             missing = len(entries) - len(done)
             change = describe_bulk(entries) + (f" ({missing:,} did not complete)" if missing else "")
-            others = len({entry.id for entry in entries}) - 1
-            article = self.title(newest.id) + (f" and {others:,} more" if others else "")
+            article = self.articles(entries)
             log_id = f"batch {row.batch}"
         return {
             "when": self.clock.ago(newest.when),
@@ -209,6 +256,14 @@ class HistoryWords:
             "log id": log_id,
             "UTC": utc_text(newest.when),
         }
+
+    def articles(self, entries: Sequence[AuditEntry], named: int = 3) -> str:
+        """A bulk row's articles: '20 articles: First · Second · Third · …' (one article: its title)."""
+        ids = list(dict.fromkeys(entry.id for entry in entries))
+        if len(ids) == 1:
+            return self.title(ids[0])
+        titles = " · ".join(self.title(doc_id) for doc_id in ids[:named])
+        return f"{len(ids):,} articles: {titles}" + (" · …" if len(ids) > named else "")
 
     def undone(self, done: Sequence[AuditEntry], *, bulk: bool = False) -> str:
         """'by Bob, 2 min ago'; for a bulk action '3 of 5, by Bob, 2 min ago'; '' when nothing is undone."""
@@ -243,8 +298,9 @@ class HistoryWords:
         return said + (f" · {undone:,} of {done:,} undone" if undone else "")
 
     def change_label(self, entry: AuditEntry) -> str:
-        """'14 Mar, 09:05 CET (3 min ago) · Ann · Title · published → unpublished'."""
-        return f"{self.clock.said(entry.when)} · {entry.editor} · {self.title(entry.id)} · {describe_change(entry)}"
+        """'published → unpublished · Title · Ann · 14 Mar, 09:05 CET (3 min ago)': the change first, where a long
+        label is not cut (the whole change is drawn below the choice)."""
+        return f"{change_summary(entry)} · {self.title(entry.id)} · {entry.editor} · {self.clock.said(entry.when)}"
 
 
 def undo_summary(outcomes: Sequence[Outcome]) -> str:

@@ -33,6 +33,7 @@ APPLY_KEY = "_field_edit_apply"  # "Apply mine" was pressed in the dialog
 FIELD_BULK_KEY = "_field_bulk"  # the bulk field change waiting for confirmation
 BULK_ACTIONS = {"category": "Set category", "add": "Add topic", "remove": "Remove topic"}
 ROW_FIELDS = ("title", "excerpt", "category", "type", "topics")  # the article's dialog
+HISTORY_PAGE = "curation/views/history.py"  # as app.py registers it
 LABELS = {"title": "Title", "excerpt": "Excerpt", "category": "Category", "type": "Type", "topics": "Topics"}
 
 
@@ -190,6 +191,10 @@ def edit_dialog(board: Dashboard) -> None:
             _say_nothing_changed(board, request.doc_id)
         _close_editor()
         st.rerun()
+    st.page_link(
+        HISTORY_PAGE, label="History of this article", icon=":material/history:",
+        query_params={"article": request.doc_id},
+    )  # fmt: skip
     render_details(board.location, request.doc_id)
 
 

@@ -16,6 +16,7 @@ import streamlit as st
 SEEDED_KEY = "_url_seeded"  # the parameters this session has read from the URL already
 ARTICLES_PARAMETERS = ("page", "rows", "show")  # the Articles table's page, rows per page and columns shown
 GALLERY_PARAMETERS = ("gpage",)  # the Gallery's page
+HISTORY_PARAMETERS = ("article", "editor")  # History's article and editors
 
 
 def seed_from_url(key: str, parameter: str, read: Callable[[list[str]], object]) -> None:
@@ -30,6 +31,26 @@ def seed_from_url(key: str, parameter: str, read: Callable[[list[str]], object])
     with contextlib.suppress(ValueError):
         if values:
             st.session_state[key] = read(values)
+
+
+def follow_url(key: str, parameter: str, read: Callable[[list[str]], object], default: object) -> None:
+    """The widget `key` takes the URL's `parameter` whenever the URL changed it from what the page last wrote
+    (a link followed within the session, as well as a new session); `default` when the URL has none."""
+    values = st.query_params.get_all(parameter)
+    written_key = f"_url_written_{parameter}"
+    if st.session_state.get(written_key) == values:
+        return
+    st.session_state[written_key] = values
+    try:
+        st.session_state[key] = read(values) if values else default
+    except ValueError:  # an unusable value: the default, and the URL is rewritten to match
+        st.session_state[key] = default
+
+
+def write_followed(parameter: str, values: list[str]) -> None:
+    """Write a parameter `follow_url` reads, remembering it as the page's own."""
+    st.session_state[f"_url_written_{parameter}"] = values
+    write_parameter(parameter, values)
 
 
 def write_parameter(parameter: str, values: list[str]) -> None:
