@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from curation.audit import AuditEntry
 from curation.editing.history_text import (
     EditorClock,
@@ -183,3 +185,22 @@ def test_the_articles_dialog_links_to_its_history(app, docs):
         (link.label, link.page, link.query_string) == ("History of this article", "history", f"article={doc_id}")
         for link in links
     ), links
+
+
+# --- the CLI ------------------------------------------------------------------------------------------
+
+
+def test_cli_history_lists_one_articles_changes_by_one_editor(capsys, docs):
+    from tests.test_cli import run
+
+    ids, _, _ = publish_three(docs)  # Ann
+    set_published(docs, ids[0], False, editor="Bob")
+    set_field(docs, ids[1], "category", "obituaries", editor="Bob")
+    code, out, _ = run(capsys, "history", "--docs", str(docs), "--article", ids[0])
+    assert code == 0 and [line.split("  ")[3] for line in out.splitlines()] == [ids[0], ids[0]]
+    code, out, _ = run(capsys, "history", "--docs", str(docs), "--by", "Bob", "--limit", "1")
+    assert code == 0 and len(out.splitlines()) == 1 and "category: " in out and ids[1] in out
+    code, out, _ = run(capsys, "history", "--docs", str(docs), "--article", ids[0], "--by", "Ann", "--json")
+    assert code == 0 and [(item["id"], item["editor"], item["completed"]) for item in json.loads(out)] == [
+        (ids[0], "Ann", True)
+    ]

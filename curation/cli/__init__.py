@@ -26,7 +26,7 @@ from curation.audit import MAX_EDITOR_NAME, check_editor_name
 from curation.cli.terminal import json_text, printable
 from curation.demo import DemoFolderError, write_demo_collection
 from curation.editing.field_edits import EDITABLE_TEXT_FIELDS, check_value
-from curation.editing.history_text import describe_change
+from curation.editing.history_text import HistoryFilter, describe_change
 from curation.editing.publish import (
     Outcome,
     OutcomeStatus,
@@ -359,6 +359,10 @@ def add_history(commands: Commands, parents: Parents) -> None:
     history = commands.add_parser("history", parents=parents.writing, help="show the audit log, newest first")
     history.add_argument("--json", action="store_true")
     history.add_argument("--limit", type=positive_int, metavar="N", help="only the newest N entries")
+    history.add_argument(
+        "--article", action="append", default=[], metavar="ID", help="only this article's changes (repeatable)"
+    )
+    history.add_argument("--by", action="append", default=[], metavar="EDITOR", help="only this editor's (repeatable)")
     history.set_defaults(run=command_history)
 
 
@@ -366,7 +370,9 @@ def command_history(args: argparse.Namespace) -> int:
     history, problems = load_history(args.docs, args.audit_log)
     for problem in problems:
         say(problem, error=True)
-    newest = history.newest_first(args.limit)  # --limit is positive or None (all); only those are judged
+    kept = HistoryFilter(frozenset(args.article) or None, frozenset(args.by)).positions(history.entries)
+    listed = kept if args.limit is None else kept[-args.limit :]  # --limit is positive; only these are judged
+    newest = [(history.entries[position], history.took_effect(position)) for position in reversed(listed)]
     if args.json:
         print(json_text([{**entry.to_json(), "completed": completed} for entry, completed in newest]))
         return EXIT_OK
