@@ -262,9 +262,13 @@ class AuditHistory:
         """The log positions of one bulk request's changes, newest first (empty for an unknown batch id)."""
         return [position for position in range(len(self.entries) - 1, -1, -1) if self.entries[position].batch == batch]
 
+    def can_undo(self, position: int) -> bool:
+        """Whether the change at this position took effect and is not undone yet (an undo itself is not undone)."""
+        entry = self.entries[position]
+        return not entry.undoes and self.took_effect(position) and not self.is_undone(entry)
+
     def undoable(self) -> Iterator[AuditEntry]:
         """Changes that took effect and are not undone yet, newest first (undos themselves are not)."""
         for position in range(len(self.entries) - 1, -1, -1):
-            entry = self.entries[position]
-            if not entry.undoes and self.took_effect(position) and not self.is_undone(entry):
-                yield entry
+            if self.can_undo(position):
+                yield self.entries[position]

@@ -164,22 +164,18 @@ def render(board: Dashboard) -> None:
     table = pd.DataFrame([words.row(row) for row in rows], columns=list(COLUMNS))
     st.dataframe(table, hide_index=True, key="history_table", column_config=COLUMN_WIDTHS)
     writable = board.can_edit
-    listed = [history.entries[position] for row in rows for position in row.positions]
-    undoable = _undoable(history, listed)
-    newest = undoable[0] if undoable else None
+    # Newest first, and bounded: whether a change can be undone may need its file read.
+    listed = sorted((position for row in rows for position in row.positions), reverse=True)[:SHOWN_ROWS]
+    can_undo = [position for position in listed if history.can_undo(position)]
+    undoable = {history.entries[position].change for position in can_undo}
+    newest = history.entries[can_undo[0]] if can_undo else None
     st.button(
         "Undo the last change" if kept == HistoryFilter() else "Undo the last change listed", key="undo_last",
         on_click=undo_one, args=(board, newest.change if newest else ""), disabled=not (writable and newest),
         icon=":material/undo:", help=words.change_label(newest) if newest else "Nothing listed is left to undo",
     )  # fmt: skip
     render_bulk_actions(board, words, rows)
-    render_one_change(board, words, listed, {entry.change for entry in undoable})
-
-
-def _undoable(history: AuditHistory, listed: list[AuditEntry]) -> list[AuditEntry]:
-    """The listed changes that took effect and are not undone yet, newest first (undos themselves are not)."""
-    changes = {entry.change for entry in listed}
-    return [entry for entry in history.undoable() if entry.change in changes]
+    render_one_change(board, words, [history.entries[position] for position in listed], undoable)
 
 
 def render_bulk_actions(board: Dashboard, words: HistoryWords, rows: list) -> None:
