@@ -276,7 +276,12 @@ def run_due_schedules(
             fresh = {item.id: item for item in load_schedules(location, open_only=True)[0]}.get(schedule.id)
             if fresh is None or fresh.state != ScheduleState.PENDING:
                 continue  # ended meanwhile: by another run, or cancelled
-            ended = _apply(location, store, fresh, editor, audit_log)
+            try:
+                ended = _apply(location, store, fresh, editor, audit_log)
+            except _Skipped:  # ended meanwhile by another host (a bucket has no lock): its record says how
+                fresh = find_schedule(location, schedule.id)
+                report.ran.append((fresh, fresh.ended))
+                continue
             if ended is not None:
                 store.append_schedule(ended)
                 fresh.ended = ended
@@ -319,8 +324,6 @@ def _apply(
     for doc_id in dict.fromkeys([*ids, *earlier]):
         try:
             result = _apply_one(location, store, schedule, doc_id, editor, audit_log)
-        except _Skipped:
-            return None  # the schedule ended meanwhile (another host, a cancel): its record says how
         except (ConflictError, StoreError, OSError):
             unfinished = True  # changed again and again, or the store did not answer: the next run tries again
             continue
@@ -346,7 +349,7 @@ def _apply_one(
         )  # fmt: skip
     except _Skipped as skipped:
         if skipped.outcome is None:
-            raise
+            raise  # the schedule itself ended meanwhile
         return DocumentResult(doc_id, skipped.outcome, skipped.message)
     except (ConflictError, StoreError):
         raise  # not this document's fault: the next run tries again

@@ -694,7 +694,7 @@ class S3Store:
             if open_only and match and match["schedule"] in ended:
                 continue
             record = self._schedule_record(item) if match else "its name is not <time>-<schedule>-<kind>.json"
-            if isinstance(record, ScheduleRecord) and match and (record.schedule, record.record) != match.groups()[1:]:
+            if isinstance(record, ScheduleRecord) and match and (record.schedule, record.record) != match.groups():
                 record = "its schedule or kind is not the one its name says"
             if isinstance(record, ScheduleRecord):
                 records.append(record)
