@@ -399,10 +399,11 @@ def _verdict(
 
 
 def schedule_interval(environment: Mapping[str, str] | None = None) -> float:
-    """Seconds between a server's runs: $CURATION_SCHEDULE_INTERVAL (a positive number), else 15."""
+    """Seconds between a server's runs: $CURATION_SCHEDULE_INTERVAL (a positive number; 0: the server runs none),
+    else 15."""
     text = (os.environ if environment is None else environment).get(INTERVAL_ENV, "")
     try:
         value = float(text)
     except ValueError:
         return DEFAULT_INTERVAL
-    return value if 0 < value <= 3600 else DEFAULT_INTERVAL
+    return value if 0 <= value <= 3600 else DEFAULT_INTERVAL

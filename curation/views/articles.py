@@ -48,6 +48,7 @@ from curation.views.field_editing import (
     row_edit,
 )
 from curation.views.layout import held_rows, render_header
+from curation.views.scheduled import render_selection_schedule
 from curation.views.session import (
     BULK_SUMMARY_KEY,
     BulkRequest,
@@ -261,6 +262,7 @@ def render_toolbar(board: Dashboard, snapshot: RowSnapshot, frame: pd.DataFrame)
     selected = selected_in(board.shown_ids)
     count = len(selected)
     render_bulk_buttons(bar, board, "selected", count, lambda verb: f"{verb} {count:,} selected")
+    render_selection_schedule(bar, board, selected)
     edit = bar.popover(f"Edit {count:,} selected", disabled=not count)
     render_field_bulk_buttons([edit] * 3, board, selected)
     edit.button("Clear the selection", key="clear_selection", on_click=clear_selection)
