@@ -9,7 +9,8 @@ from curation.editing.schedule import ScheduleState, create_schedule, load_sched
 from curation.loading.collection import load_collection
 from curation.safe_markdown import escape_markdown
 from tests.conftest import SEED_ID
-from tests.test_app import table_with
+from tests.test_app import no_exceptions, table_with
+from tests.test_app_field_edits import open_article, open_seed_row
 
 T0 = dt.datetime(2099, 12, 5, 6, 0, tzinfo=dt.UTC)
 
@@ -41,3 +42,28 @@ def test_history_shows_an_applied_schedule_and_a_bad_record(app, docs):
     assert list(recent["state"]) == ["applied"] and list(recent["outcome"]) == ["1 unchanged"]
     problem = ".curation/schedule.jsonl:3: unreadable schedule record: `record` is not one of created"
     assert any(item.value.startswith(escape_markdown(problem)) for item in app.warning)
+
+
+def test_an_editor_schedules_an_unpublish_from_the_article_dialog(app, docs):
+    """The row's dialog has "Publish at… / Unpublish at…": a date and a time (UTC here: AppTest has no browser
+    zone, and the form says so) record a schedule for that article; a time in the past is refused."""
+    open_seed_row(app)
+    open_article(app, SEED_ID)
+    assert any("Times are UTC" in caption.value for caption in app.caption)
+    app.date_input(key="schedule_row_date").set_value(dt.date(2027, 12, 5))
+    app.time_input(key="schedule_row_time").set_value(dt.time(6, 30))
+    app.button(key="schedule_row_unpublish").click().run()
+    assert no_exceptions(app)
+    (schedule,) = load_schedules(docs)[0]
+    assert (schedule.created.ids, schedule.publish, schedule.created.at) == (
+        (SEED_ID,),
+        False,
+        "2027-12-05T06:30:00.000000Z",
+    )
+    assert any(toast.value.startswith("Scheduled: unpublish Stream It Or Skip It") for toast in app.toast)
+
+    app.time_input(key="schedule_row_time").set_value(dt.time(0, 0))
+    app.date_input(key="schedule_row_date").set_value(dt.datetime.now(dt.UTC).date())  # today, at midnight
+    app.button(key="schedule_row_publish").click().run()
+    assert any("is in the past" in error.value for error in app.error)
+    assert len(load_schedules(docs)[0]) == 1

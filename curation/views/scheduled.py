@@ -64,7 +64,8 @@ def render_schedule_form(area: DeltaGenerator, board: Dashboard, doc_ids: list[s
     next_hour = (clock.now.astimezone(clock.zone) + dt.timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
     with area.form(key=f"{key}_form", border=False):
         day_column, time_column = st.columns(2)
-        day_column.date_input("Date", value=next_hour.date(), key=f"{key}_date")
+        today = clock.now.astimezone(clock.zone).date()
+        day_column.date_input("Date", value=next_hour.date(), min_value=today, key=f"{key}_date")
         time_column.time_input("Time", value=next_hour.time(), key=f"{key}_time", step=dt.timedelta(seconds=1))
         st.caption(zone_sentence)
         for value, verb in ((True, "Publish"), (False, "Unpublish")):
