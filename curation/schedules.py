@@ -21,7 +21,8 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
-from curation.audit import is_utc_time, parse_json_lines
+from curation.audit import check_editor_name, is_utc_time, parse_json_lines
+from curation.errors import EditorNameError
 from curation.problems import Problem, ProblemKind
 
 SCHEDULE_ID = re.compile(r"[0-9a-f]{12}")
@@ -125,8 +126,10 @@ class ScheduleRecord:
             raise ValueError("`schedule` must be a schedule id (12 hex digits)")
         if not is_utc_time(time):
             raise ValueError("`time` must be a UTC time like 2026-01-02T03:04:05Z")
-        if not isinstance(editor, str) or not editor.strip() or len(editor) > MAX_TEXT:
-            raise ValueError("`editor` must be non-empty text")
+        try:
+            check_editor_name(editor)
+        except EditorNameError as error:
+            raise ValueError(f"`editor`: {error.message}") from None
         values: dict[str, Any] = {"record": kind, "schedule": schedule, "time": time, "editor": editor}
         if kind == RecordKind.CREATED:
             values |= _created_fields(data)

@@ -59,7 +59,7 @@ def test_a_publish_scheduled_in_the_dashboard_is_listed_then_applied_by_the_serv
     assert row_ids(page) == [doc_id]
     select_box(page, doc_id).click()
     settle(page)
-    panel = toolbar_menu(page, "Schedule 1 selected…")
+    panel = toolbar_menu(page, "Edit 1 selected")
     expect(panel).to_contain_text("Times in Europe/Paris, this browser's time zone.")
     due = (dt.datetime.now(PARIS) + dt.timedelta(seconds=20)).replace(microsecond=0)  # time to look before
     # Each segment of the date and the time takes its digits, then the next one has the focus.

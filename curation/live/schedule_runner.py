@@ -24,7 +24,8 @@ class ScheduleRunner:
     def __init__(self, location: Location, interval: float | None = None, editor: str = RUNNER_NAME) -> None:
         self.location, self.editor = location, editor
         self.interval = schedule_interval() if interval is None else interval
-        self.runs = 0  # completed ticks, for tests and the page's caption
+        self.runs = 0  # completed ticks
+        self._warned: set[str] = set()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=f"curation-schedule {location}", daemon=True)
 
@@ -46,7 +47,9 @@ class ScheduleRunner:
             log.exception("applying due schedules in %s failed; trying again in %s s", self.location, self.interval)
             return
         for problem in report.problems:
-            log.warning("%s", problem)
+            if str(problem) not in self._warned:  # once: the same bad line is read again at every tick
+                self._warned.add(str(problem))
+                log.warning("%s", problem)
         for schedule, ended in report.ran:
             state = ended.record if ended is not None else "left for the next run"
             log.info("schedule %s (%s %s): %s", schedule.id, schedule.verb, schedule.targets(), state)

@@ -110,9 +110,9 @@ def render_row_schedule(board: Dashboard, doc_id: str) -> None:
 
 
 def render_selection_schedule(area: DeltaGenerator, board: Dashboard, selected: set[str]) -> None:
-    """The Articles toolbar's popover: schedule the selected articles."""
-    popover = area.popover(f"Schedule {len(selected):,} selected…", disabled=not selected)
-    render_schedule_form(popover, board, sorted(selected), "schedule_selected")
+    """In the Articles toolbar's "Edit N selected" popover (the toolbar has no room for another): schedule them."""
+    area.markdown("**Publish at… / Unpublish at…**")
+    render_schedule_form(area, board, sorted(selected), "schedule_selected")
 
 
 def _pending(schedules: list[Schedule]) -> list[Schedule]:
