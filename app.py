@@ -4,6 +4,7 @@ import streamlit as st
 
 from curation.errors import DocsFolderError, StoreError
 from curation.views.access import resolve_identity
+from curation.views.scheduled import start_schedule_runner
 from curation.views.session import Dashboard, current_collection, docs_location, set_dashboard
 from curation.views.sidebar import render_filters
 from curation.views.url_state import ARTICLES_PARAMETERS, GALLERY_PARAMETERS, HISTORY_PARAMETERS, drop_parameters
@@ -30,6 +31,7 @@ try:
 except (DocsFolderError, StoreError) as error:
     st.error(f"{error}. Set CURATION_DOCS to a folder or an s3:// prefix of article documents and restart.", icon="📂")
     st.stop()
+start_schedule_runner(collection.location)  # applies due schedules while the server runs (docs/scheduling.md)
 selection = render_filters(collection, filters_area)
 board = Dashboard(collection, selection.filters, selection.positions(), identity.name, identity.can_edit,
                   identity.why_not)  # fmt: skip

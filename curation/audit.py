@@ -35,7 +35,7 @@ import unicodedata
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from curation.errors import EditorNameError
 from curation.problems import Problem, ProblemKind
@@ -46,6 +46,7 @@ FIELD_CHECKS = {
     **dict.fromkeys(("title", "excerpt", "category", "type"), lambda value: value is None or isinstance(value, str)),
     "topics": lambda value: value is None or (isinstance(value, list) and all(isinstance(t, str) for t in value)),
 }
+Record = TypeVar("Record")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z")
 
@@ -68,6 +69,8 @@ class AuditEntry:
     after: str | None = None  # its exact text after (None: the edit removed it)
     undoes: str | None = None  # the change this one reverts
     batch: str | None = None  # shared by the changes of one bulk request
+    schedule: str | None = None  # the schedule that made this change (curation.editing.schedule)
+    scheduled_by: str | None = None  # the editor who scheduled it
 
     @property
     def when(self) -> dt.datetime:
@@ -89,6 +92,9 @@ class AuditEntry:
         for name in ("before", "after", "undoes", "batch"):
             if values[name] is not None and not isinstance(values[name], str):
                 raise ValueError(f"`{name}` must be text")
+        for name in ("schedule", "scheduled_by"):
+            if values[name] is not None and (not isinstance(values[name], str) or not values[name]):
+                raise ValueError(f"`{name}` must be non-empty text")
         check = FIELD_CHECKS.get(values["field"])
         if check is None:
             raise ValueError(f"unknown field {values['field']!r}")
@@ -96,7 +102,7 @@ class AuditEntry:
             raise ValueError(f"`old` and `new` are not values `{values['field']}` can have")
         if not (_SHA256.fullmatch(values["sha_before"]) and _SHA256.fullmatch(values["sha_after"])):
             raise ValueError("`sha_before` and `sha_after` must be sha256 hex digests")
-        if not _TIME.fullmatch(values["time"]):
+        if not is_utc_time(values["time"]):
             raise ValueError("`time` must be a UTC time like 2026-01-02T03:04:05Z")
         line = values["line"]
         if line is not None and not (type(line) is int and line > 0):
@@ -105,6 +111,16 @@ class AuditEntry:
 
 
 _FIELD_NAMES = tuple(AuditEntry.__dataclass_fields__)
+
+
+def is_utc_time(text: object) -> bool:
+    """Whether a logged time is UTC written as the logs write it: 2026-01-02T03:04:05(.123456)Z."""
+    return isinstance(text, str) and _TIME.fullmatch(text) is not None
+
+
+def utc_text(when: dt.datetime) -> str:
+    """A time as the logs write it (UTC, microseconds, Z)."""
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 MAX_EDITOR_NAME = 100  # characters
@@ -133,8 +149,7 @@ def check_editor_name(name: object) -> str:
 def new_entry(**fields: Any) -> AuditEntry:
     """An entry with a fresh change id and the current UTC time; EditorNameError for a name that cannot be logged."""
     fields["editor"] = check_editor_name(fields.get("editor"))
-    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return AuditEntry(change=secrets.token_hex(6), time=now, **fields)
+    return AuditEntry(change=secrets.token_hex(6), time=utc_text(dt.datetime.now(dt.UTC)), **fields)
 
 
 def new_batch_id() -> str:
@@ -142,7 +157,15 @@ def new_batch_id() -> str:
 
 
 def parse_audit_lines(raw: bytes, shown: str) -> tuple[list[AuditEntry], list[Problem]]:
-    entries: list[AuditEntry] = []
+    return parse_json_lines(raw, shown, AuditEntry.from_json, "audit entry", ProblemKind.AUDIT)
+
+
+def parse_json_lines(
+    raw: bytes, shown: str, parse: Callable[[Any], Record], what: str, kind: ProblemKind
+) -> tuple[list[Record], list[Problem]]:
+    """Each line of a JSON-lines log through `parse`, and a warning naming the file and line of each that is
+    not `what` (`parse` raises ValueError saying why)."""
+    records: list[Record] = []
     problems: list[Problem] = []
     lines = raw.split(b"\n")
     torn_at = len(lines) if lines[-1] else None  # the last line has no newline: torn
@@ -150,15 +173,13 @@ def parse_audit_lines(raw: bytes, shown: str) -> tuple[list[AuditEntry], list[Pr
         if not line.strip():
             continue
         try:
-            entry = AuditEntry.from_json(json.loads(line))
+            record = parse(json.loads(line))
         except ValueError as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
             reason = "a torn last line (a write that did not finish)" if number == torn_at else str(error)
-            problems.append(
-                Problem(shown, number, f"unreadable audit entry: {reason}; the line was skipped", ProblemKind.AUDIT)
-            )
+            problems.append(Problem(shown, number, f"unreadable {what}: {reason}; the line was skipped", kind))
             continue
-        entries.append(entry)
-    return entries, problems
+        records.append(record)
+    return records, problems
 
 
 def completed_positions(entries: Sequence[AuditEntry], positions: Sequence[int], current: str | None) -> set[int]:

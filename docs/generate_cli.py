@@ -20,16 +20,17 @@ def reference() -> str:
     os.environ["COLUMNS"] = WIDTH
     from curation.cli import build_parser
 
-    parser = build_parser()
-    sections = [_section("curation", parser)]
+    return "\n".join(_sections("curation", build_parser()))
+
+
+def _sections(title: str, parser: argparse.ArgumentParser) -> list[str]:
+    """The parser's help, then each of its commands' (and their commands', as in `curation schedule run`)."""
+    sections = [f"## {title}\n\n```text\n{parser.format_help().rstrip()}\n```\n"]
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
-            sections += [_section(f"curation {name}", command) for name, command in action.choices.items()]
-    return "\n".join(sections)
-
-
-def _section(title: str, parser: argparse.ArgumentParser) -> str:
-    return f"## {title}\n\n```text\n{parser.format_help().rstrip()}\n```\n"
+            for name, command in action.choices.items():
+                sections += _sections(f"{title} {name}", command)
+    return sections
 
 
 def render(current: str) -> str:

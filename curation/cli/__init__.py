@@ -256,10 +256,16 @@ def add_publish(commands: Commands, parents: Parents) -> None:
     for name, value in (("publish", True), ("unpublish", False)):
         sub = _add_write_command(commands, parents, name, f"{name} documents by id or by filter")
         sub.add_argument("ids", nargs="*", metavar="ID", help=IDS_HELP)
+        sub.add_argument("--at", metavar="TIME", help=f"{name} then, not now: ISO 8601 with a zone, e.g. "
+                         "2026-12-05T06:00:00Z (docs/scheduling.md)")  # fmt: skip
         sub.set_defaults(run=lambda args, value=value: command_set_published(args, value))
 
 
 def command_set_published(args: argparse.Namespace, value: bool) -> int:
+    if args.at is not None:
+        from curation.cli.schedule_commands import command_schedule_change
+
+        return command_schedule_change(args, value)
     verb = "publish" if value else "unpublish"
     return _write_command(
         args, verb, f"{verb}ed", lambda frame: frame["published"] != value,
@@ -380,6 +386,8 @@ def command_history(args: argparse.Namespace) -> int:
         undo = f"  (undoes {entry.undoes})" if entry.undoes else ""
         batch = f"  (batch {entry.batch})" if entry.batch else ""
         incomplete = "  (did not complete)" if not completed else ""
+        if entry.schedule:
+            incomplete += f"  (schedule {entry.schedule} by {entry.scheduled_by})"
         change = describe_change(entry, arrow="->")
         say(f"{entry.time}  {entry.change}  {entry.editor}  {entry.id}  {change}{undo}{batch}{incomplete}")
     if not history.entries:
@@ -496,8 +504,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="curation", description="Curate a folder of article documents.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     parents = _parents()
+    from curation.cli.schedule_commands import add_schedule
+
     for add in (add_validate, add_export, add_demo, add_publish, add_set, add_topics, add_history, add_undo):
         add(commands, parents)
+    add_schedule(commands, parents)
     for plugin in entry_points(group=COMMANDS_GROUP):  # e.g. `curation bench` (curation.bench.command)
         plugin.load()(commands)
     add_index(commands, parents)

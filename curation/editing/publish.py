@@ -190,13 +190,26 @@ def set_published(
     editor: str = "anonymous",
     audit_log: Path | str | None = None,
     batch: str | None = None,
+    check: Callable[[bytes], None] | None = None,
+    entry_fields: Mapping[str, str] | None = None,
 ) -> Change:
-    """Set one document's published flag; raises a CurationError and writes nothing on refusal."""
+    """Set one document's published flag; raises a CurationError and writes nothing on refusal.
+
+    `check(raw)`, when given, sees the document's bytes as they are written from (in a folder under its lock,
+    in a bucket before the conditional PUT) and raises to write nothing; `entry_fields` go into the audit entry
+    (a scheduled change's `schedule` and `scheduled_by`).
+    """
     if not isinstance(value, bool):
         raise TypeError("value must be True or False")
+
+    def edit(raw: bytes) -> Edit:
+        if check is not None:
+            check(raw)
+        return published_edit(raw, value, doc_id)
+
     return _write_change(
-        location, doc_id, lambda raw: published_edit(raw, value, doc_id), expected_sha=expected_sha, editor=editor,
-        audit_log=audit_log, batch=batch, action="be published" if value else "be unpublished",
+        location, doc_id, edit, expected_sha=expected_sha, editor=editor, audit_log=audit_log, batch=batch,
+        action="be published" if value else "be unpublished", entry_fields=entry_fields,
     )  # fmt: skip
 
 
@@ -255,6 +268,7 @@ def _write_change(
     undoes: str | None = None,
     batch: str | None = None,
     action: str = "be changed",
+    entry_fields: Mapping[str, str] | None = None,
 ) -> Change:
     """Read, check the sha, edit, log, replace if unchanged: the one way a document is written, in any store.
     `action` says what a problem document cannot have done ("cannot be published until fixed").
@@ -270,7 +284,9 @@ def _write_change(
     store = open_store(location)
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         try:
-            return _write_once(store, doc_id, make_edit, expected_sha, editor, audit_log, undoes, batch, action)
+            return _write_once(
+                store, doc_id, make_edit, expected_sha, editor, audit_log, undoes, batch, action, entry_fields or {}
+            )
         except VersionChanged:
             if expected_sha is not None or attempt == WRITE_ATTEMPTS:
                 raise ConflictError(doc_id, _changed_message(store)) from None
@@ -291,6 +307,7 @@ def _write_once(
     undoes: str | None,
     batch: str | None,
     action: str,
+    entry_fields: Mapping[str, str],
 ) -> Change:
     try:
         with store.writer(doc_id, audit_log) as document:
@@ -308,7 +325,7 @@ def _write_once(
             entry = new_entry(
                 editor=editor, id=doc_id, field=edit.field, old=edit.old, new=edit.new, sha_before=sha_before,
                 sha_after=sha256_of(edit.raw), line=edit.line, before=edit.before, after=edit.after,
-                undoes=undoes, batch=batch,
+                undoes=undoes, batch=batch, **entry_fields,
             )  # fmt: skip
             document.log(entry)  # first: a change is never left without its entry
             size, mtime_ns = document.replace(edit.raw)

@@ -28,7 +28,7 @@ from pathlib import Path
 from curation.errors import UnsafePathError
 from curation.store.folder import STATE_DIR, DocsFolder, closing, open_file
 
-__all__ = ["STATE_DIR", "TEMP_NAME", "document_lock", "replace_atomically", "sweep_orphan_temp_files"]
+__all__ = ["STATE_DIR", "TEMP_NAME", "document_lock", "replace_atomically", "state_lock", "sweep_orphan_temp_files"]
 
 # `.<document name>.curation-<16 hex>.tmp`: a name a person would not choose,
 # so the sweep never deletes a file of theirs.
@@ -47,7 +47,13 @@ def lock_name(doc_id: str) -> str:
 @contextmanager
 def document_lock(docs: DocsFolder, doc_id: str, *, blocking: bool = True) -> Iterator[bool]:
     """Hold the writer lock of one document; yields False if not blocking and busy."""
-    name = lock_name(doc_id)
+    with state_lock(docs, lock_name(doc_id), blocking=blocking) as acquired:
+        yield acquired
+
+
+@contextmanager
+def state_lock(docs: DocsFolder, name: str, *, blocking: bool = True) -> Iterator[bool]:
+    """Hold the lock file `.curation/locks/NAME`; yields False if not blocking and busy."""
     with docs.state_folder("locks", create=True) as locks:
         fd = open_file(locks, name, os.O_RDWR | os.O_CREAT, f".curation/locks/{name}")
     with closing(fd):  # closing the descriptor releases the lock

@@ -10,7 +10,11 @@ A store can:
   read: in a folder because the writer holds the document's lock, in a
   bucket because the PUT carries `If-Match: <ETag>` (it raises
   VersionChanged otherwise);
-- `read_audit(audit_log)`: the audit entries, oldest first, and warnings.
+- `read_audit(audit_log)`: the audit entries, oldest first, and warnings;
+- `append_schedule(record)`, `read_schedule()` and `schedule_lock()`: the
+  schedule log (curation.schedules; a folder's `.curation/schedule.jsonl`, a
+  bucket's objects under `.curation/schedule/`) and the lock a run or a
+  cancel holds (a folder's lock file; nothing in a bucket).
 
 curation.editing.publish drives every write through this, so the sha check,
 the edit and its re-parse proof, the audit-first order and undo are the same
@@ -30,6 +34,7 @@ from typing import Protocol
 
 from curation.audit import AuditEntry
 from curation.problems import Problem
+from curation.schedules import ScheduleRecord
 
 Location = Path | str  # a folder, or an `s3://bucket/prefix` kept as text
 
@@ -85,3 +90,6 @@ class Store(Protocol):
     def read(self, doc_id: str) -> bytes: ...
     def writer(self, doc_id: str, audit_log: Path | str | None = None) -> AbstractContextManager[DocumentWrite]: ...
     def read_audit(self, audit_log: Path | str | None = None) -> tuple[list[AuditEntry], list[Problem]]: ...
+    def append_schedule(self, record: ScheduleRecord) -> None: ...
+    def read_schedule(self, *, open_only: bool = False) -> tuple[list[ScheduleRecord], list[Problem]]: ...
+    def schedule_lock(self) -> AbstractContextManager[None]: ...

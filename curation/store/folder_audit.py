@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 from curation.audit import AuditEntry, parse_audit_lines
 from curation.errors import UnsafePathError
@@ -46,11 +47,13 @@ def audit_appender(docs: DocsFolder, configured: Path | str | None = None) -> It
     with _log_folder(docs, configured, create=True) as (folder_fd, name, shown):
         fd = open_file(folder_fd, name, os.O_RDWR | os.O_APPEND | os.O_CREAT, shown)
     with closing(fd):
-        yield lambda entry: _append_line(fd, shown, entry)
+        yield lambda entry: append_json_line(fd, shown, entry.to_json())
 
 
-def _append_line(fd: int, shown: str, entry: AuditEntry) -> None:
-    line = (json.dumps(entry.to_json(), ensure_ascii=False) + "\n").encode("utf-8")
+def append_json_line(fd: int, shown: str, data: dict[str, Any]) -> None:
+    """Append one JSON line to a log opened with O_APPEND, fsynced, under an flock of the log; a fragment this
+    writer leaves is cut off again, and a torn line before never has the new one glued onto it."""
+    line = (json.dumps(data, ensure_ascii=False) + "\n").encode("utf-8")
     fcntl.flock(fd, fcntl.LOCK_EX)  # the newline check and the append are one step
     try:
         size = os.fstat(fd).st_size

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,10 +19,12 @@ from curation.audit import AuditEntry
 from curation.documents import DOCUMENT_SUFFIXES, MAX_DOCUMENT_BYTES, too_large
 from curation.errors import CurationError, DocsFolderError, PublishRefusedError, os_reason
 from curation.problems import Problem, ProblemKind
+from curation.schedules import ScheduleRecord
 from curation.store.atomic_files import TEMP_NAME, document_lock, replace_atomically
 from curation.store.base import DocumentFile, ObjectListing
 from curation.store.folder import DocsFolder, closing, is_document_name, open_document_at, read_document, read_file
 from curation.store.folder_audit import audit_appender, read_folder_log
+from curation.store.folder_schedule import append_schedule_record, read_schedule_records, schedule_lock
 
 NOT_FOLLOWED = "is a symbolic link; links are never followed, copy the file in instead"
 NOT_REGULAR = "is not a regular file; replace it with a plain text file"
@@ -178,6 +180,15 @@ class LocalStore:
 
     def read_audit(self, audit_log: Path | str | None = None) -> tuple[list[AuditEntry], list[Problem]]:
         return read_folder_log(self.folder, audit_log)
+
+    def append_schedule(self, record: ScheduleRecord) -> None:
+        append_schedule_record(self.folder, record)
+
+    def read_schedule(self, *, open_only: bool = False) -> tuple[list[ScheduleRecord], list[Problem]]:
+        return read_schedule_records(self.folder)  # one small file: all of it
+
+    def schedule_lock(self) -> AbstractContextManager[None]:
+        return schedule_lock(self.folder)
 
 
 class LocalDocument:

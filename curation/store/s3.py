@@ -56,7 +56,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,6 +65,7 @@ from curation.audit import AuditEntry
 from curation.documents import MAX_DOCUMENT_BYTES, too_large
 from curation.errors import CurationError, PublishRefusedError, StoreError, UnsafePathError
 from curation.problems import Problem, ProblemKind
+from curation.schedules import RecordKind, ScheduleRecord, parse_record, record_line, unreadable_record
 from curation.store.base import ObjectListing, VersionChanged
 from curation.store.folder import STATE_DIR, check_document_id, is_document_name
 from curation.store.shared_state import shared_key, signed, verified
@@ -73,6 +74,7 @@ S3_SCHEME = "s3://"
 CONCURRENCY = 32  # GETs in flight per process: object storage wants concurrency, not cores
 LIST_PAGE_SIZE = 1000  # keys per LIST request (S3's maximum)
 AUDIT_FOLDER = f"{STATE_DIR}/audit/"
+SCHEDULE_FOLDER = f"{STATE_DIR}/schedule/"
 AUDIT_PACK = "cache/audit-pack.json"  # under STATE_DIR: the audit entries read so far, so a reader GETs only new ones
 PACK_FORMAT = 1
 PACK_AFTER = CONCURRENCY  # a reader that fetched this many entries one by one writes the pack again
@@ -505,14 +507,18 @@ class S3Store:
 
     def append_audit(self, entry: AuditEntry, written_ns: int | None = None) -> str:
         """Create the entry's own object (never overwriting one), named by the time now (or `written_ns`)."""
-        import obstore
-
         key = self.audit_key(entry, written_ns)
         body = (json.dumps(entry.to_json(), ensure_ascii=False) + "\n").encode("utf-8")
+        return self._create(key, body, "writing the audit entry")
+
+    def _create(self, key: str, body: bytes, doing: str) -> str:
+        """Create an object that must not exist yet (`If-None-Match: *`): a record is never overwritten."""
+        import obstore
+
         try:
             obstore.put(self.client, key, body, mode="create", attributes={"Content-Type": "application/json"})
         except _client_errors() as error:
-            raise self._fail(error, key, "writing the audit entry") from None
+            raise self._fail(error, key, doing) from None
         return key
 
     def delete_object(self, key: str) -> None:
@@ -574,14 +580,7 @@ class S3Store:
 
     def _list_audit(self, after: str) -> list[tuple[str, str]]:
         """(key, ETag) of the audit objects, in key order (time order), after the key `after` ("": all)."""
-        import obstore
-
-        prefix = self.location.base + AUDIT_FOLDER
-        try:
-            pages = obstore.list(self.client, prefix, offset=after or None, chunk_size=LIST_PAGE_SIZE)
-            return [(item["path"], item["e_tag"] or "") for page in pages for item in page]
-        except _client_errors() as error:
-            raise self._fail(error, prefix, "listing the audit log") from None
+        return self._list_state(self.location.base + AUDIT_FOLDER, "listing the audit log", after)
 
     def _unknown(self, items: list[tuple[str, str]], pack: AuditPack | None) -> list[tuple[str, str]]:
         """The items neither this process nor the pack has (by key and ETag); the pack's go to this process's cache."""
@@ -675,6 +674,62 @@ class S3Store:
         _audit_cache[cache_key] = entry
         return entry
 
+    # -- the schedule log (curation.schedules): one object per record -----------------------
+
+    def append_schedule(self, record: ScheduleRecord) -> None:
+        """Create the record's own object, named by the time now, its schedule and its kind."""
+        name = f"{time.time_ns():020d}-{record.schedule}-{record.record}.json"
+        self._create(self.location.base + SCHEDULE_FOLDER + name, record_line(record), "writing a schedule record")
+
+    def read_schedule(self, *, open_only: bool = False) -> tuple[list[ScheduleRecord], list[Problem]]:
+        """Every schedule record, oldest first, and a warning for each object that is not one. `open_only`: the
+        records of schedules no key says are ended (what a run needs: one LIST and few GETs)."""
+        prefix = self.location.base + SCHEDULE_FOLDER
+        items = self._list_state(prefix, "listing the schedule log")
+        names = {item: _SCHEDULE_KEY.fullmatch(item[0][len(prefix) :]) for item in items}
+        ended = {match["schedule"] for match in names.values() if match and match["kind"] != RecordKind.CREATED}
+        records: list[ScheduleRecord] = []
+        problems: list[Problem] = []
+        for item, match in names.items():
+            if open_only and match and match["schedule"] in ended:
+                continue
+            record = self._schedule_record(item) if match else "its name is not <time>-<schedule>-<kind>.json"
+            if isinstance(record, ScheduleRecord) and match and (record.schedule, record.record) != match.groups():
+                record = "its schedule or kind is not the one its name says"
+            if isinstance(record, ScheduleRecord):
+                records.append(record)
+            elif record is not None:
+                problems.append(unreadable_record(self.location.url(item[0]), None, record))
+        return records, problems
+
+    def schedule_lock(self) -> AbstractContextManager[None]:
+        return nullcontext()  # no lock in a bucket: each write's conditional PUT and the audit entries decide
+
+    def _schedule_record(self, item: tuple[str, str]) -> ScheduleRecord | str | None:
+        """The record an object holds, a message saying why it is not one, or None when it is gone."""
+        cache_key = (self.location.bucket, *item)
+        known = _schedule_cache.get(cache_key)  # records are never rewritten: the key and ETag pin the content
+        if known is not None:
+            return known
+        try:
+            record = parse_record(self.get_key(item[0]).raw)
+        except _client_errors() as error:
+            return None if _missing(error) else self._fail(error, item[0], "reading a schedule record").message
+        except ValueError as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            return str(error)
+        _schedule_cache[cache_key] = record
+        return record
+
+    def _list_state(self, prefix: str, doing: str, after: str = "") -> list[tuple[str, str]]:
+        """(key, ETag) of the objects under a state prefix, in key order, after the key `after` ("": all)."""
+        import obstore
+
+        try:
+            pages = obstore.list(self.client, prefix, offset=after or None, chunk_size=LIST_PAGE_SIZE)
+            return [(item["path"], item["e_tag"] or "") for page in pages for item in page]
+        except _client_errors() as error:
+            raise self._fail(error, prefix, doing) from None
+
     # -- other state (the shared parse cache) ------------------------------------------------
 
     def get_state(self, name: str) -> bytes | None:
@@ -723,6 +778,8 @@ class S3Store:
 
 
 _audit_cache: dict[tuple[str, str, str], AuditEntry] = {}
+_schedule_cache: dict[tuple[str, str, str], ScheduleRecord] = {}
+_SCHEDULE_KEY = re.compile(r"\d{20}-(?P<schedule>[0-9a-f]{12})-(?P<kind>[a-z]+)\.json")
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ from curation.views.field_editing import (
     row_edit,
 )
 from curation.views.layout import held_rows, render_header
+from curation.views.scheduled import render_selection_schedule
 from curation.views.session import (
     BULK_SUMMARY_KEY,
     BulkRequest,
@@ -264,6 +265,7 @@ def render_toolbar(board: Dashboard, snapshot: RowSnapshot, frame: pd.DataFrame)
     edit = bar.popover(f"Edit {count:,} selected", disabled=not count)
     render_field_bulk_buttons([edit] * 3, board, selected)
     edit.button("Clear the selection", key="clear_selection", on_click=clear_selection)
+    render_selection_schedule(edit, board, selected)
     shown_count = board.shown_count
     everything = bar.popover(f"All {shown_count:,} shown")
     render_bulk_buttons(everything, board, "shown", shown_count, lambda verb: f"{verb} all {shown_count:,} shown")

@@ -26,6 +26,7 @@ from curation.editing.field_edits import check_value
 from curation.editing.publish import Change, change_topics, set_field
 from curation.errors import InvalidValueError
 from curation.views.article_details import render_details
+from curation.views.scheduled import render_row_schedule
 from curation.views.session import Dashboard, article_name, flash, keep_bulk_summary, write_changes
 
 EDIT_KEY = "_field_edit"  # the row whose edit dialog is open
@@ -191,6 +192,7 @@ def edit_dialog(board: Dashboard) -> None:
             _say_nothing_changed(board, request.doc_id)
         _close_editor()
         st.rerun()
+    render_row_schedule(board, request.doc_id)
     st.page_link(
         HISTORY_PAGE, label="History of this article", icon=":material/history:",
         query_params={"article": request.doc_id},

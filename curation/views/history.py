@@ -27,6 +27,7 @@ from curation.editing.publish import Outcome, load_history, undo_batch, undo_cha
 from curation.errors import CurationError
 from curation.safe_markdown import escape_markdown
 from curation.views.layout import render_header
+from curation.views.scheduled import render_scheduled
 from curation.views.session import (
     Dashboard,
     dashboard,
@@ -135,6 +136,7 @@ def _article_choice(doc_id: str, titles: pd.Series) -> str:
 def render(board: Dashboard) -> None:
     """The History page for this run's dashboard."""
     render_header(board, "History")
+    render_scheduled(board)
     history, log_problems = load_history(board.location)
     for problem in log_problems:
         st.warning(escape_markdown(str(problem)))  # names the log and a line that anyone may have written
