@@ -75,9 +75,9 @@ def update_state_file(
     if is_s3_location(location):
         return _update_object(S3Store(str(location)), name, limit, change)
     shown = state_file_address(location, name)
-    with DocsFolder(location) as docs, document_lock(docs, f"{STATE_DIR}/{name}"):
+    with DocsFolder(location) as docs:
         try:
-            with docs.state_folder(create=True) as state:
+            with document_lock(docs, f"{STATE_DIR}/{name}"), docs.state_folder(create=True) as state:
                 current = _read_at(state, name, shown, limit)
                 data = change(current)
                 try:
