@@ -20,12 +20,17 @@ def reference() -> str:
     os.environ["COLUMNS"] = WIDTH
     from curation.cli import build_parser
 
-    parser = build_parser()
-    sections = [_section("curation", parser)]
+    return "\n".join(_sections("curation", build_parser()))
+
+
+def _sections(title: str, parser: argparse.ArgumentParser) -> list[str]:
+    """A command's --help, then each of its subcommands' (`curation views save` too)."""
+    sections = [_section(title, parser)]
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
-            sections += [_section(f"curation {name}", command) for name, command in action.choices.items()]
-    return "\n".join(sections)
+            for name, command in action.choices.items():
+                sections += _sections(f"{title} {name}", command)
+    return sections
 
 
 def _section(title: str, parser: argparse.ArgumentParser) -> str:
