@@ -147,3 +147,27 @@ def test_a_broken_view_is_never_used_by_a_write(capsys, tmp_path):
     assert "view 'Odd' in " in capsys.readouterr().err
     code, _, err = run(capsys, "views", "list", "--docs", str(tmp_path))
     assert code == 0 and "view 'Odd': published=maybe was ignored: choose one of all, published, unpublished" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        ([], Filters(published="unpublished", categories=("news",), min_quality=40, max_quality=90, sort="heat",
+                     descending=True)),
+        (["--category", "sport"], Filters(published="unpublished", categories=("sport",), min_quality=40,
+                                          max_quality=90, sort="heat", descending=True)),
+        (["--min-quality", "60", "--published"], Filters(published="published", categories=("news",), min_quality=60,
+                                                         max_quality=90, sort="heat", descending=True)),
+        (["--sort", "id"], Filters(published="unpublished", categories=("news",), min_quality=40, max_quality=90)),
+    ],
+)  # fmt: skip
+def test_each_flag_given_with_a_view_replaces_only_its_own_filter(argv, expected):
+    from curation.cli import build_parser
+    from curation.query.filters import filters_from_flags
+
+    view = Filters(published="unpublished", categories=("news",), min_quality=40, max_quality=90, sort="heat",
+                   descending=True)  # fmt: skip
+    args = vars(build_parser().parse_args(["export", *argv]))
+    given = {name.removeprefix("filter_").replace("_", "-"): value for name, value in args.items()
+             if name.startswith("filter_")}  # fmt: skip
+    assert filters_from_flags(given, view) == expected
