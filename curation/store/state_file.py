@@ -28,7 +28,7 @@ from curation.errors import CurationError, StoreError, UnsafePathError
 from curation.store.atomic_files import document_lock, replace_atomically
 from curation.store.base import Location
 from curation.store.folder import STATE_DIR, DocsFolder, closing, open_file, read_file
-from curation.store.s3 import Failure, S3Store, _client_errors, _conflict, _missing, is_s3_location
+from curation.store.s3 import Failure, S3Store, _client_errors, _conflict, _is_a, _missing, is_s3_location
 
 PUT_TRIES = 20  # conditional PUTs lost in a row before giving up (each loss means another writer succeeded)
 
@@ -131,7 +131,7 @@ def _read_object(store: S3Store, name: str, limit: int, known: StateFile | None)
             raise _too_large(shown, size, limit)  # the body is never read
         return StateFile(result.bytes().to_bytes(), etag, shown)
     except _client_errors() as error:
-        if known is not None and type(error).__name__ == "NotModifiedError":
+        if known is not None and _is_a(error, "NotModifiedError"):
             return known
         if _missing(error):
             return StateFile(None, "", shown)
