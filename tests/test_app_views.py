@@ -131,3 +131,11 @@ def test_a_broken_views_file_is_named_and_the_page_still_works(app, docs):
     assert no_exceptions(app)
     assert any(f"{docs}/.curation/views.json:1: is not JSON" in text for text in warnings(app))
     assert sentence(app)  # the header and table are drawn
+
+
+def test_a_view_name_is_shown_as_text_never_as_markdown(app, docs):
+    name = "**Loud** [click](https://evil.example) :red[x]"
+    save_view(docs, name, MORNING, "ann")
+    app.run()
+    label = open_button(app, name).label
+    assert readable(label) == name and label != name  # every markdown character escaped

@@ -149,9 +149,10 @@ class SavedViewsSidebar:
         for view in self.views.views:
             filters, complaints = view.filters()
             area.button(
-                view.name, key=_view_key("open_view", view.name), on_click=open_view, args=(self.views, view),
-                icon=":material/bookmark:", width="stretch", type="primary" if view.name == opened else "secondary",
-                help=f"{describe_view(filters)} · {view.saved_text()}",
+                escape_markdown(view.name), key=_view_key("open_view", view.name), on_click=open_view,
+                args=(self.views, view), icon=":material/bookmark:", width="stretch",
+                type="primary" if view.name == opened else "secondary",
+                help=escape_markdown(f"{describe_view(filters)} · {view.saved_text()}"),
             )  # fmt: skip
             if complaints:
                 area.warning(_complaints_text(self.views, view, complaints), icon="🔖")
