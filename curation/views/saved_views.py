@@ -132,7 +132,12 @@ class SavedViewsSidebar:
         """The list of views and the save, rename and delete controls; the URL's `view` follows what is applied."""
         opened = self._keep_view_in_url(applied)
         area = self.area
-        area.subheader("Views")
+        heading, manage = area.columns([2, 3], vertical_alignment="center")
+        heading.subheader("Views")
+        with manage.popover("Save as…", icon=":material/bookmark_add:", width="stretch"):
+            self._draw_save(applied)
+            if self.views.views:
+                self._draw_manage()
         if self.problem:
             area.warning(escape_markdown(self.problem), icon="🔖")
         for problem in self.views.problems:
@@ -144,8 +149,6 @@ class SavedViewsSidebar:
                 st.toast(text, icon="✅")
             else:
                 (area.error if kind == "error" else area.warning)(text)
-        if not self.views.views and not self.problem:
-            area.caption("No saved views yet: save the current filters as one below.")
         for view in self.views.views:
             filters, complaints = view.filters()
             area.button(
@@ -157,9 +160,6 @@ class SavedViewsSidebar:
             if complaints:
                 area.warning(_complaints_text(self.views, view, complaints), icon="🔖")
         self._draw_pending(area, applied)
-        self._draw_save(area, applied)
-        if self.views.views:
-            self._draw_manage(area)
 
     def _keep_view_in_url(self, applied: Filters) -> str | None:
         """The opened view's name while its filters are what is applied (in the URL as `view=NAME`), else None."""
@@ -178,27 +178,26 @@ class SavedViewsSidebar:
     def _why_not(self) -> str | None:
         return f"Read-only: {self.identity.why_not}" if self._disabled else None
 
-    def _draw_save(self, area: DeltaGenerator, applied: Filters) -> None:
-        with area.expander("Save current filters as…", icon=":material/bookmark_add:"):
-            st.text_input(
-                "View name", key=SAVE_NAME_KEY, max_chars=MAX_VIEW_NAME, disabled=self._disabled,
-                placeholder="e.g. Morning queue", help=self._why_not(),
-            )  # fmt: skip
-            st.caption(escape_markdown(describe_view(applied)))
-            st.button(
-                "Save view", key="view_save", on_click=self.save, args=(applied,), disabled=self._disabled,
-                icon=":material/save:", help=self._why_not(),
-            )  # fmt: skip
+    def _draw_save(self, applied: Filters) -> None:
+        st.markdown("**Save current filters as…**")
+        st.caption(escape_markdown(describe_view(applied)))
+        st.text_input(
+            "View name", key=SAVE_NAME_KEY, max_chars=MAX_VIEW_NAME, disabled=self._disabled,
+            placeholder="e.g. Morning queue", help=self._why_not(),
+        )  # fmt: skip
+        st.button("Save view", key="view_save", on_click=self.save, args=(applied,), disabled=self._disabled,
+                  icon=":material/save:", help=self._why_not())  # fmt: skip
 
-    def _draw_manage(self, area: DeltaGenerator) -> None:
-        with area.expander("Rename or delete a view", icon=":material/edit:"):
-            st.selectbox("View", self.views.names(), key=CHOSEN_KEY, disabled=self._disabled)
-            st.text_input("New name", key=NEW_NAME_KEY, max_chars=MAX_VIEW_NAME, disabled=self._disabled)
-            rename, delete = st.columns(2)
-            rename.button("Rename", key="view_rename", on_click=self.rename, disabled=self._disabled,
-                          help=self._why_not(), width="stretch")  # fmt: skip
-            delete.button("Delete…", key="view_delete", on_click=self.ask_delete, disabled=self._disabled,
-                          help=self._why_not(), width="stretch")  # fmt: skip
+    def _draw_manage(self) -> None:
+        st.divider()
+        st.markdown("**Rename or delete a view**")
+        st.selectbox("View", self.views.names(), key=CHOSEN_KEY, disabled=self._disabled)
+        st.text_input("New name", key=NEW_NAME_KEY, max_chars=MAX_VIEW_NAME, disabled=self._disabled)
+        rename, delete = st.columns(2)
+        rename.button("Rename", key="view_rename", on_click=self.rename, disabled=self._disabled,
+                      help=self._why_not(), width="stretch")  # fmt: skip
+        delete.button("Delete…", key="view_delete", on_click=self.ask_delete, disabled=self._disabled,
+                      help=self._why_not(), width="stretch")  # fmt: skip
 
     def _draw_pending(self, area: DeltaGenerator, applied: Filters) -> None:
         pending: Pending | None = st.session_state.get(PENDING_KEY)
