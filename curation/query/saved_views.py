@@ -263,12 +263,12 @@ def state_shown(location: Location) -> str:
 
 # -- changing: each operation is applied to the newest file ------------------------------------------------
 
-Operation = Callable[[SavedViews], tuple[SavedViews, SavedView | None]]
+Operation = Callable[[SavedViews], tuple[SavedViews, SavedView]]  # the views after, and the view it is about
 
 
-def _apply(location: Location, operation: Operation) -> SavedView | None:
-    """Apply the operation to the newest views file and write it; what the operation returns about the view."""
-    outcome: list[SavedView | None] = []
+def _apply(location: Location, operation: Operation) -> SavedView:
+    """Apply the operation to the newest views file and write it; the view it saved, renamed or deleted."""
+    outcome: list[SavedView] = []
 
     def change(state: StateFile) -> bytes:
         changed, view = operation(parse_views(state))
@@ -342,19 +342,19 @@ def save_view(
     location: Location, name: str, filters: Filters, editor: str, *, seen: str | None = None, replace: bool = False
 ) -> SavedView:
     """Save the filters as the view `name` (see `saving`); the view as written."""
-    return _apply(location, saving(name, filters, editor, seen=seen, replace=replace))  # type: ignore[return-value]
+    return _apply(location, saving(name, filters, editor, seen=seen, replace=replace))
 
 
 def rename_view(
     location: Location, old: str, new_name: str, editor: str, *, seen: str | None = None, replace: bool = False
 ) -> SavedView:
     """Rename the view `old` (see `renaming`); the view as written."""
-    return _apply(location, renaming(old, new_name, editor, seen=seen, replace=replace))  # type: ignore[return-value]
+    return _apply(location, renaming(old, new_name, editor, seen=seen, replace=replace))
 
 
 def delete_view(location: Location, name: str, *, seen: str | None = None) -> SavedView:
     """Delete the view `name` (see `deleting`); the view deleted."""
-    return _apply(location, deleting(name, seen=seen))  # type: ignore[return-value]
+    return _apply(location, deleting(name, seen=seen))
 
 
 def views_to_json(views: SavedViews) -> list[dict[str, Any]]:

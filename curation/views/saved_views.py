@@ -179,14 +179,15 @@ class SavedViewsSidebar:
         return f"Read-only: {self.identity.why_not}" if self._disabled else None
 
     def _draw_save(self, applied: Filters) -> None:
-        st.markdown("**Save current filters as…**")
-        st.caption(escape_markdown(describe_view(applied)))
+        st.markdown("**Save current filters as…**")  # what they are, in words, is the page's header
         st.text_input(
             "View name", key=SAVE_NAME_KEY, max_chars=MAX_VIEW_NAME, disabled=self._disabled,
             placeholder="e.g. Morning queue", help=self._why_not(),
         )  # fmt: skip
-        st.button("Save view", key="view_save", on_click=self.save, args=(applied,), disabled=self._disabled,
-                  icon=":material/save:", help=self._why_not())  # fmt: skip
+        st.button(
+            "Save view", key="view_save", on_click=self.save, args=(applied,), disabled=self._disabled,
+            icon=":material/save:", help=self._why_not() or escape_markdown(f"Saves {describe_view(applied)}"),
+        )  # fmt: skip
 
     def _draw_manage(self) -> None:
         st.divider()
