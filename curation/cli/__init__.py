@@ -492,10 +492,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="curation", description="Curate a folder of article documents.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     parents = _parents()
+    for add in (add_validate, add_export, add_demo, add_publish, add_set, add_topics, add_history, add_undo):
+        add(commands, parents)
     from curation.cli.views_commands import add_views  # it uses this module's helpers: imported once they exist
 
-    for add in (add_validate, add_export, add_demo, add_publish, add_set, add_topics, add_history, add_undo, add_views):
-        add(commands, parents)
+    add_views(commands, parents)
     for plugin in entry_points(group=COMMANDS_GROUP):  # e.g. `curation bench` (curation.bench.command)
         plugin.load()(commands)
     add_index(commands, parents)
