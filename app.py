@@ -4,6 +4,7 @@ import streamlit as st
 
 from curation.errors import DocsFolderError, StoreError
 from curation.views.access import resolve_identity
+from curation.views.saved_views import SavedViewsSidebar
 from curation.views.scheduled import start_schedule_runner
 from curation.views.session import Dashboard, current_collection, docs_location, set_dashboard
 from curation.views.sidebar import render_filters
@@ -32,7 +33,9 @@ except (DocsFolderError, StoreError) as error:
     st.error(f"{error}. Set CURATION_DOCS to a folder or an s3:// prefix of article documents and restart.", icon="📂")
     st.stop()
 start_schedule_runner(collection.location)  # applies due schedules while the server runs (docs/scheduling.md)
+saved_views = SavedViewsSidebar(docs_location(), filters_area, identity)  # listed first; `?view=NAME` opens one
 selection = render_filters(collection, filters_area)
+saved_views.draw(selection.filters)
 board = Dashboard(collection, selection.filters, selection.positions(), identity.name, identity.can_edit,
                   identity.why_not)  # fmt: skip
 set_dashboard(board)

@@ -13,11 +13,15 @@ location and is its message alone:
     ├── ReadOnlyError              writing is switched off for this folder
     ├── InvalidValueError          a value an editor asked for that a field cannot take (path: the field)
     ├── StoreError                 object storage refused or could not be reached (path: s3://bucket/key)
+    ├── StateFileError             a shared state file (.curation/views.json) that cannot be used
+    │                              (curation.store.state_file)
     └── RequestError               what was asked for cannot be done; no location
         ├── FilterError            a filter value that cannot be applied (curation.query.filters; also a ValueError)
         ├── ExportError            columns the frame does not have (curation.query.export; also a ValueError)
         ├── UsageError             a command line that cannot be run as written (curation.cli)
-        └── EditorNameError        a name that cannot go into the audit log (curation.audit)
+        ├── EditorNameError        a name that cannot go into the audit log (curation.audit)
+        └── ViewNameError, UnknownViewError, ViewConflictError, BrokenViewError
+                                   a saved view that cannot be saved or used (curation.query.saved_views)
 """
 
 from __future__ import annotations

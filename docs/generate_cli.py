@@ -24,13 +24,17 @@ def reference() -> str:
 
 
 def _sections(title: str, parser: argparse.ArgumentParser) -> list[str]:
-    """The parser's help, then each of its commands' (and their commands', as in `curation schedule run`)."""
-    sections = [f"## {title}\n\n```text\n{parser.format_help().rstrip()}\n```\n"]
+    """A command's --help, then each of its subcommands' (`curation views save` too)."""
+    sections = [_section(title, parser)]
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for name, command in action.choices.items():
                 sections += _sections(f"{title} {name}", command)
     return sections
+
+
+def _section(title: str, parser: argparse.ArgumentParser) -> str:
+    return f"## {title}\n\n```text\n{parser.format_help().rstrip()}\n```\n"
 
 
 def render(current: str) -> str:

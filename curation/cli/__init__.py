@@ -51,6 +51,7 @@ from curation.errors import (
 from curation.loading.collection import Collection, load_collection
 from curation.query.export import EXPORT_COLUMNS, check_columns, frame_to_csv, frame_to_json, write_export
 from curation.query.filters import FILTER_PARTS, Filters, Flag, filters_from_flags
+from curation.query.saved_views import VIEW_FLAG_HELP, view_filters
 from curation.store import DEFAULT_DOCS, DOCS_ENV, default_docs_location, open_store, parse_location
 from curation.wording import plural
 
@@ -137,6 +138,7 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
                 options |= {"type": _argument_type(flag.parse), "metavar": flag.metavar}
                 options |= {"action": "append", "default": []} if flag.repeat else {}
             target.add_argument(f"--{flag.name}", **options)
+    group.add_argument("--view", metavar="NAME", help=VIEW_FLAG_HELP)
 
 
 def _flag_dest(flag: Flag) -> str:
@@ -158,7 +160,7 @@ def _argument_type(parse: Callable[[str], object]) -> Callable[[str], object]:
 
 def filters_from_arguments(args: argparse.Namespace) -> Filters:
     given = {flag.name: getattr(args, _flag_dest(flag)) for part in FILTER_PARTS for flag in part.flags}
-    return filters_from_flags(given)
+    return filters_from_flags(given, view_filters(args.docs, args.view) if args.view is not None else None)
 
 
 def _load(args: argparse.Namespace) -> Collection:
@@ -509,6 +511,9 @@ def build_parser() -> argparse.ArgumentParser:
     for add in (add_validate, add_export, add_demo, add_publish, add_set, add_topics, add_history, add_undo):
         add(commands, parents)
     add_schedule(commands, parents)
+    from curation.cli.views_commands import add_views  # it uses this module's helpers: imported once they exist
+
+    add_views(commands, parents)
     for plugin in entry_points(group=COMMANDS_GROUP):  # e.g. `curation bench` (curation.bench.command)
         plugin.load()(commands)
     add_index(commands, parents)

@@ -200,6 +200,11 @@ class Flag:
     parse: Callable[[str], object] | None = None  # None: a switch
     repeat: bool = False  # may be given more than once: any of the values
 
+    @property
+    def unset(self) -> object:
+        """The flag's value when it is not given."""
+        return False if self.parse is None else [] if self.repeat else None
+
 
 @dataclass(frozen=True)
 class FilterPart:
@@ -375,13 +380,32 @@ def _query_values(filters: Filters) -> dict[str, list[str]]:
     return {part.parameter: part.to_url(filters) for part in FILTER_PARTS}
 
 
-def filters_from_flags(given: Mapping[str, Any]) -> Filters:
-    """The Filters the command line's filter flags ask for (`given`: each flag's value by its name)."""
+def filters_from_flags(given: Mapping[str, Any], base: Filters | None = None) -> Filters:
+    """The Filters the command line's filter flags ask for (`given`: each flag's value by its name). With a
+    `base` (a saved view's filters), only what the flags given set replaces its values."""
     fields: dict[str, object] = {}
     for part in FILTER_PARTS:
         if part.flags:
-            fields |= part.from_flags({flag.name: given[flag.name] for flag in part.flags})
-    return Filters(**fields)
+            values = {flag.name: given[flag.name] for flag in part.flags}
+            fields |= part.from_flags(values) if base is None else _fields_given(part, values)
+    return Filters(**fields) if base is None else replace(base, **fields)
+
+
+def _fields_given(part: FilterPart, values: dict[str, Any]) -> dict[str, object]:
+    """The fields the flags given of one part set: all of the part's when it is one choice (one flag, or
+    exclusive flags: --sort, --published), only its own bound for each of a range's --min-/--max- flags."""
+    given = [flag for flag in part.flags if values[flag.name] != flag.unset]
+    if not given:
+        return {}
+    if part.exclusive or len(part.flags) == 1:
+        return part.from_flags(values)
+    unset = {flag.name: flag.unset for flag in part.flags}
+    nothing = part.from_flags(unset)
+    fields: dict[str, object] = {}
+    for flag in given:
+        alone = part.from_flags(unset | {flag.name: values[flag.name]})
+        fields |= {name: value for name, value in alone.items() if value != nothing[name]}
+    return fields
 
 
 DASHBOARD_FILTERS = Filters(sort="publishedDateTime", descending=True)  # the dashboard opens newest first
