@@ -325,21 +325,22 @@ def test_the_scan_lets_text_and_listeners_through(sample):
     assert script_sinks(f"export default function () {{ {sample} }}") == []
 
 
-def test_the_table_runs_fixed_files_shipped_in_the_package():
+@pytest.mark.parametrize(("module", "name"), [("article_table", "articles_table"), ("triage_card", "triage_card")])
+def test_the_components_run_fixed_files_shipped_in_the_package(module, name):
     """The component is registered with file names in its asset_dir (never code built at run time), and
     those files are declared to Streamlit and shipped as package data."""
-    tree = ast.parse((REPO / "curation" / "views" / "article_table.py").read_text(encoding="utf-8"))
+    tree = ast.parse((REPO / "curation" / "views" / f"{module}.py").read_text(encoding="utf-8"))
     (register,) = [
         node
         for node in ast.walk(tree)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "component"
     ]
     files = {keyword.arg: keyword.value.value for keyword in register.keywords if keyword.arg in ("js", "css")}
-    assert files == {"js": "articles_table.js", "css": "articles_table.css"}
+    assert files == {"js": f"{name}.js", "css": f"{name}.css"}
     assert all((ASSETS / name).is_file() for name in files.values())
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     declared = {entry["name"]: entry["asset_dir"] for entry in project["tool"]["streamlit"]["component"]["components"]}
-    assert declared["articles_table"] == "views/assets"
+    assert declared[name] == "views/assets"
     assert {"views/assets/*.js", "views/assets/*.css"} <= set(project["tool"]["setuptools"]["package-data"]["curation"])
 
 
