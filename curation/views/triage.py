@@ -34,6 +34,7 @@ LINKED_KEY = "_triage_linked_card"  # the card a link asked for, until the queue
 PENDING_TOASTS_KEY = "_triage_toasts"  # (icon, markdown) shown by the card's next run
 (CARD_PARAMETER,) = TRIAGE_PARAMETERS
 ICONS = {"success": "✅", "info": "ℹ️"}  # anything else is a problem: ⚠️
+EMPTY = "No articles match the filters. Loosen them in the sidebar."
 
 
 def announce(kind: str, text: str) -> None:
@@ -42,6 +43,12 @@ def announce(kind: str, text: str) -> None:
     progress = st.session_state.get(PROGRESS_KEY)
     if kind not in ICONS and isinstance(progress, TriageProgress):
         progress.notice = plain_text(text)
+
+
+def show_announced() -> None:
+    """The toasts `announce` kept, shown by this run of the card."""
+    for icon, text in st.session_state.pop(PENDING_TOASTS_KEY, []):
+        st.toast(text, icon=icon)
 
 
 def triage_progress(board: Dashboard) -> TriageProgress:
@@ -141,13 +148,9 @@ def render_card(board: Dashboard) -> None:
     progress = triage_progress(board)
     current = progress.current_id
     write_parameter(CARD_PARAMETER, [current] if current is not None else [])
-    data = triage_data(
-        progress, collection.frame, collection.likely_duplicates, can_edit=board.can_edit,
-        empty="No articles match the filters. Loosen them in the sidebar.",
-    )  # fmt: skip
+    data = triage_data(progress, collection.frame, collection.likely_duplicates, can_edit=board.can_edit, empty=EMPTY)
     mount_card(data, lambda: apply_card_events(board))
-    for icon, text in st.session_state.pop(PENDING_TOASTS_KEY, []):
-        st.toast(text, icon=icon)
+    show_announced()
 
 
 def render(board: Dashboard) -> None:

@@ -9,23 +9,10 @@
 // The DOM is built once and updated in place: row elements are reused by position, so the focused box
 // keeps its focus (and the page its scroll) through writes and page turns.
 
-import { element, EventQueue, httpUrl } from './component_events.js';
-
-const instances = new WeakMap();
+import { drawInto, element, EventQueue, httpUrl } from './component_events.js';
 
 export default function (component) {
-  const { data, parentElement, setStateValue } = component;
-  let table = instances.get(parentElement);
-  if (!table) {
-    table = new ArticlesTable(parentElement);
-    instances.set(parentElement, table);
-  }
-  table.send = setStateValue;
-  table.update(data);
-  return () => {
-    table.detach();
-    instances.delete(parentElement);
-  };
+  return drawInto(component, ArticlesTable);
 }
 
 const ROW_KEYS = { ArrowDown: 1, ArrowUp: -1, j: 1, k: -1 };

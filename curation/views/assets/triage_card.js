@@ -9,26 +9,13 @@
 // Each event names its card by id (and sha, for a write) in the queue of component_events.js; the server
 // answers with where the editor is, which the card follows once every event it sent is answered.
 
-import { element, EventQueue, httpUrl } from './component_events.js';
-
-const instances = new WeakMap();
+import { drawInto, element, EventQueue, httpUrl } from './component_events.js';
 
 export default function (component) {
-  const { data, parentElement, setStateValue } = component;
-  let card = instances.get(parentElement);
-  if (!card) {
-    card = new TriageCard(parentElement);
-    instances.set(parentElement, card);
-  }
-  card.send = setStateValue;
-  card.update(data);
-  return () => {
-    card.detach();
-    instances.delete(parentElement);
-  };
+  return drawInto(component, TriageCard);
 }
 
-// key -> [event kind, button label, what the button's title says]
+// [key, event kind, button label, what the button's title says]
 const ACTIONS = [
   ['p', 'publish', 'Publish', 'Publish and go to the next card'],
   ['u', 'unpublish', 'Unpublish', 'Unpublish and go to the next card'],
