@@ -69,6 +69,15 @@ def test_an_event_of_the_wrong_shape_is_dropped(session, event):
     assert applied(queue([event, {"seq": 2, "kind": "skip", "id": "c.txt"}])) == [(2, "skip", "c.txt")]
 
 
+def test_a_dropped_event_is_answered_so_the_script_stops_waiting_for_it(session):
+    """A key on a card of the queue before the filter changed names an id the new queue does not hold: it
+    is dropped, and its number is answered all the same (the script's queue would wait for it forever)."""
+    assert applied(queue([{"seq": 1, "kind": "publish", "id": "gone-from-queue.txt", "sha": SHA}])) == []
+    progress = TriageProgress(TriageQueue(("here",), tuple(QUEUED)))
+    data = triage_data(progress, pd.DataFrame(), pd.Series(dtype=bool), can_edit=True, empty="")
+    assert data["applied"] == {"one": 1}
+
+
 def test_every_kind_the_script_sends_is_known():
     script = (REPO / "curation" / "views" / "assets" / "triage_card.js").read_text(encoding="utf-8")
     for kind in EVENT_KINDS:

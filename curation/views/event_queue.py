@@ -5,7 +5,8 @@ unanswered queue, as the component's state, every time the queue grows. `new_eve
 not applied yet, in order, each already marked applied (so a run interrupted half-way never applies one
 twice); the component's data carries back, per browser instance, the last number applied (`applied`), and
 the script drops those from its queue. Everything the browser sends is untrusted: a state or an event of
-the wrong shape is dropped, never raises; what an event must hold is the caller's `parse`.
+the wrong shape is dropped, never raises (a dropped event's number counts as answered, so the script stops
+waiting for it); what an event must hold is the caller's `parse`.
 """
 
 from __future__ import annotations
@@ -44,9 +45,10 @@ def new_events(state: object, applied_key: str, parse: Parse[Event]) -> list[Eve
         seq = raw.get("seq")
         if not isinstance(seq, int) or isinstance(seq, bool) or seq <= last:
             continue
+        # A numbered event is answered even when it is dropped: the browser must not wait for it forever.
+        last = seq
         event = parse(raw, seq)
         if event is not None:
-            last = event.seq
             fresh.append(event)
     applied[client] = last
     return fresh

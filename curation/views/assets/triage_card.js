@@ -109,7 +109,8 @@ class TriageCard {
   // --- the server's answers ------------------------------------------------------------------------
 
   update(data) {
-    if (data.queue !== this.queueToken) {
+    const newQueue = data.queue !== this.queueToken;
+    if (newQueue) {
       this.queueToken = data.queue;
       this.cards.clear();
     }
@@ -119,8 +120,9 @@ class TriageCard {
     for (const position of this.cards.keys()) {
       if (Math.abs(position - data.at) > KEEP_AROUND) this.cards.delete(position);
     }
-    // While events are unanswered the card shown is ahead of the server's answer: it stays.
-    if (!this.queue.events.length) this.at = data.at;
+    // While events are unanswered the card shown is ahead of the server's answer: it stays (in the same
+    // queue; another filter or sort starts from where the server put the editor).
+    if (newQueue || !this.queue.events.length) this.at = data.at;
     this.draw();
   }
 
