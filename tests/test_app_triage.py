@@ -163,3 +163,16 @@ def test_past_the_last_card_the_queue_is_done(app, docs):
     assert data(app)["total"] == 1
     TriageBrowser(app).press("skip")
     assert data(app)["at"] == 1 and "card" not in app.query_params
+
+
+def test_another_filter_keeps_the_card_when_it_is_still_in_the_queue(app):
+    """The editor narrows the filter on their third card: the queue is taken again, they stay on that card,
+    and the session's counts stay."""
+    open_triage(app)
+    card = TriageBrowser(app)
+    card.press("skip")
+    card.press("skip")
+    shown = current_card(app)
+    app.segmented_control(key="published").set_value("published" if shown["published"] else "unpublished").run()
+    assert current_card(app)["id"] == shown["id"] and data(app)["total"] < 301
+    assert data(app)["counts"] == {"published": 0, "unpublished": 0, "skipped": 2}
