@@ -8,16 +8,24 @@ from curation.views.saved_views import SavedViewsSidebar
 from curation.views.scheduled import start_schedule_runner
 from curation.views.session import Dashboard, current_collection, docs_location, set_dashboard
 from curation.views.sidebar import render_filters
-from curation.views.url_state import ARTICLES_PARAMETERS, GALLERY_PARAMETERS, HISTORY_PARAMETERS, drop_parameters
+from curation.views.url_state import (
+    ARTICLES_PARAMETERS,
+    GALLERY_PARAMETERS,
+    HISTORY_PARAMETERS,
+    TRIAGE_PARAMETERS,
+    drop_parameters,
+)
 
 st.set_page_config(page_title="Curation", page_icon="📰", layout="wide")
 
 articles = st.Page("curation/views/articles.py", title="Articles", icon="📰", default=True)
 gallery = st.Page("curation/views/gallery.py", title="Gallery", icon="🖼️")
 history = st.Page("curation/views/history.py", title="History", icon="🕘")
+triage = st.Page("curation/views/triage.py", title="Triage", icon="🗂️", url_path="triage")
 pages = st.navigation(
     [
         articles,
+        triage,
         st.Page("curation/views/charts.py", title="Charts", icon="📊"),
         gallery,
         st.Page("curation/views/problems.py", title="Problems", icon="⚠️"),
@@ -45,4 +53,6 @@ if pages.url_path != gallery.url_path:
     drop_parameters(GALLERY_PARAMETERS)
 if pages.url_path != history.url_path:
     drop_parameters(HISTORY_PARAMETERS)
+if pages.url_path != triage.url_path:
+    drop_parameters(TRIAGE_PARAMETERS)  # the card is Triage's place in its queue
 pages.run()

@@ -20,16 +20,21 @@ from streamlit.testing.v1 import AppTest
 COMPONENT_NAME = "curation.articles_table"
 
 
-def _component(at: AppTest) -> Any:
-    found = [node.proto for node in at.get("bidi_component") if node.proto.component_name == COMPONENT_NAME]
+def _component(at: AppTest, name: str = COMPONENT_NAME) -> Any:
+    found = [node.proto for node in at.get("bidi_component") if node.proto.component_name == name]
     if not found:
-        raise AssertionError("the Articles table is not on the page")
+        raise AssertionError(f"the component {name} is not on the page")
     return found[0]
+
+
+def component_data(at: AppTest, name: str = COMPONENT_NAME) -> dict[str, Any]:
+    """What the page sent a component in its last run."""
+    return json.loads(_component(at, name).json)
 
 
 def table_data(at: AppTest) -> dict[str, Any]:
     """What the page sent the table in its last run."""
-    return json.loads(_component(at).json)
+    return component_data(at)
 
 
 def rows(at: AppTest) -> list[dict[str, Any]]:
@@ -45,7 +50,10 @@ def row(at: AppTest, doc_id: str) -> dict[str, Any]:
 
 
 class TableBrowser:
-    """One browser's instance of the table: its queue of events and their sequence numbers."""
+    """One browser's instance of the table (or of another component: `component`): its queue of events and
+    their sequence numbers."""
+
+    component = COMPONENT_NAME
 
     def __init__(self, at: AppTest, client: str | None = None) -> None:
         self.at = at
@@ -60,14 +68,13 @@ class TableBrowser:
 
     def send(self) -> AppTest:
         states = WidgetStates()
-        states.widgets.extend(
-            state for state in self.at._tree.get_widget_states().widgets if state.id != _component(self.at).id
-        )
+        component_id = _component(self.at, self.component).id
+        states.widgets.extend(state for state in self.at._tree.get_widget_states().widgets if state.id != component_id)
         mine = states.widgets.add()
-        mine.id = _component(self.at).id
+        mine.id = component_id
         mine.json_value = json.dumps({"events": {"client": self.client, "events": list(self.queue)}})
         self.at._run(states)
-        applied = table_data(self.at)["applied"].get(self.client, 0)
+        applied = component_data(self.at, self.component)["applied"].get(self.client, 0)
         self.queue = [event for event in self.queue if event["seq"] > applied]
         return self.at
 

@@ -167,9 +167,11 @@ def _is_streamlit(node: ast.AST) -> bool:
 
 
 # The components the dashboard mounts (st.components.v2, which runs in the page): each fixed code. The
-# Articles table is given the page's rows as data (its script, which draws them only as text, is scanned in
-# tests/test_article_table.py); the others are given none.
-COMPONENT_MODULES = ("article_table.py", "remembered_name.py", "image_fallback.py", "scroll_to_cards.py")
+# Articles table is given the page's rows as data and Triage's card a few cards (their scripts, which draw
+# them only as text, are scanned in tests/test_article_table.py); the others are given none.
+COMPONENT_MODULES = (
+    "article_table.py", "triage_card.py", "remembered_name.py", "image_fallback.py", "scroll_to_cards.py",
+)  # fmt: skip
 COMPONENTS_WITHOUT_DATA = ("remembered_name.py", "image_fallback.py", "scroll_to_cards.py")
 ASSETS = REPO / "curation" / "views" / "assets"
 
@@ -240,12 +242,12 @@ def component_problems(source: str, *, given_data: bool) -> list[str]:
 
 
 @pytest.mark.parametrize("module", COMPONENT_MODULES)
-def test_each_component_runs_fixed_code_and_only_the_table_is_given_data(module):
-    """Fixed code for every component; only the Articles table also gets `data` (the page's rows, which its
-    script draws as text). Nothing else from a document reaches a component."""
+def test_each_component_runs_fixed_code_and_only_the_table_and_the_card_are_given_data(module):
+    """Fixed code for every component; only the Articles table and Triage's card also get `data` (rows and
+    cards, which their scripts draw as text). Nothing else from a document reaches a component."""
     source = (REPO / "curation" / "views" / module).read_text(encoding="utf-8")
     assert component_problems(source, given_data=module not in COMPONENTS_WITHOUT_DATA) == []
-    assert set(COMPONENT_MODULES) - set(COMPONENTS_WITHOUT_DATA) == {"article_table.py"}
+    assert set(COMPONENT_MODULES) - set(COMPONENTS_WITHOUT_DATA) == {"article_table.py", "triage_card.py"}
 
 
 _GOOD = 'JS = "export default function () {}"\nc = st.components.v2.component("x", js=JS)\n'

@@ -14,7 +14,7 @@ from curation.store.folder_audit import read_audit_log
 from tests.conftest import REPO, SEED_ID, write_document
 from tests.table_events import TableBrowser, row, row_ids, table_data
 
-PAGES = ("articles", "charts", "gallery", "problems", "history")
+PAGES = ("articles", "triage", "charts", "gallery", "problems", "history")
 BULK_BUTTONS = (  # every write control above the Articles table
     "bulk_publish_shown", "bulk_unpublish_shown", "bulk_publish_selected", "bulk_unpublish_selected",
     "bulk_field_category", "bulk_field_add", "bulk_field_remove",

@@ -13,7 +13,7 @@ from hypothesis import strategies as hs
 from streamlit.testing.v1 import AppTest
 
 from curation.loading.collection import load_collection
-from curation.views import article_table
+from curation.views import article_table, event_queue
 from curation.views.article_table import COLUMNS, EVENT_KINDS, PAGE_SIZES, new_events, row_data
 from tests.conftest import REPO, examples
 
@@ -123,7 +123,7 @@ def test_a_state_of_the_wrong_shape_applies_nothing(session, state):
 
 def test_an_oversized_queue_is_read_only_up_to_its_limit(session):
     events = [{"seq": number, "kind": "page", "page": 1} for number in range(1, 5_000)]
-    assert len(applied(queue(events))) == article_table.MAX_EVENTS
+    assert len(applied(queue(events))) == event_queue.MAX_EVENTS
 
 
 _JSON = hs.recursive(
@@ -267,8 +267,9 @@ def test_the_components_scripts_write_text_never_markup():
     assert "articles_table.js" in scripts
     assert {"image_fallback.py:_PLACEHOLDER_JS", "remembered_name.py:_REMEMBER_NAME_JS"} <= set(scripts)
     assert {name: script_sinks(source) for name, source in scripts.items()} == {name: [] for name in scripts}
-    table = scripts["articles_table.js"]
-    assert "textContent" in table and "function httpUrl" in table  # text as text; links checked again here
+    shared = scripts["component_events.js"]  # imported by each component's script
+    assert "textContent" in shared and "function httpUrl" in shared  # text as text; links checked again here
+    assert "from './component_events.js'" in scripts["articles_table.js"]
 
 
 @pytest.mark.parametrize(
@@ -324,21 +325,22 @@ def test_the_scan_lets_text_and_listeners_through(sample):
     assert script_sinks(f"export default function () {{ {sample} }}") == []
 
 
-def test_the_table_runs_fixed_files_shipped_in_the_package():
+@pytest.mark.parametrize(("module", "name"), [("article_table", "articles_table"), ("triage_card", "triage_card")])
+def test_the_components_run_fixed_files_shipped_in_the_package(module, name):
     """The component is registered with file names in its asset_dir (never code built at run time), and
     those files are declared to Streamlit and shipped as package data."""
-    tree = ast.parse((REPO / "curation" / "views" / "article_table.py").read_text(encoding="utf-8"))
+    tree = ast.parse((REPO / "curation" / "views" / f"{module}.py").read_text(encoding="utf-8"))
     (register,) = [
         node
         for node in ast.walk(tree)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "component"
     ]
     files = {keyword.arg: keyword.value.value for keyword in register.keywords if keyword.arg in ("js", "css")}
-    assert files == {"js": "articles_table.js", "css": "articles_table.css"}
+    assert files == {"js": f"{name}.js", "css": f"{name}.css"}
     assert all((ASSETS / name).is_file() for name in files.values())
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     declared = {entry["name"]: entry["asset_dir"] for entry in project["tool"]["streamlit"]["component"]["components"]}
-    assert declared["articles_table"] == "views/assets"
+    assert declared[name] == "views/assets"
     assert {"views/assets/*.js", "views/assets/*.css"} <= set(project["tool"]["setuptools"]["package-data"]["curation"])
 
 

@@ -64,6 +64,7 @@ BROWSER_STEPS = [
     "open Gallery, 24 cards drawn",
     "sort by a column header",
     "undo from History",
+    "triage: key until the next card is drawn",
     "5 sessions at once: Published tick (p50)",
     "5 sessions at once: filter change (p50)",
     "server peak RSS (MB)",

@@ -412,7 +412,7 @@ def test_another_editors_change_appears_in_the_held_rows(server, page, docs):
     assert row_ids(page) == rows
 
 
-@pytest.mark.parametrize("path", ["", "charts", "gallery", "problems", "history"])
+@pytest.mark.parametrize("path", ["", "triage", "charts", "gallery", "problems", "history"])
 def test_every_page_loads_without_an_exception(shared_server, page, path):
     from playwright.sync_api import expect
 

@@ -7,7 +7,7 @@ import importlib
 import pandas as pd
 import pytest
 
-PAGES = ("articles", "charts", "gallery", "problems", "history")
+PAGES = ("articles", "triage", "charts", "gallery", "problems", "history")
 
 
 @pytest.mark.parametrize("name", PAGES)

@@ -9,9 +9,10 @@ through Playwright against real `streamlit run app.py` servers on free
 2. with the cache warm, one new server for the rest: the first open in a
    fresh browser profile, reopening in a new tab of that browser, then one
    editor's Published ticks, filter changes, page turns, Charts, Gallery,
-   sorts by a column header and undos, then five editors at once, each in
-   its own browser, ticking distinct rows and changing the filter, checked
-   against the audit log; the server's memory is polled throughout.
+   sorts by a column header, undos and Triage's keys, then five editors at
+   once, each in its own browser, ticking distinct rows and changing the
+   filter, checked against the audit log; the server's memory is polled
+   throughout.
 
 Each interaction is timed inside the page, from the click's event to the
 first animation frame that shows the expected state, and reported as a
@@ -76,6 +77,7 @@ IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 _RESET_JS = """() => {
   if (!window.__notesClicks) {
     document.addEventListener('click', () => { window.__clickAt = performance.now(); }, true);
+    document.addEventListener('keydown', () => { window.__clickAt = performance.now(); }, true);  // a key, too
     window.__notesClicks = true;
   }
   window.__clickAt = null;
@@ -140,6 +142,22 @@ _UNDONE_JS = """([docId, newestBefore]) => {
     && (NEWEST)() !== newestBefore;
 }""".replace("NEWEST", _NEWEST_HISTORY_ROWS_JS)
 
+# Triage's card (curation/views/assets/triage_card.js): the card shown carries its id and queue position.
+CARD = ".tc-card:not([hidden])"
+_CARD_AT_JS = """(position) => document.querySelector('CARD')?.dataset.position === String(position)""".replace(
+    "CARD", CARD
+)
+# Notes (in page time) the first frame whose URL names another card than `before`: the server's answer.
+_WATCH_ANSWER_JS = """(before) => {
+  window.__answeredAt = null;
+  const check = () => {
+    const card = new URLSearchParams(location.search).get('card');
+    if (card && card !== before) window.__answeredAt = performance.now();
+    else requestAnimationFrame(check);
+  };
+  requestAnimationFrame(check);
+}"""
+
 
 def _shown(value: float, unit: str) -> str:
     if unit == "MB":
@@ -175,6 +193,7 @@ TICK_GOALS = ((10_000, 0.100), (100_000, 0.150))
 WARM_OPEN_GOALS = ((10_000, 2.0), (100_000, 2.5))
 REOPEN_GOALS = ((10_000, 1.2), (100_000, 2.0))
 CHARTS_GOALS = ((10_000, 0.4), (100_000, 0.5))
+TRIAGE_GOAL = at_most(0.3)  # issue 25: a key until the next card is shown
 FILTER_GOAL = Goal("≤ 150 ms, none over 400 ms", median_at_most=0.15, highest_at_most=0.4)
 PAGE_TURN_GOAL = at_most(0.15)
 GALLERY_GOAL = at_most(0.3)
@@ -434,6 +453,34 @@ def undo_latencies(page: Any, folder: Path, count: int) -> list[float]:
     return times
 
 
+def triage_latencies(page: Any, url: str, count: int) -> tuple[list[float], list[float]]:
+    """On Triage's unpublished queue, press `p` (publish and next) `count` times: seconds until the next card
+    is drawn, and until the server's answer (the write done, the URL naming the next card)."""
+    page.goto(url + "/triage?published=unpublished")
+    page.locator(CARD).wait_for(timeout=WAIT_MS)
+    wait_idle(page)
+    drawn, answered = [], []
+    for _ in range(count):
+        shown = page.locator(CARD)
+        position, doc_id = int(shown.get_attribute("data-position")), shown.get_attribute("data-id")
+        page.evaluate(_WATCH_ANSWER_JS, doc_id)
+        drawn.append(_timed_in_page(page, lambda: page.keyboard.press("p"), _CARD_AT_JS, position + 1))
+        page.wait_for_function("() => window.__answeredAt !== null", timeout=WAIT_MS)
+        answered.append(page.evaluate("() => window.__answeredAt - window.__clickAt") / 1000)
+        wait_idle(page)
+    return drawn, answered
+
+
+def triage_step(page: Any, url: str, count: int) -> Step:
+    drawn, answered = triage_latencies(page, url, count)
+    return Step(
+        "triage: key until the next card is drawn", drawn, goal=TRIAGE_GOAL,
+        note=f"p (publish and next) on the unpublished queue; the server's answer (written, the URL's card) "
+        f"after a median of {_shown(statistics.median(answered), 's')}",
+        facts={"answered": answered, "answered_median": statistics.median(answered)},
+    )  # fmt: skip
+
+
 def validate_seconds(folder: Path) -> float:
     """Seconds `python -m curation validate` takes on the folder (the whole command, interpreter start included)."""
     start = time.perf_counter()
@@ -513,6 +560,8 @@ def editor_steps(
     for name, measure, goal, note in plan:
         log(name)
         steps.append(Step(name, measure(), note=note, goal=goal))
+    log("triage: key until the next card is drawn")
+    steps.append(triage_step(page, url, ticks))
     context.close()
     return steps
 

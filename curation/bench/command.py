@@ -28,7 +28,7 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         "--browser", action="store_true",
         help="measure the dashboard in Chromium against `streamlit run` instead: the first open (cache cold, beside "
         "`curation validate`, and warm), reopening, ticks, filter, page, Charts, Gallery, header sort, undo, "
-        "5 sessions at once, memory",
+        "Triage's keys, 5 sessions at once, memory",
     )  # fmt: skip
     bench.add_argument(
         "--corpus", type=Path, metavar="DIR",

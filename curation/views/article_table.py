@@ -28,12 +28,12 @@ import pandas as pd
 import streamlit as st
 
 from curation.safe_markdown import http_url
+from curation.views import event_queue
 from curation.wording import day_text
 
 COMPONENT_NAME = "curation.articles_table"
 TABLE_KEY = "articles_table"
 APPLIED_KEY = "_articles_table_applied"  # browser instance -> the last sequence number applied
-MAX_EVENTS = 1_000  # more than an editor can make between two answers; a longer queue is not read
 EVENT_KINDS = ("tick", "select", "page", "sort", "open", "edit", "layout")
 PAGE_SIZES = (25, 50, 100, 200)
 
@@ -137,7 +137,7 @@ def table_data(
         "canEdit": can_edit,
         "summary": summary,
         "empty": empty,
-        "applied": dict(st.session_state.get(APPLIED_KEY, {})),
+        "applied": event_queue.applied_numbers(APPLIED_KEY),
     }
 
 
@@ -155,12 +155,10 @@ class TableEvent:
     columns: tuple[str, ...] = ()  # a layout's detail columns, and its rows per page in `page`
 
 
-def _event(raw: object, shown: frozenset[str], sortable: frozenset[str]) -> TableEvent | None:
+def _event(raw: Mapping[str, object], seq: int, shown: frozenset[str], sortable: frozenset[str]) -> TableEvent | None:
     """A checked event, or None for one of the wrong shape (the browser is not trusted)."""
-    if not isinstance(raw, Mapping):
-        return None
-    seq, kind = raw.get("seq"), raw.get("kind")
-    if not isinstance(seq, int) or isinstance(seq, bool) or kind not in EVENT_KINDS:
+    kind = raw.get("kind")
+    if kind not in EVENT_KINDS:
         return None
     if kind in ("tick", "open", "edit"):
         doc_id, sha = raw.get("id"), raw.get("sha")
@@ -194,22 +192,8 @@ def _event(raw: object, shown: frozenset[str], sortable: frozenset[str]) -> Tabl
 def new_events(state: object, shown: Iterable[str], sortable: Iterable[str]) -> list[TableEvent]:
     """The events in the browser's queue that were not applied yet, in order, each marked applied
     before it is applied: none is applied twice, even by a run that is interrupted half-way."""
-    if not isinstance(state, Mapping):
-        return []
-    client, events = state.get("client"), state.get("events")
-    if not isinstance(client, str) or not isinstance(events, list) or len(client) > 64:
-        return []
-    applied: dict[str, int] = st.session_state.setdefault(APPLIED_KEY, {})
-    last = applied.get(client, 0)
     shown_ids, sortable_columns = frozenset(shown), frozenset(sortable)
-    fresh = []
-    for raw in events[:MAX_EVENTS]:
-        event = _event(raw, shown_ids, sortable_columns)
-        if event is not None and event.seq > last:
-            last = event.seq
-            fresh.append(event)
-    applied[client] = last
-    return fresh
+    return event_queue.new_events(state, APPLIED_KEY, lambda raw, seq: _event(raw, seq, shown_ids, sortable_columns))
 
 
 @cache
@@ -228,5 +212,4 @@ def mount_table(data: dict[str, Any], on_events: Callable[[], None]) -> None:
 
 def table_state() -> object:
     """What the browser last sent: its queue of events."""
-    state = st.session_state.get(TABLE_KEY)
-    return state.get("events") if isinstance(state, Mapping) else None
+    return event_queue.component_state(TABLE_KEY)

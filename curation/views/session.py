@@ -269,7 +269,7 @@ def outcome_messages(
         if outcome.status == OutcomeStatus.CONFLICT:
             messages.append(
                 ("error", f"Conflict, nothing written: {name} changed on disk since you loaded it. "
-                 "The table now shows what is on disk.")
+                 "The page now shows what is on disk.")
             )  # fmt: skip
         elif outcome.status == OutcomeStatus.REFUSED:
             messages.append(("error", f"Refused: {name}: {escape_markdown(outcome.message)}"))

@@ -17,6 +17,7 @@ SEEDED_KEY = "_url_seeded"  # the parameters this session has read from the URL 
 ARTICLES_PARAMETERS = ("page", "rows", "show")  # the Articles table's page, rows per page and columns shown
 GALLERY_PARAMETERS = ("gpage",)  # the Gallery's page
 HISTORY_PARAMETERS = ("article", "editor")  # History's article and editors
+TRIAGE_PARAMETERS = ("card",)  # Triage's current card
 
 
 def seed_from_url(key: str, parameter: str, read: Callable[[list[str]], object]) -> None:

@@ -3,46 +3,16 @@
 // Safe by construction: document text reaches the DOM only through textContent and attribute setters,
 // and a link is made only for an http(s) URL (checked in Python, and again here).
 //
-// Events carry ids and shas, never positions. Every action goes into one queue with sequence numbers,
-// sent whole as the component's state; the server applies each number once and sends back the last it
-// applied, and the queue drops what was applied. So a tick made while the server is still answering
-// the last one is neither lost nor applied twice.
+// Events carry ids and shas, never positions, in the queue of component_events.js: a tick made while
+// the server is still answering the last one is neither lost nor applied twice.
 //
 // The DOM is built once and updated in place: row elements are reused by position, so the focused box
 // keeps its focus (and the page its scroll) through writes and page turns.
 
-const instances = new WeakMap();
+import { drawInto, element, EventQueue, httpUrl } from './component_events.js';
 
 export default function (component) {
-  const { data, parentElement, setStateValue } = component;
-  let table = instances.get(parentElement);
-  if (!table) {
-    table = new ArticlesTable(parentElement);
-    instances.set(parentElement, table);
-  }
-  table.send = setStateValue;
-  table.update(data);
-  return () => {
-    table.detach();
-    instances.delete(parentElement);
-  };
-}
-
-function httpUrl(value) {
-  if (typeof value !== 'string' || /[\s\u0000-\u001f]/.test(value)) return null;
-  try {
-    const url = new URL(value);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname ? url.href : null;
-  } catch (error) {
-    return null;
-  }
-}
-
-function element(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
+  return drawInto(component, ArticlesTable);
 }
 
 const ROW_KEYS = { ArrowDown: 1, ArrowUp: -1, j: 1, k: -1 };
@@ -50,9 +20,7 @@ const CELL_KEYS = { ArrowRight: 1, ArrowLeft: -1 };
 
 class ArticlesTable {
   constructor(parent) {
-    this.client = Math.random().toString(36).slice(2) + Date.now().toString(36);
-    this.sequence = 0;
-    this.queue = [];
+    this.queue = new EventQueue();
     this.ticks = new Map(); // id -> value ticked and not yet answered
     this.selections = new Map(); // id -> value chosen and not yet answered
     this.anchor = null; // the row index a shift-click selects from
@@ -84,17 +52,12 @@ class ArticlesTable {
   // --- events to the server -------------------------------------------------------------------------
 
   push(event) {
-    this.sequence += 1;
-    this.queue.push({ ...event, seq: this.sequence });
-    this.send('events', { client: this.client, events: this.queue.slice() });
+    this.queue.push(event, this.send);
   }
 
   acknowledge(applied) {
-    const last = applied && typeof applied[this.client] === 'number' ? applied[this.client] : 0;
-    const answered = this.queue.filter((event) => event.seq <= last);
-    if (!answered.length) return;
-    this.queue = this.queue.filter((event) => event.seq > last);
-    const waiting = (kind, id) => this.queue.some((event) => event.kind === kind && (event.id === id || (event.ids || []).includes(id)));
+    const answered = this.queue.acknowledge(applied);
+    const waiting = (kind, id) => this.queue.events.some((event) => event.kind === kind && (event.id === id || (event.ids || []).includes(id)));
     for (const event of answered) {
       if (event.kind === 'tick' && !waiting('tick', event.id)) this.ticks.delete(event.id);
       if (event.kind === 'select') for (const id of event.ids) if (!waiting('select', id)) this.selections.delete(id);
