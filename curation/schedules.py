@@ -1,11 +1,10 @@
 """The schedule log's records: what an editor scheduled, and what became of it, as validated dataclasses.
 
 A schedule is written as records, never rewritten: `created` (what to set, on
-which documents or on the documents matching stored filters, when, by whom),
-then at most one that ends it: `cancelled` (by an editor, or because someone
-changed the published flag after it was scheduled; with the reason),
-`applied` (what each document's write did) or `failed` (it could not be run:
-filters that no longer read). In a folder they are the lines of
+which documents, when, by whom), then at most one that ends it: `cancelled`
+(by an editor, or because someone changed the published flag after it was
+scheduled; with the reason) or `applied` (what each document's write did).
+In a folder they are the lines of
 `.curation/schedule.jsonl`; in a bucket one object each under
 `<prefix>/.curation/schedule/` (curation.store). Every record read back is
 validated here; anything else is skipped with a warning naming the file and
@@ -36,7 +35,6 @@ class RecordKind(StrEnum):
     CREATED = "created"
     CANCELLED = "cancelled"
     APPLIED = "applied"
-    FAILED = "failed"
 
 
 class DocumentOutcome(StrEnum):
@@ -89,9 +87,8 @@ class ScheduleRecord:
     editor: str  # who wrote it: the scheduler, the canceller, the runner
     publish: bool | None = None  # created: the value to set
     at: str | None = None  # created: when it is due, UTC
-    ids: tuple[str, ...] | None = None  # created: the documents, or None when it names filters
-    matching: dict[str, list[str]] | None = None  # created: filters as URL parameters, resolved when it runs
-    reason: str | None = None  # cancelled, failed: why
+    ids: tuple[str, ...] | None = None  # created: the documents
+    reason: str | None = None  # cancelled: why
     results: tuple[DocumentResult, ...] | None = None  # applied: each document's outcome
 
     @property
@@ -147,24 +144,14 @@ class ScheduleRecord:
 
 
 def _created_fields(data: dict[str, Any]) -> dict[str, Any]:
-    publish, at, ids, matching = data.get("publish"), data.get("at"), data.get("ids"), data.get("matching")
+    publish, at, ids = data.get("publish"), data.get("at"), data.get("ids")
     if type(publish) is not bool:
         raise ValueError("`publish` must be true or false")
     if not is_utc_time(at):
         raise ValueError("`at` must be a UTC time like 2026-01-02T03:04:05Z")
-    if (ids is None) == (matching is None):
-        raise ValueError("a schedule names either `ids` or `matching`")
-    if ids is not None:
-        if not (isinstance(ids, list) and 0 < len(ids) <= MAX_IDS and all(isinstance(i, str) and i for i in ids)):
-            raise ValueError(f"`ids` must be a list of 1 to {MAX_IDS:,} document ids")
-        return {"publish": publish, "at": at, "ids": tuple(ids)}
-    if not (
-        isinstance(matching, dict)
-        and all(isinstance(name, str) and isinstance(values, list) for name, values in matching.items())
-        and all(isinstance(value, str) for values in matching.values() for value in values)
-    ):
-        raise ValueError("`matching` must map filter names to lists of text")
-    return {"publish": publish, "at": at, "matching": matching}
+    if not (isinstance(ids, list) and 0 < len(ids) <= MAX_IDS and all(isinstance(i, str) and i for i in ids)):
+        raise ValueError(f"`ids` must be a list of 1 to {MAX_IDS:,} document ids")
+    return {"publish": publish, "at": at, "ids": tuple(ids)}
 
 
 def parse_utc(text: str) -> dt.datetime:

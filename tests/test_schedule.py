@@ -7,12 +7,15 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from curation.audit import AuditEntry, parse_audit_lines
+from curation.editing import schedule as schedule_module
 from curation.editing.publish import load_history, set_field, set_published
 from curation.editing.schedule import (
+    ScheduleError,
     ScheduleState,
     cancel_schedule,
     create_schedule,
@@ -23,7 +26,7 @@ from curation.live.schedule_runner import ScheduleRunner
 from curation.loading.collection import load_collection
 from curation.query.filters import Filters
 from curation.schedules import DocumentOutcome
-from tests.conftest import REPO, SEED_ID, get_document, put_document
+from tests.conftest import REPO, SEED_ID, get_document, object_keys, put_document
 from tests.test_cli import run
 
 T0 = dt.datetime(2026, 12, 5, 6, 0, tzinfo=dt.UTC)  # the schedules' due time; runs are given `now`
@@ -134,26 +137,65 @@ def test_a_time_without_a_zone_or_in_the_past_is_a_usage_error(capsys, docs, at,
     assert load_schedules(docs)[0] == []
 
 
-def test_all_matching_resolves_the_articles_when_it_runs(capsys, location):
-    """A schedule for "every unpublished sport article" publishes the ones that match when it runs, including
-    one that became unpublished sport after it was made."""
-    docs = str(location)
-    flags = ("--all-matching", "--category", "sport", "--unpublished")
-    code, _, err = run(capsys, "publish", *flags, "--at", "2099-01-01T06:00:00Z", "--docs", docs)
-    assert code == 0 and "add --yes to schedule it" in err and load_schedules(location)[0] == []
-    code, out, _ = run(capsys, "publish", *flags, "--at", "2099-01-01T06:00:00Z", "--yes", "--docs", docs)
-    assert code == 0 and "the articles matching: unpublished · category sport" in out
-    frame = load_collection(location).frame
-    late = frame[(frame["category"] == "sport") & frame["published"]].index[0]
-    set_published(location, late, False, editor="bob")  # before the schedule is due: it counts
-    expected = set(Filters(categories=("sport",), published="unpublished").apply(load_collection(location).frame).index)
-    assert late in expected
+SPORT_UNPUBLISHED = ("--all-matching", "--category", "sport", "--unpublished")
+AT, DUE = "2099-01-01T06:00:00Z", dt.datetime(2099, 1, 1, 6, tzinfo=dt.UTC)
 
-    (_, ended), = run_due_schedules(location, now=dt.datetime(2099, 1, 1, 6, tzinfo=dt.UTC)).ran  # fmt: skip
-    outcomes = {result.id: result.outcome for result in ended.results}
-    assert set(outcomes) == expected and outcomes[late] == "cancelled"  # bob changed its flag after scheduling
-    after = load_collection(location).frame
-    assert after.loc[sorted(expected - {late}), "published"].all() and not after.loc[late, "published"]
+
+def sport_unpublished(location) -> list[str]:
+    return list(Filters(categories=("sport",), published="unpublished").apply(load_collection(location).frame).index)
+
+
+def schedule_log(location) -> list[str]:
+    """What the store holds under .curation/schedule* (a folder's log, a bucket's record objects)."""
+    if isinstance(location, Path):
+        return [path.name for path in (location / ".curation").glob("schedule*")]
+    return object_keys(location, ".curation/schedule")
+
+
+def test_all_matching_schedules_the_articles_matching_when_it_is_made(capsys, location, monkeypatch):
+    """Ann schedules a publish of "every unpublished sport article" for 06:00: the schedule holds the articles
+    matching then. A sport article added, and one Bob unpublishes, before 06:00 match too, and are left alone."""
+    docs, chosen = str(location), sport_unpublished(location)
+    code, out, _ = run(capsys, "publish", *SPORT_UNPUBLISHED, "--at", AT, "--yes", "--docs", docs, "--editor", "ann")
+    assert code == 0 and f"publish {len(chosen)} articles at 2099-01-01T06:00:00.000000Z (by ann)" in out
+    put_document(location, "zz_newcomer.txt", get_document(location, chosen[0]))  # a new unpublished sport one
+    frame = load_collection(location).frame
+    late = frame.index[(frame["category"] == "sport") & frame["published"]][0]
+    set_published(location, late, False, editor="bob")
+    newcomers = ["zz_newcomer.txt", late]
+    assert set(newcomers) <= set(sport_unpublished(location)) and not set(newcomers) & set(chosen)
+    untouched = [get_document(location, doc_id) for doc_id in newcomers]
+
+    monkeypatch.setattr(schedule_module, "now_utc", lambda: DUE)  # `schedule run` at 06:00
+    code, out, _ = run(capsys, "schedule", "run", "--docs", docs)
+    assert code == 0 and out.startswith("applied ")
+    (schedule,) = load_schedules(location)[0]
+    assert [(result.id, result.outcome) for result in schedule.ended.results] == [(i, "changed") for i in chosen]
+    assert sorted(entry.id for entry in scheduled_entries(location, schedule.id)) == sorted(chosen)
+    assert load_collection(location).frame.loc[chosen, "published"].all()
+    assert [get_document(location, doc_id) for doc_id in newcomers] == untouched
+    code, out, _ = run(capsys, "schedule", "list", "--json", "--docs", docs)
+    assert [listed["ids"] for listed in json.loads(out)] == [chosen]
+
+
+def test_all_matching_without_yes_only_says_what_it_would_schedule(capsys, location):
+    """Without --yes: the articles matching now, how many and the filters in words; nothing is recorded."""
+    chosen = sport_unpublished(location)
+    code, out, err = run(capsys, "publish", *SPORT_UNPUBLISHED, "--at", AT, "--docs", str(location))
+    assert code == 0 and out.splitlines() == [f"would schedule publish of {doc_id}" for doc_id in chosen]
+    assert (f"matching now (unpublished · category sport): {len(chosen)} articles; add --yes to schedule publish "
+            "of them at 2099-01-01T06:00:00.000000Z") in err  # fmt: skip
+    assert schedule_log(location) == []
+
+
+@pytest.mark.parametrize("yes", [(), ("--yes",)])
+def test_all_matching_with_no_match_schedules_nothing(capsys, docs, yes):
+    """No article matches: a usage error (exit 2) saying so, with --yes or without, and nothing is recorded."""
+    with pytest.raises(SystemExit) as exit_info:
+        run(capsys, "unpublish", "--all-matching", "--category", "no-such", "--at", AT, *yes, "--docs", str(docs))
+    assert exit_info.value.code == 2
+    assert "no article matches the filters (category no-such); nothing was scheduled" in capsys.readouterr().err
+    assert schedule_log(docs) == []
 
 
 RUN = "from curation.cli import main; import sys; sys.exit(main(sys.argv[1:]))"
@@ -196,6 +238,23 @@ def test_bad_schedule_lines_are_reported_with_the_file_and_line(capsys, docs):
     assert ".curation/schedule.jsonl:2: unreadable schedule record:" in err
     assert ".curation/schedule.jsonl:4: unreadable schedule record: a torn last line" in err
     assert run_due_schedules(docs, now=T0).ran[0][1].record == "applied"  # the good one still runs
+
+
+def test_a_schedule_of_more_articles_than_a_record_holds_is_refused(docs):
+    with pytest.raises(ScheduleError, match="a schedule holds at most 100,000"):
+        create_schedule(docs, True, T0, ids=[f"{n}.txt" for n in range(100_001)], editor="ann", now=EARLIER)
+    assert schedule_log(docs) == []
+
+
+def test_a_schedule_naming_filters_is_skipped_as_malformed(capsys, docs):
+    """A `created` record with `matching` filters instead of `ids` (never released) is refused when read."""
+    record = {"record": "created", "schedule": "0123456789ab", "time": "2026-01-02T03:04:05Z", "editor": "ann",
+              "publish": True, "at": AT, "matching": {"category": ["sport"]}}  # fmt: skip
+    (docs / ".curation").mkdir(exist_ok=True)
+    (docs / ".curation" / "schedule.jsonl").write_text(json.dumps(record) + "\n")
+    code, _, err = run(capsys, "schedule", "list", "--docs", str(docs))
+    assert code == 0 and ".curation/schedule.jsonl:1: unreadable schedule record: `ids` must be a list" in err
+    assert run_due_schedules(docs, now=DUE).ran == []
 
 
 def test_a_bad_schedule_object_in_a_bucket_is_reported_by_its_url(capsys, s3_docs):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 
+from curation.audit import utc_text
 from curation.cli import (
     EXIT_OK,
     EXIT_PROBLEMS,
@@ -22,7 +23,7 @@ from curation.cli.terminal import json_text
 from curation.editing.schedule import (
     RUNNER_NAME,
     Schedule,
-    ScheduleState,
+    ScheduleError,
     cancel_schedule,
     create_schedule,
     load_schedules,
@@ -65,17 +66,19 @@ def command_schedule_change(args: argparse.Namespace, value: bool) -> int:
     if args.all_matching == bool(args.ids):
         raise UsageError(f"give document ids, or --all-matching with filters: curation {verb} ID... --at TIME")
     at = parse_due_time(args.at)
-    if args.all_matching:
+    ids = args.ids
+    if args.all_matching:  # the articles matching now: a newcomer before it runs is not in it
         filters = filters_from_arguments(args)
+        ids = list(filters.apply(_load(args).frame).index)
+        if not ids:
+            raise ScheduleError(f"no article matches the filters ({filters.describe()}); nothing was scheduled")
         if not args.yes:
-            matching = len(filters.apply(_load(args).frame))
-            when = at.isoformat()
-            say(f"would schedule {verb} of the articles matching: {filters.describe()} (now {matching:,}; the "
-                f"articles are chosen when it runs) at {when}; add --yes to schedule it", error=True)  # fmt: skip
+            for doc_id in ids:
+                say(f"would schedule {verb} of {doc_id}")
+            say(f"matching now ({filters.describe()}): {plural(len(ids), 'article')}; add --yes to schedule "
+                f"{verb} of them at {utc_text(at)}", error=True)  # fmt: skip
             return EXIT_OK
-        schedule = create_schedule(args.docs, value, at, filters=filters, editor=args.editor)
-    else:
-        schedule = create_schedule(args.docs, value, at, ids=args.ids, editor=args.editor)
+    schedule = create_schedule(args.docs, value, at, ids=ids, editor=args.editor)
     say(f"scheduled {schedule.id}: {verb} {schedule.targets()} at {schedule.created.at} (by {schedule.by})")
     return EXIT_OK
 
@@ -113,20 +116,19 @@ def command_schedule_run(args: argparse.Namespace) -> int:
     report = run_due_schedules(args.docs, editor=args.editor, audit_log=args.audit_log)
     for problem in report.problems:
         say(problem, error=True)
-    failed = False
+    unfinished = False
     for schedule, ended in report.ran:
         if ended is None:
             say(f"{schedule.id}: not finished (a write conflicted or the store did not answer); the next run "
                 "tries again", error=True)  # fmt: skip
-            failed = True
+            unfinished = True
             continue
         say(f"{ended.record} {schedule.id}: {schedule.verb} {schedule.targets()}: {schedule.reason}")
         for result in ended.results or ():
             if result.outcome in (DocumentOutcome.REFUSED, DocumentOutcome.CANCELLED):
                 say(f"  {result.outcome}: {result.id}: {result.message}", error=True)
-        failed |= schedule.state == ScheduleState.FAILED
     if not report.ran:
         say("no schedule is due", error=True)
     else:
         say(f"{plural(len(report.ran), 'due schedule')} run", error=True)
-    return EXIT_PROBLEMS if failed else EXIT_OK
+    return EXIT_PROBLEMS if unfinished else EXIT_OK

@@ -1,7 +1,7 @@
 """Scheduled publishing: set the published flag of documents at a given time, exactly once.
 
-An editor schedules `publish` or `unpublish` of some documents (or of the
-documents matching some filters, resolved when it runs) for a time. The
+An editor schedules `publish` or `unpublish` of some documents for a time
+(`--all-matching` picks them when the schedule is made, not when it runs). The
 schedule log (curation.schedules, kept by the store) says what was
 scheduled and what became of it. `run_due_schedules` applies every pending
 schedule that is due; cron, a systemd timer and the dashboard's background
@@ -45,10 +45,8 @@ from curation.audit import AuditEntry, check_editor_name, completed_positions, u
 from curation.documents import sha256_of
 from curation.editing.publish import set_published
 from curation.errors import ConflictError, CurationError, ReadOnlyError, RequestError, StoreError
-from curation.loading.collection import load_collection
 from curation.problems import Problem, ProblemKind
-from curation.query.filters import Filters
-from curation.schedules import DocumentOutcome, DocumentResult, RecordKind, ScheduleRecord
+from curation.schedules import MAX_IDS, DocumentOutcome, DocumentResult, RecordKind, ScheduleRecord
 from curation.store import Location, Store, open_store
 from curation.store.folder import check_document_id
 from curation.wording import plural
@@ -66,10 +64,9 @@ class ScheduleState(StrEnum):
     PENDING = "pending"
     APPLIED = "applied"
     CANCELLED = "cancelled"
-    FAILED = "failed"
 
 
-_ENDING_ORDER = (RecordKind.APPLIED, RecordKind.CANCELLED, RecordKind.FAILED)  # a change that happened wins
+_ENDING_ORDER = (RecordKind.APPLIED, RecordKind.CANCELLED)  # a change that happened wins
 
 
 @dataclass
@@ -82,6 +79,10 @@ class Schedule:
     @property
     def id(self) -> str:
         return self.created.schedule
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return self.created.ids or ()
 
     @property
     def publish(self) -> bool:
@@ -105,32 +106,24 @@ class Schedule:
 
     @property
     def reason(self) -> str:
-        """Why it was cancelled or failed, or what applying it did."""
+        """Why it was cancelled, or what applying it did."""
         if self.ended is None:
             return ""
         if self.ended.reason:
             return self.ended.reason
         results = self.ended.results or ()
         counts = {outcome: sum(result.outcome == outcome for result in results) for outcome in DocumentOutcome}
-        text = ", ".join(f"{count:,} {outcome}" for outcome, count in counts.items() if count)
-        return text or "no article matched"
-
-    def filters(self) -> tuple[Filters, list[str]]:
-        """The stored filters of a schedule made with --all-matching, and a message for each unusable one."""
-        return Filters.from_query(self.created.matching or {})
+        return ", ".join(f"{count:,} {outcome}" for outcome, count in counts.items() if count)
 
     def targets(self) -> str:
-        """Which documents, in words: "3 articles" or "the articles matching: category news"."""
-        if self.created.ids is not None:
-            return plural(len(self.created.ids), "article")
-        return f"the articles matching: {self.filters()[0].describe()}"
+        """Which documents, in words: "3 articles"."""
+        return plural(len(self.ids), "article")
 
     def to_json(self) -> dict[str, object]:
         ended = self.ended
         return {
             "schedule": self.id, "action": self.verb, "at": self.created.at, "scheduled_by": self.by,
-            "created": self.created.time, "ids": list(self.created.ids) if self.created.ids is not None else None,
-            "matching": self.created.matching, "state": str(self.state),
+            "created": self.created.time, "ids": list(self.ids), "state": str(self.state),
             "ended": ended.time if ended else None, "ended_by": ended.editor if ended else None,
             "reason": self.reason or None,
             "results": [result.to_json() for result in ended.results] if ended and ended.results else None,
@@ -209,35 +202,29 @@ def create_schedule(
     publish: bool,
     at: dt.datetime,
     *,
-    ids: list[str] | None = None,
-    filters: Filters | None = None,
+    ids: list[str],
     editor: str,
     now: dt.datetime | None = None,
 ) -> Schedule:
-    """Schedule publish (or unpublish) of these documents, or of those the filters match when it runs, at `at`."""
+    """Schedule publish (or unpublish) of these documents at `at`."""
     _check_writable(location)
     editor = check_editor_name(editor)
     due = check_due_time(at, now)
-    if (ids is None) == (filters is None):
-        raise ScheduleError("give document ids, or filters")
-    fields: dict[str, object] = {}
-    if ids is not None:
-        if not ids:
-            raise ScheduleError("give at least one document id")
-        for doc_id in ids:
-            check_document_id(doc_id)  # UnsafePathError: not a document id
-        fields["ids"] = tuple(dict.fromkeys(ids))
-    else:
-        assert filters is not None
-        fields["matching"] = filters.to_query()
+    unique = tuple(dict.fromkeys(ids))
+    if not unique:
+        raise ScheduleError("give at least one document id")
+    if len(unique) > MAX_IDS:  # a longer record would be refused when read back
+        raise ScheduleError(f"{len(unique):,} documents: a schedule holds at most {MAX_IDS:,}; make several")
+    for doc_id in unique:
+        check_document_id(doc_id)  # UnsafePathError: not a document id
     record = ScheduleRecord(RecordKind.CREATED, secrets.token_hex(6), utc_text(now_utc()), editor, publish=publish,
-                            at=utc_text(due), **fields)  # type: ignore[arg-type]  # fmt: skip
+                            at=utc_text(due), ids=unique)  # fmt: skip
     open_store(location).append_schedule(record)
     return Schedule(record)
 
 
 def cancel_schedule(location: Location, schedule_id: str, *, editor: str) -> Schedule:
-    """Cancel a pending schedule (ScheduleError when it is not pending: applied, cancelled, failed, unknown)."""
+    """Cancel a pending schedule (ScheduleError when it is not pending: applied, cancelled, unknown)."""
     _check_writable(location)
     editor = check_editor_name(editor)
     store = open_store(location)
@@ -312,16 +299,9 @@ def _apply(
 
     entries, _ = store.read_audit(audit_log)
     earlier = [entry.id for entry in entries if entry.schedule == schedule.id]  # a run that died before recording
-    if schedule.created.ids is not None:
-        ids = list(schedule.created.ids)
-    else:
-        filters, complaints = schedule.filters()
-        if complaints:
-            return ending(RecordKind.FAILED, reason="its filters cannot be used: " + "; ".join(complaints))
-        ids = list(filters.apply(load_collection(location).frame).index)
     results: list[DocumentResult] = []
     unfinished = False
-    for doc_id in dict.fromkeys([*ids, *earlier]):
+    for doc_id in dict.fromkeys([*schedule.ids, *earlier]):
         try:
             result = _apply_one(location, store, schedule, doc_id, editor, audit_log)
         except (ConflictError, StoreError, OSError):

@@ -103,7 +103,7 @@ def render_row_schedule(board: Dashboard, doc_id: str) -> None:
     with st.expander("Publish at… / Unpublish at…"):
         clock, _ = _editor_clock()
         for schedule in _pending(load_schedules(board.location)[0]):
-            if schedule.created.ids is not None and doc_id in schedule.created.ids:
+            if doc_id in schedule.ids:
                 st.markdown(f"Scheduled: **{schedule.verb}** at {clock.local(schedule.due)} by "
                             f"{escape_markdown(schedule.by)}")  # fmt: skip
         render_schedule_form(st.container(), board, [doc_id], "schedule_row")
@@ -120,12 +120,8 @@ def _pending(schedules: list[Schedule]) -> list[Schedule]:
 
 
 def _articles(schedule: Schedule, board: Dashboard) -> str:
-    """Markdown naming a schedule's articles by title (a few, then how many more), or its filters."""
-    ids = schedule.created.ids
-    if ids is None:
-        results = schedule.ended.results if schedule.ended and schedule.ended.results else ()
-        matched = f" ({len(results):,} matched)" if schedule.ended else ""
-        return f"{escape_markdown(schedule.targets())}{matched}"
+    """Markdown naming a schedule's articles by title (a few, then how many more)."""
+    ids = schedule.ids
     titles = board.collection.frame["title"]
     names = [article_name(doc_id, titles) for doc_id in ids[:NAMES_SHOWN]]
     more = f" and {len(ids) - NAMES_SHOWN:,} more" if len(ids) > NAMES_SHOWN else ""
@@ -185,9 +181,7 @@ def render_scheduled(board: Dashboard) -> None:
 
 def _plain_articles(schedule: Schedule, board: Dashboard) -> str:
     """The articles of a schedule as plain text (a table cell shows text, never markup)."""
-    ids = schedule.created.ids
-    if ids is None:
-        return schedule.targets()
+    ids = schedule.ids
     titles = board.collection.frame["title"]
     names = [str(titles.get(doc_id, doc_id)) for doc_id in ids[:NAMES_SHOWN]]
     return "; ".join(names) + (f" and {len(ids) - NAMES_SHOWN:,} more" if len(ids) > NAMES_SHOWN else "")
