@@ -15,6 +15,7 @@ from curation.audit import AuditEntry, parse_audit_lines
 from curation.editing import schedule as schedule_module
 from curation.editing.publish import load_history, set_field, set_published
 from curation.editing.schedule import (
+    RUNNER_NAME,
     ScheduleError,
     ScheduleState,
     cancel_schedule,
@@ -318,3 +319,19 @@ def test_an_audit_entry_with_a_schedule_round_trips_and_bad_values_are_refused()
     for bad in ({"schedule": 5}, {"scheduled_by": ""}):
         with pytest.raises(ValueError, match="must be non-empty text"):
             AuditEntry.from_json(data | bad)
+
+
+def test_the_runners_editor_default_is_its_own_and_every_other_command_keeps_cli():
+    """`schedule run` writes as the runner; no other command's default changes with it (they share the option)."""
+    from curation.cli import build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(["schedule", "run"]).editor == RUNNER_NAME
+    for argv in (
+        ["publish", "x"],
+        ["unpublish", "x"],
+        ["set", "x", "category=a"],
+        ["undo"],
+        ["schedule", "cancel", "0" * 12],
+    ):
+        assert parser.parse_args(argv).editor == "cli", argv

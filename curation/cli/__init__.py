@@ -477,7 +477,8 @@ class Parents:
         return [self.common, self.writer]
 
 
-def _parents() -> Parents:
+def _parents(default_editor: str = "cli") -> Parents:
+    """New option parsers each call: a subcommand's set_defaults would change the actions it shares."""
     common = Parser(add_help=False)
     common.add_argument(
         "--docs", type=docs_location, default=default_docs_location(), metavar="DIR|s3://BUCKET/PREFIX",
@@ -485,8 +486,9 @@ def _parents() -> Parents:
     )  # fmt: skip
     writer = Parser(add_help=False)
     writer.add_argument(
-        "--editor", type=_editor_name, default="cli", metavar="NAME",
-        help=f"who is changing, at most {MAX_EDITOR_NAME} characters, no control characters (default: cli)",
+        "--editor", type=_editor_name, default=default_editor, metavar="NAME",
+        help=f"who is changing, at most {MAX_EDITOR_NAME} characters, no control characters "
+        f"(default: {default_editor})",
     )  # fmt: skip
     writer.add_argument("--audit-log", type=Path, metavar="FILE", help="default: DIR/.curation/audit.jsonl")
     return Parents(common, writer)

@@ -16,6 +16,7 @@ from curation.cli import (
     Parents,
     UsageError,
     _load,
+    _parents,
     filters_from_arguments,
     say,
 )
@@ -46,10 +47,10 @@ def add_schedule(commands: Commands, parents: Parents) -> None:
     cancel.add_argument("schedule", type=_schedule_id, metavar="ID", help="the schedule's id (see schedule list)")
     cancel.set_defaults(run=command_schedule_cancel)
     run = actions.add_parser(
-        "run", parents=parents.writing,
+        "run", parents=_parents(default_editor=RUNNER_NAME).writing,  # its own --editor, defaulting to the runner
         help="apply every due schedule, once: safe from cron every minute and from several hosts at once",
     )  # fmt: skip
-    run.set_defaults(run=command_schedule_run, editor=RUNNER_NAME)
+    run.set_defaults(run=command_schedule_run)
 
 
 def _schedule_id(text: str) -> str:

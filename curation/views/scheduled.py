@@ -175,8 +175,13 @@ def render_scheduled(board: Dashboard) -> None:
             ]
         )  # fmt: skip
         box.dataframe(table, hide_index=True, key="scheduled_recent")
-    box.caption(zone_sentence + " A running dashboard applies due schedules within a minute; so does "
-                "`curation schedule run`.")  # fmt: skip
+    interval = schedule_interval()
+    applier = (
+        f"This dashboard's server applies due schedules every {interval:g} s"
+        if interval > 0
+        else "This dashboard's server does not apply schedules ($CURATION_SCHEDULE_INTERVAL is 0)"
+    )
+    box.caption(f"{zone_sentence} {applier}; so does `curation schedule run`.")
 
 
 def _plain_articles(schedule: Schedule, board: Dashboard) -> str:
