@@ -193,6 +193,8 @@ def pick(page, label: str, value: str) -> None:
 
     box = facet_box(page, label)
     shown = box.get_by_role("combobox") if label == "Type" else box.get_by_test_id("stMultiSelectTagsContainer")
+    # As an editor would: the sidebar scrolled so the box is mid-screen, where its list has room to open.
+    box.evaluate("element => element.scrollIntoView({block: 'center'})")
     for _attempt in range(3):  # on a loaded machine a click on the just-opened list is now and then not taken
         option = page.get_by_role("option").filter(has_text=f"{value} (").first
         if not option.is_visible():
