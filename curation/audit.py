@@ -28,7 +28,6 @@ chain: nothing continues from its sha_after.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import secrets
 import unicodedata
@@ -39,6 +38,7 @@ from typing import Any, TypeVar
 
 from curation.errors import EditorNameError
 from curation.problems import Problem, ProblemKind
+from curation.untrusted_json import loads_untrusted
 
 # The fields a change may set, and what their values must be (None: a text field was missing).
 FIELD_CHECKS = {
@@ -113,9 +113,18 @@ class AuditEntry:
 _FIELD_NAMES = tuple(AuditEntry.__dataclass_fields__)
 
 
+LAST_YEAR = 8999  # a later time overflows when it is said in a zone east of UTC (Python's datetime ends at 9999)
+
+
 def is_utc_time(text: object) -> bool:
-    """Whether a logged time is UTC written as the logs write it: 2026-01-02T03:04:05(.123456)Z."""
-    return isinstance(text, str) and _TIME.fullmatch(text) is not None
+    """Whether a logged time is UTC written as the logs write it, 2026-01-02T03:04:05(.123456)Z, and a real
+    time (not 23:59:60 or month 13) before the year 9000."""
+    if not (isinstance(text, str) and _TIME.fullmatch(text)):
+        return False
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).year <= LAST_YEAR
+    except ValueError:
+        return False
 
 
 def utc_text(when: dt.datetime) -> str:
@@ -161,10 +170,15 @@ def parse_audit_lines(raw: bytes, shown: str) -> tuple[list[AuditEntry], list[Pr
 
 
 def parse_json_lines(
-    raw: bytes, shown: str, parse: Callable[[Any], Record], what: str, kind: ProblemKind
+    raw: bytes,
+    shown: str,
+    parse: Callable[[Any], Record],
+    what: str,
+    kind: ProblemKind,
+    located: Callable[[Record, int], Record] | None = None,
 ) -> tuple[list[Record], list[Problem]]:
     """Each line of a JSON-lines log through `parse`, and a warning naming the file and line of each that is
-    not `what` (`parse` raises ValueError saying why)."""
+    not `what` (`parse` raises ValueError saying why). `located` gives a record its line, to name it later."""
     records: list[Record] = []
     problems: list[Problem] = []
     lines = raw.split(b"\n")
@@ -173,12 +187,12 @@ def parse_json_lines(
         if not line.strip():
             continue
         try:
-            record = parse(json.loads(line))
+            record = parse(loads_untrusted(line))
         except ValueError as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
             reason = "a torn last line (a write that did not finish)" if number == torn_at else str(error)
             problems.append(Problem(shown, number, f"unreadable {what}: {reason}; the line was skipped", kind))
             continue
-        records.append(record)
+        records.append(record if located is None else located(record, number))
     return records, problems
 
 

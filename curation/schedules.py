@@ -16,13 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
 from curation.audit import check_editor_name, is_utc_time, parse_json_lines
 from curation.errors import EditorNameError
 from curation.problems import Problem, ProblemKind
+from curation.untrusted_json import loads_untrusted
 
 SCHEDULE_ID = re.compile(r"[0-9a-f]{12}")
 MAX_IDS = 100_000  # documents in one schedule
@@ -90,6 +91,7 @@ class ScheduleRecord:
     ids: tuple[str, ...] | None = None  # created: the documents
     reason: str | None = None  # cancelled: why
     results: tuple[DocumentResult, ...] | None = None  # applied: each document's outcome
+    source: tuple[str, int | None] | None = field(default=None, compare=False)  # where it was read: file and line
 
     @property
     def when(self) -> dt.datetime:
@@ -101,7 +103,7 @@ class ScheduleRecord:
         return parse_utc(self.at)
 
     def to_json(self) -> dict[str, Any]:
-        data = {key: value for key, value in asdict(self).items() if value is not None}
+        data = {key: value for key, value in asdict(self).items() if value is not None and key != "source"}
         data["record"] = str(self.record)
         if self.ids is not None:
             data["ids"] = list(self.ids)
@@ -165,12 +167,13 @@ def record_line(record: ScheduleRecord) -> bytes:
 
 def parse_record(raw: bytes) -> ScheduleRecord:
     """One record from its bytes; ValueError (JSON, UTF-8 or shape) says what is wrong."""
-    return ScheduleRecord.from_json(json.loads(raw))
+    return ScheduleRecord.from_json(loads_untrusted(raw))
 
 
 def parse_schedule_lines(raw: bytes, shown: str) -> tuple[list[ScheduleRecord], list[Problem]]:
     """The records of a schedule log file, oldest first, and a warning naming the file and line of each bad one."""
-    return parse_json_lines(raw, shown, ScheduleRecord.from_json, "schedule record", ProblemKind.STATE)
+    return parse_json_lines(raw, shown, ScheduleRecord.from_json, "schedule record", ProblemKind.STATE,
+                            lambda record, line: replace(record, source=(shown, line)))  # fmt: skip
 
 
 def unreadable_record(shown: str, line: int | None, reason: str) -> Problem:

@@ -41,7 +41,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from curation.access import READ_ONLY_ENV, is_read_only
-from curation.audit import AuditEntry, check_editor_name, completed_positions, utc_text
+from curation.audit import LAST_YEAR, AuditEntry, check_editor_name, completed_positions, utc_text
 from curation.documents import sha256_of
 from curation.editing.publish import set_published
 from curation.errors import ConflictError, CurationError, ReadOnlyError, RequestError, StoreError
@@ -158,9 +158,15 @@ def check_due_time(when: dt.datetime, now: dt.datetime | None = None) -> dt.date
             f"{when.isoformat()} has no time zone: add Z for UTC or an offset, like 2026-12-05T06:00:00+01:00"
         )
     now = now or now_utc()
-    if when <= now:
-        raise ScheduleError(f"{utc_text(when)} is in the past (it is {utc_text(now)} now); give a later time")
-    return when.astimezone(dt.UTC)
+    try:
+        utc = when.astimezone(dt.UTC)
+    except OverflowError:  # past the year 9999 once in UTC
+        utc = dt.datetime.max.replace(tzinfo=dt.UTC)
+    if utc <= now:
+        raise ScheduleError(f"{utc_text(utc)} is in the past (it is {utc_text(now)} now); give a later time")
+    if utc.year > LAST_YEAR:  # later years overflow when said in a zone east of UTC
+        raise ScheduleError(f"{when.isoformat()} is too far ahead: give a time before the year {LAST_YEAR + 1}")
+    return utc
 
 
 def load_schedules(location: Location, *, open_only: bool = False) -> tuple[list[Schedule], list[Problem]]:
@@ -181,8 +187,9 @@ def fold_records(records: list[ScheduleRecord], problems: list[Problem]) -> tupl
     for schedule_id, ends in endings.items():
         schedule = schedules.get(schedule_id)
         if schedule is None:
-            problems.append(Problem("schedule log", None, f"`{ends[0].record}` record of schedule {schedule_id}, "
-                                    "which no `created` record names; ignored", ProblemKind.STATE))  # fmt: skip
+            shown, line = ends[0].source or ("the schedule log", None)
+            problems.append(Problem(shown, line, f"`{ends[0].record}` record of schedule {schedule_id}, which no "
+                                    "`created` record names; ignored", ProblemKind.STATE))  # fmt: skip
             continue
         # The first record of the strongest kind: a change that took effect outranks a late cancel.
         schedule.ended = min(ends, key=lambda record: _ENDING_ORDER.index(record.record))

@@ -40,6 +40,7 @@ from curation.store.state_file import (
     state_file_address,
     update_state_file,
 )
+from curation.untrusted_json import loads_untrusted
 
 VIEWS_FILE = "views.json"
 VIEWS_FORMAT = 1
@@ -182,11 +183,13 @@ def parse_views(state: StateFile) -> SavedViews:
     if state.raw is None:
         return SavedViews(state=state)
     try:
-        data = json.loads(state.raw.decode("utf-8"))
+        data = loads_untrusted(state.raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise StateFileError(state.shown, "is not UTF-8 text; move it away (views are saved again afresh)") from None
     except json.JSONDecodeError as error:
         raise StateFileError(state.shown, f"is not JSON ({error.msg}); fix it or move it away", error.lineno) from None
+    except ValueError as error:  # nested too deeply
+        raise StateFileError(state.shown, f"is not usable JSON ({error}); fix it or move it away") from None
     if not (isinstance(data, dict) and isinstance(data.get("views"), list)):
         raise StateFileError(state.shown, 'is not a views file (an object with a "views" list); fix it or move it away')
     if data.get("format") != VIEWS_FORMAT:

@@ -57,7 +57,7 @@ import urllib.request
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from curation.access import is_read_only
@@ -69,6 +69,7 @@ from curation.schedules import RecordKind, ScheduleRecord, parse_record, record_
 from curation.store.base import ObjectListing, VersionChanged
 from curation.store.folder import STATE_DIR, check_document_id, is_document_name
 from curation.store.shared_state import shared_key, signed, verified
+from curation.untrusted_json import loads_untrusted
 
 S3_SCHEME = "s3://"
 CONCURRENCY = 32  # GETs in flight per process: object storage wants concurrency, not cores
@@ -668,7 +669,7 @@ class S3Store:
                 return None  # a losing writer's entry, deleted while we listed
             return f"unreadable audit entry: {self._fail(error, key, 'reading the audit entry').message}; skipped"
         try:
-            entry = AuditEntry.from_json(json.loads(raw))
+            entry = AuditEntry.from_json(loads_untrusted(raw))
         except ValueError as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
             return f"unreadable audit entry: {error}; the object was skipped"
         _audit_cache[cache_key] = entry
@@ -697,7 +698,7 @@ class S3Store:
             if isinstance(record, ScheduleRecord) and match and (record.schedule, record.record) != match.groups():
                 record = "its schedule or kind is not the one its name says"
             if isinstance(record, ScheduleRecord):
-                records.append(record)
+                records.append(replace(record, source=(self.location.url(item[0]), None)))
             elif record is not None:
                 problems.append(unreadable_record(self.location.url(item[0]), None, record))
         return records, problems
@@ -799,7 +800,7 @@ _packs: dict[tuple[str, str], tuple[str, AuditPack]] = {}  # (bucket, key) -> (E
 
 def _parse_pack(raw: bytes, audit_prefix: str) -> AuditPack:
     """An audit pack, validated; ValueError when anything in it is not what a pack holds."""
-    data = json.loads(raw)
+    data = loads_untrusted(raw)
     if not (isinstance(data, dict) and data.get("format") == PACK_FORMAT and isinstance(data.get("entries"), list)):
         raise ValueError(f"not an audit pack of format {PACK_FORMAT}")
     listed_to = data.get("listed_to")
