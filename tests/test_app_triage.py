@@ -151,6 +151,25 @@ def test_e_opens_the_same_dialog_as_the_table(app, unpublished):
     assert app.text_input(key="edit_title").value == current_card(app)["title"]
 
 
+def test_z_undoes_a_title_saved_in_the_dialog_this_page_opened(app, docs, unpublished):
+    """`e`, a new title saved, then `z`: the title is back, byte for byte, through one undo entry."""
+    open_triage(app, published="unpublished")
+    doc_id = current_card(app)["id"]
+    before = (docs / doc_id).read_bytes()
+    TriageBrowser(app).press("edit")
+    app.text_input(key="edit_title").set_value("A title typed on Triage")
+    app.button(key=next(button.key for button in app.button if button.label == "Save")).click().run()
+    assert b'\ntitle: "A title typed on Triage"\n' in (docs / doc_id).read_bytes()
+    TriageBrowser(app).press("undo")
+    assert (docs / doc_id).read_bytes() == before
+    entries, _ = read_audit_log(docs / ".curation" / "audit.jsonl")
+    assert [(entry.field, entry.undoes == entries[0].change) for entry in entries] == [
+        ("title", False),
+        ("title", True),
+    ]
+    assert current_card(app)["id"] == doc_id and data(app)["counts"]["published"] == 0
+
+
 def test_undo_with_nothing_written_says_so(app):
     open_triage(app)
     TriageBrowser(app).press("undo")

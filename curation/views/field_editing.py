@@ -32,6 +32,7 @@ from curation.views.session import Dashboard, article_name, flash, keep_bulk_sum
 EDIT_KEY = "_field_edit"  # the row whose edit dialog is open
 APPLY_KEY = "_field_edit_apply"  # "Apply mine" was pressed in the dialog
 FIELD_BULK_KEY = "_field_bulk"  # the bulk field change waiting for confirmation
+SAVED_KEY = "_field_edit_saved"  # (id, the change ids) of the dialog's last save: Triage's `z` can undo them
 BULK_ACTIONS = {"category": "Set category", "add": "Add topic", "remove": "Remove topic"}
 ROW_FIELDS = ("title", "excerpt", "category", "type", "topics")  # the article's dialog
 HISTORY_PAGE = "curation/views/history.py"  # as app.py registers it
@@ -96,7 +97,7 @@ def _save(board: Dashboard, doc_id: str, sha: str, values: dict[str, object]) ->
     Whether every field was written."""
     messages: list[tuple[str, str]] = []
     expected = sha
-    saved = []
+    saved, changes = [], []
     written = True
     for field, value in values.items():
         outcomes = write_changes(
@@ -110,9 +111,12 @@ def _save(board: Dashboard, doc_id: str, sha: str, values: dict[str, object]) ->
         if outcome.change is not None and outcome.change.changed:
             expected = outcome.change.sha_after
             saved.append(field)
+            if outcome.change.entry is not None:
+                changes.append(outcome.change.entry.change)
     errors = [(kind, text) for kind, text in messages if kind == "error"]
     for kind, text in errors:
         flash(kind, text)
+    st.session_state[SAVED_KEY] = (doc_id, tuple(changes))
     if saved:
         flash("success", f"Saved {', '.join(saved)}: {article_name(doc_id, board.collection.frame['title'])}")
     elif not errors:

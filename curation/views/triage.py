@@ -15,7 +15,7 @@ import streamlit as st
 from curation.editing.publish import OutcomeStatus, undo_change
 from curation.safe_markdown import escape_markdown
 from curation.views.articles import plain_text
-from curation.views.field_editing import EDIT_KEY, edit_dialog, row_edit
+from curation.views.field_editing import EDIT_KEY, SAVED_KEY, edit_dialog, row_edit
 from curation.views.layout import render_header
 from curation.views.session import (
     Dashboard,
@@ -26,7 +26,7 @@ from curation.views.session import (
     write_published,
 )
 from curation.views.triage_card import WRITES, TriageEvent, card_state, mount_card, new_events, triage_data
-from curation.views.triage_queue import Mark, TriageProgress, TriageQueue
+from curation.views.triage_queue import Mark, TriageProgress, TriageQueue, Written
 from curation.views.url_state import TRIAGE_PARAMETERS, seed_from_url, write_parameter
 
 PROGRESS_KEY = "_triage_progress"
@@ -123,9 +123,11 @@ def apply_event(board: Dashboard, progress: TriageProgress, event: TriageEvent) 
         progress.move_to(event.doc_id)
     elif event.kind == "undo":
         undo_last_write(board, progress)
-    else:  # edit: the same dialog as the table's
+    else:  # edit: the same dialog as the table's; what it saves is this page's to undo (see take_saved_edits)
         frame = live_collection(board.location).current().frame
         progress.move_to(event.doc_id)
+        st.session_state.pop(SAVED_KEY, None)
+        progress.editing = event.doc_id
         if event.doc_id in frame.index:
             st.session_state[EDIT_KEY] = row_edit(frame.loc[event.doc_id])
             return True
@@ -142,10 +144,24 @@ def apply_card_events(board: Dashboard) -> None:
         st.rerun()
 
 
+def take_saved_edits(progress: TriageProgress) -> None:
+    """The fields saved in the dialog this page opened are this session's changes here: `z` undoes them too,
+    the newest first (the card's mark stays: an edit does not publish or skip)."""
+    saved = st.session_state.get(SAVED_KEY)
+    if progress.editing is None or not saved or saved[0] != progress.editing:
+        return
+    del st.session_state[SAVED_KEY]
+    doc_id, changes = saved
+    progress.editing = None
+    for change in changes:
+        progress.written.append(Written(change, doc_id, progress.marks.get(doc_id)))
+
+
 def render_card(board: Dashboard) -> None:
     """The card (a fragment: a key press runs only this)."""
     collection = live_collection(board.location).current()  # in a run of the fragment alone, what is on disk now
     progress = triage_progress(board)
+    take_saved_edits(progress)
     current = progress.current_id
     write_parameter(CARD_PARAMETER, [current] if current is not None else [])
     data = triage_data(progress, collection.frame, collection.likely_duplicates, can_edit=board.can_edit, empty=EMPTY)

@@ -58,6 +58,7 @@ class TriageProgress:
     written: list[Written] = field(default_factory=list)
     own_writes: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (sha before, sha after)
     notice: str = ""  # a line for the editor until their next action (a link's unknown card, a conflict)
+    editing: str | None = None  # the article whose dialog this page opened, until its save is taken
 
     @property
     def current_id(self) -> str | None:
@@ -67,7 +68,7 @@ class TriageProgress:
         """The same session's progress in another queue: on the same card if it is there, else the first."""
         current = self.current_id
         at = queue.positions.get(current, 0) if current is not None else 0
-        return TriageProgress(queue, at, self.marks, self.written, self.own_writes)
+        return TriageProgress(queue, at, self.marks, self.written, self.own_writes, editing=self.editing)
 
     def open_linked(self, doc_id: str) -> None:
         """A shared link's card: shown if it is in the queue, else the first card, with a note saying so."""
