@@ -113,16 +113,17 @@ class AuditEntry:
 _FIELD_NAMES = tuple(AuditEntry.__dataclass_fields__)
 
 
-LAST_YEAR = 8999  # a later time overflows when it is said in a zone east of UTC (Python's datetime ends at 9999)
+# A time outside these years is no change's (and one near year 1 or 9999 overflows when said in another zone).
+FIRST_YEAR, LAST_YEAR = 1970, 8999
 
 
 def is_utc_time(text: object) -> bool:
     """Whether a logged time is UTC written as the logs write it, 2026-01-02T03:04:05(.123456)Z, and a real
-    time (not 23:59:60 or month 13) before the year 9000."""
+    time (not 23:59:60 or month 13) from 1970 to 8999."""
     if not (isinstance(text, str) and _TIME.fullmatch(text)):
         return False
     try:
-        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).year <= LAST_YEAR
+        return FIRST_YEAR <= dt.datetime.fromisoformat(text.replace("Z", "+00:00")).year <= LAST_YEAR
     except ValueError:
         return False
 

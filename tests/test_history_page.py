@@ -204,3 +204,24 @@ def test_cli_history_lists_one_articles_changes_by_one_editor(capsys, docs):
     assert code == 0 and [(item["id"], item["editor"], item["completed"]) for item in json.loads(out)] == [
         (ids[0], "Ann", True)
     ]
+
+
+def test_a_bulk_action_partly_shown_is_offered_whole_and_undone_whole(app, docs):
+    """Two sport and two other articles published in one request, History filtered to sport: the bulk action's
+    choice, files and button count all four, and say two are not in the list; its undo reverts all four."""
+    frame = load_collection(docs).frame
+    unpublished = frame[~frame["published"]]
+    sport = list(unpublished.index[unpublished["category"] == "sport"][:2])
+    others = list(unpublished.index[unpublished["category"] != "sport"][:2])
+    before = {doc_id: (docs / doc_id).read_bytes() for doc_id in sport + others}
+    set_published_many(docs, sport + others, True, editor="Ann")
+    app.query_params["category"] = "sport"
+    app.run()
+    open_history(app)
+    assert app.selectbox(key="batch_choice").format_func(app.selectbox(key="batch_choice").value).startswith(
+        "Published 4 articles"
+    )
+    assert any("2 changes of this action are not in the list above" in caption.value for caption in app.caption)
+    assert "Reverts its 4 changes" in app.button(key="undo_batch").help
+    app.button(key="undo_batch").click().run()
+    assert {doc_id: (docs / doc_id).read_bytes() for doc_id in before} == before

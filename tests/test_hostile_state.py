@@ -37,7 +37,14 @@ def created_line(schedule: str, at: str, doc_id: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "text", ["2020-12-31T23:59:60Z", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "9999-12-31T23:59:59Z"]
+    "text",
+    [
+        "2020-12-31T23:59:60Z",
+        "2026-13-01T00:00:00Z",
+        "2026-02-30T00:00:00Z",
+        "9999-12-31T23:59:59Z",
+        "0001-01-01T00:00:00Z",
+    ],
 )
 def test_a_time_that_is_not_real_or_would_overflow_is_not_a_logged_time(text):
     assert not is_utc_time(text)

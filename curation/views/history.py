@@ -15,6 +15,7 @@ from curation.editing.history_text import (
     COLUMNS,
     EditorClock,
     HistoryFilter,
+    HistoryRow,
     HistoryWords,
     article_title,
     change_lines,
@@ -181,14 +182,23 @@ def render(board: Dashboard) -> None:
 
 
 def render_bulk_actions(board: Dashboard, words: HistoryWords, rows: list) -> None:
-    bulk = {row.batch: row for row in rows if row.batch is not None}
-    if not bulk:
+    """The bulk actions listed, each whole: its undo reverts every change of it, also those of articles the
+    filters do not show, so the choice, its files and the button say all of them."""
+    listed = {row.batch: len(row.positions) for row in rows if row.batch is not None}
+    if not listed:
         return
+    bulk = {batch: HistoryRow(tuple(words.history.batch_positions(batch)), batch) for batch in listed}
     st.subheader("Bulk actions")
     choice = st.selectbox(
         "Bulk action", list(bulk), key="batch_choice", format_func=lambda batch: words.batch_label(bulk[batch]),
     )  # fmt: skip
     chosen = bulk[choice]
+    hidden = len(chosen.positions) - listed[choice]
+    if hidden:
+        st.caption(
+            f"{plural(hidden, 'change')} of this action {'is' if hidden == 1 else 'are'} not in the list above (the "
+            "articles the filters do not show). They are below, and its undo reverts them too."
+        )
     files = pd.DataFrame(words.file_rows(chosen), columns=list(COLUMNS))
     st.dataframe(files, hide_index=True, key="batch_table", column_config=COLUMN_WIDTHS)
     entries = words.entries(chosen)
