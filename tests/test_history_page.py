@@ -218,9 +218,8 @@ def test_a_bulk_action_partly_shown_is_offered_whole_and_undone_whole(app, docs)
     app.query_params["category"] = "sport"
     app.run()
     open_history(app)
-    assert app.selectbox(key="batch_choice").format_func(app.selectbox(key="batch_choice").value).startswith(
-        "Published 4 articles"
-    )
+    choice = app.selectbox(key="batch_choice")
+    assert choice.format_func(choice.value).startswith("Published 4 articles")
     assert any("2 changes of this action are not in the list above" in caption.value for caption in app.caption)
     assert "Reverts its 4 changes" in app.button(key="undo_batch").help
     app.button(key="undo_batch").click().run()
