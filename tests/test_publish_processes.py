@@ -36,10 +36,23 @@ while True:
 """
 
 
+def _torn_appends_only(folder: Path, problems: list) -> bool:
+    """Whether every unreadable line of the log is the start of an entry cut short. A SIGKILL can cut an append
+    where it crosses a page of the file (the kernel checks for a fatal signal between pages): the fragment stays
+    as a line of its own, reported and skipped, and never glued to the next entry. Any other problem is a fault."""
+    lines = (folder / ".curation" / "audit.jsonl").read_bytes().split(b"\n")
+    return all(
+        problem.line is not None
+        and lines[problem.line - 1].startswith(b'{"change": "')
+        and not lines[problem.line - 1].endswith(b"}")
+        for problem in problems
+    )
+
+
 def _what_the_log_says(folder: Path, doc_id: str, original_sha: str) -> str:
     """The sha the file must have if every change the log records as done was done, and no other."""
     history, problems = load_history(folder)
-    assert problems == []
+    assert _torn_appends_only(folder, problems), problems
     done = [entry.sha_after for entry, happened in reversed(history.newest_first()) if happened]
     return done[-1] if done else original_sha
 
@@ -76,7 +89,7 @@ def test_a_killed_writer_leaves_the_old_or_the_new_file_and_the_log_agrees(seed_
     load_collection(seed_only)
     assert not list(seed_only.glob(".*.tmp"))
     entries, problems = read_audit_log(seed_only / ".curation" / "audit.jsonl")
-    assert problems == [] and len(entries) > 150
+    assert _torn_appends_only(seed_only, problems) and len(entries) > 150
 
 
 def _race(folder: str, doc_id: str, value: bool, expected: str, barrier, results) -> None:
