@@ -38,8 +38,8 @@ while True:
 
 def _torn_appends_only(folder: Path, problems: list) -> bool:
     """Whether every unreadable line of the log is the start of an entry cut short. A SIGKILL can cut an append
-    where it crosses a page of the file (the kernel checks for a fatal signal between pages): the fragment stays
-    as a line of its own, reported and skipped, and never glued to the next entry. Any other problem is a fault."""
+    short (CI saw one; the kernel may stop a write between pages on a fatal signal): the fragment stays as a line
+    of its own, reported and skipped, and is never glued to the next entry. Any other problem is a fault."""
     lines = (folder / ".curation" / "audit.jsonl").read_bytes().split(b"\n")
     return all(
         problem.line is not None
