@@ -13,13 +13,11 @@ import streamlit as st
 from curation.audit import AuditEntry, AuditHistory
 from curation.editing.history_text import (
     COLUMNS,
-    EditorClock,
     HistoryFilter,
     HistoryRow,
     HistoryWords,
     article_title,
     change_lines,
-    editor_zone,
     history_rows,
     outcome_rows,
     undo_summary,
@@ -28,7 +26,7 @@ from curation.editing.publish import Outcome, load_history, undo_batch, undo_cha
 from curation.errors import CurationError
 from curation.safe_markdown import escape_markdown
 from curation.views.layout import render_header
-from curation.views.scheduled import render_scheduled
+from curation.views.scheduled import browser_clock, render_scheduled
 from curation.views.session import (
     Dashboard,
     dashboard,
@@ -153,7 +151,7 @@ def render(board: Dashboard) -> None:
         st.info("No changes to list. Choose every article or every editor above to see more.")
         return
     # The browser's zone (absent outside a browser, e.g. in AppTest: UTC); the exact UTC time is the last column.
-    clock = EditorClock.current(editor_zone(st.context.timezone, st.context.timezone_offset))
+    clock = browser_clock()
     words = HistoryWords(history, titles, clock)
     # Whether an entry took effect may need its file read: judge only the rows shown.
     rows = history_rows(history.entries, SHOWN_ROWS, positions)

@@ -11,6 +11,7 @@ it off, for a deployment where cron runs `curation schedule run`).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
@@ -47,11 +48,16 @@ def start_schedule_runner(location: Location) -> None:
     _runner_for(str(location))
 
 
+def browser_clock() -> EditorClock:
+    """Now, in the browser's time zone (absent outside a browser, e.g. in AppTest: UTC)."""
+    return EditorClock.current(editor_zone(st.context.timezone, st.context.timezone_offset))
+
+
 def _editor_clock() -> tuple[EditorClock, str]:
     """Now in the browser's time zone, and a sentence saying which zone that is."""
-    name, offset = st.context.timezone, st.context.timezone_offset
-    zone = editor_zone(name, offset)
-    clock = EditorClock.current(zone)
+    name = st.context.timezone
+    clock = browser_clock()
+    zone = clock.zone
     if zone is dt.UTC:
         return clock, "Times are UTC: this browser did not say its time zone."
     label = str(zone) if name and str(zone) == name else clock.now.astimezone(zone).strftime("UTC%z")
@@ -119,11 +125,11 @@ def _pending(schedules: list[Schedule]) -> list[Schedule]:
     return sorted((item for item in schedules if item.state == ScheduleState.PENDING), key=lambda item: item.due)
 
 
-def _articles(schedule: Schedule, board: Dashboard) -> str:
-    """Markdown naming a schedule's articles by title (a few, then how many more)."""
+def _articles(schedule: Schedule, board: Dashboard, name: Callable[[str, pd.Series], str] = article_name) -> str:
+    """A schedule's articles by title, a few, then how many more: markdown names (`article_name`) unless told."""
     ids = schedule.ids
     titles = board.collection.frame["title"]
-    names = [article_name(doc_id, titles) for doc_id in ids[:NAMES_SHOWN]]
+    names = [name(doc_id, titles) for doc_id in ids[:NAMES_SHOWN]]
     more = f" and {len(ids) - NAMES_SHOWN:,} more" if len(ids) > NAMES_SHOWN else ""
     return "; ".join(names) + more
 
@@ -186,7 +192,4 @@ def render_scheduled(board: Dashboard) -> None:
 
 def _plain_articles(schedule: Schedule, board: Dashboard) -> str:
     """The articles of a schedule as plain text (a table cell shows text, never markup)."""
-    ids = schedule.ids
-    titles = board.collection.frame["title"]
-    names = [str(titles.get(doc_id, doc_id)) for doc_id in ids[:NAMES_SHOWN]]
-    return "; ".join(names) + (f" and {len(ids) - NAMES_SHOWN:,} more" if len(ids) > NAMES_SHOWN else "")
+    return _articles(schedule, board, lambda doc_id, titles: str(titles.get(doc_id, doc_id)))
