@@ -139,3 +139,15 @@ def test_a_view_name_is_shown_as_text_never_as_markdown(app, docs):
     app.run()
     label = open_button(app, name).label
     assert readable(label) == name and label != name  # every markdown character escaped
+
+
+def test_saving_the_filters_a_view_holds_already_writes_nothing_and_says_so(app, docs):
+    save_view(docs, "Morning", MORNING, "ann")
+    before = (docs / ".curation" / "views.json").read_bytes()
+    app.run()
+    open_button(app, "Morning").click().run()
+    app.text_input(key="view_save_name").input("Morning").run()
+    app.button(key="view_save").click().run()
+    assert (docs / ".curation" / "views.json").read_bytes() == before
+    assert any("holds these filters already; nothing was saved" in toast.value for toast in app.toast)
+    assert not any("A view named Morning" in text for text in warnings(app))

@@ -171,3 +171,16 @@ def test_each_flag_given_with_a_view_replaces_only_its_own_filter(argv, expected
     given = {name.removeprefix("filter_").replace("_", "-"): value for name, value in args.items()
              if name.startswith("filter_")}  # fmt: skip
     assert filters_from_flags(given, view) == expected
+
+
+def test_saving_or_renaming_to_what_is_there_writes_nothing_and_says_so(capsys, tmp_path):
+    docs = str(tmp_path)
+    assert run(capsys, "views", "save", "Morning", "--published", "--docs", docs, "--editor", "ann")[0] == 0
+    views = tmp_path / ".curation" / "views.json"
+    before = (views.read_bytes(), views.stat().st_mtime_ns, views.stat().st_ino)
+    code, out, _ = run(capsys, "views", "save", "Morning", "--published", "--docs", docs, "--editor", "bob")
+    assert code == 0 and out.startswith("view Morning unchanged: it holds these filters already")
+    code, out, _ = run(capsys, "views", "rename", "Morning", "Morning", "--docs", docs)
+    assert code == 0 and out.startswith("view Morning unchanged: it has that name already")
+    assert (views.read_bytes(), views.stat().st_mtime_ns, views.stat().st_ino) == before
+    assert read_views(tmp_path).named("Morning").saved_by == "ann"

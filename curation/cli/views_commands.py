@@ -22,6 +22,7 @@ from curation.cli import (
 from curation.cli.terminal import json_text
 from curation.query.saved_views import (
     MAX_VIEW_NAME,
+    SavedView,
     ViewConflictError,
     ViewNameError,
     check_view_name,
@@ -100,6 +101,10 @@ def command_views_list(args: argparse.Namespace) -> int:
 
 def command_views_save(args: argparse.Namespace) -> int:
     filters = filters_from_arguments(args)
+    there = read_views(args.docs).get(args.name)
+    if there is not None and there.query == SavedView.of(args.name, filters, args.editor).query:
+        say(f"view {there.name} unchanged: it holds these filters already ({filters.describe()}); nothing was written")
+        return EXIT_OK
     try:
         view = save_view(args.docs, args.name, filters, args.editor, replace=args.replace)
     except ViewConflictError as error:
@@ -112,6 +117,9 @@ def command_views_save(args: argparse.Namespace) -> int:
 
 
 def command_views_rename(args: argparse.Namespace) -> int:
+    if args.new == args.old and read_views(args.docs).get(args.old) is not None:
+        say(f"view {args.old} unchanged: it has that name already; nothing was written")
+        return EXIT_OK
     try:
         view = rename_view(args.docs, args.old, args.new, args.editor, replace=args.replace)
     except ViewConflictError as error:

@@ -145,8 +145,8 @@ class SavedViewsSidebar:
         notice = st.session_state.pop(NOTICE_KEY, None)
         if notice is not None:
             kind, text = notice
-            if kind == "success":
-                st.toast(text, icon="✅")
+            if kind in ("success", "info"):
+                st.toast(text, icon="✅" if kind == "success" else "ℹ️")
             else:
                 (area.error if kind == "error" else area.warning)(text)
         for view in self.views.views:
@@ -235,6 +235,9 @@ class SavedViewsSidebar:
                 _notice("error", escape_markdown(str(error)))
                 return
             shown = self.views.get(name)
+            if shown is not None and shown.query == SavedView.of(name, applied, self.identity.name).query:
+                _notice("info", f"View {escape_markdown(name)} holds these filters already; nothing was saved.")
+                return
             if shown is not None:  # the editor sees it in the list: ask before replacing it
                 message = f"A view named {name} exists ({shown.saved_text()}). Overwrite it with the current filters?"
                 st.session_state[PENDING_KEY] = Pending("overwrite", name, shown.token, escape_markdown(message))
