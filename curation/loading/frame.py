@@ -7,12 +7,13 @@ Problem; nothing is dropped silently.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pandas.api.extensions import ExtensionArray
 
@@ -30,6 +31,7 @@ from curation.query.filters import likely_duplicates
 COLUMNS = ROW_FIELDS[1:-1]  # every field but the id (the index) and ctime_ns (the cache's)
 COLUMN_TYPES = {column: ROW_TYPES[column] for column in COLUMNS}  # in parsing: the cache checks them too
 # What the dashboard's own writes change in a row (field edits included).
+EXPORT_CHUNK_ROWS = 20_000  # rows an export holds at once: a few MB, whatever the collection's size
 UPDATABLE_COLUMNS = ("published", "sha256", "size", "mtime_ns", "title", "excerpt", "category", "type", "topics")
 
 
@@ -52,6 +54,23 @@ class Collection:
     def likely_duplicates(self) -> pd.Series:
         """True for each article that shares a webUrl or originalUrl with another, computed once per version."""
         return likely_duplicates(self.frame)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every column an article has (some may be read from disk when asked for, not held in the frame)."""
+        return COLUMNS
+
+    def column_chunks(
+        self, positions: np.ndarray, columns: Sequence[str], chunk_rows: int = EXPORT_CHUNK_ROWS
+    ) -> Iterator[pd.DataFrame]:
+        """The given columns of the rows at these frame positions, in that order, `chunk_rows` rows at a time.
+
+        `columns` may name `id` (the index) and any of `self.columns`; each chunk is indexed by id.
+        This is how an export reads every row without a second copy of the frame.
+        """
+        held = [column for column in columns if column != "id"]
+        for start in range(0, len(positions), chunk_rows):
+            yield self.frame[held].take(positions[start : start + chunk_rows])
 
     def with_rows_updated(self, updates: Mapping[str, Mapping[str, Any]]) -> Collection:
         """A new version with some rows' values replaced (UPDATABLE_COLUMNS); this one is untouched.
