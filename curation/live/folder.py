@@ -51,16 +51,15 @@ import pandas as pd
 from curation.access import is_read_only
 from curation.errors import CurationError
 from curation.live.base import WritesThrough
-from curation.live.watch import FolderWatcher, visible_folders
+from curation.live.watch import FolderWatcher
 from curation.loading.collection import Collection, load_collection
-from curation.loading.folder import stats_frame
+from curation.loading.folder import BASELINE_STATS, scan_baseline, scanned_rows, stats_frame
 from curation.loading.parsing import ProgressCallback
 from curation.store.folder import DocsFolder
 from curation.store.local import FolderScan, check_docs_folder, scan_folder
 
 FULL_CHECK_SECONDS = 30
 FULL_CHECK_WITH_NOTIFY_SECONDS = 300
-STATS = ["size", "mtime_ns"]
 
 Loader = Callable[..., Collection]
 
@@ -171,12 +170,15 @@ class LiveCollection(WritesThrough):
         if self._watcher is not None:
             self._watcher.take_changes()  # what happened before this load is in it; later events count
         _make_state_folder(self.folder)
-        folders = visible_folders(self.folder)
-        times = folder_times(folders)
-        scan = scan_folder(self.folder)
         version = self._loader(self.folder, progress=progress)
-        self._version, self._folders, self._times, self._stale = version, folders, times, False
-        self._not_rows, self._odd_files = baseline(scan, version)
+        # The load's own scan took each folder's time before listing it: one scan, not three (a listing for
+        # the folders, one for the baseline, the load's), seconds at 1,000,000 files (docs/performance.md).
+        # A loader that reports no scan is compared with one taken now: a change during its load is seen
+        # at the next full check at worst.
+        seen = version.baseline or scan_baseline(scan_folder(self.folder), version.frame)
+        self._version, self._stale = version, False
+        self._folders, self._times = [folder for folder, _ in seen.folder_times], list(seen.folder_times)
+        self._not_rows, self._odd_files = seen.not_rows, seen.odd_files
         self._checked_at = self._clock()
         self.reloads += 1
 
@@ -225,25 +227,18 @@ def folder_times(folders: list[str]) -> FolderTimes:
     return times
 
 
-def baseline(scan: FolderScan, version: Collection) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
-    """What a full check compares the documents that are not rows with: their stats, and the odd files."""
-    stats = stats_frame(scan)[STATS]
-    not_rows = stats[~stats.index.isin(version.frame.index)].sort_index()
-    return not_rows, sorted((problem.path, problem.kind) for problem in scan.problems)
-
-
 def disk_differs(
     scan: FolderScan, frame: pd.DataFrame, not_rows: pd.DataFrame | None, odd_files: list[tuple[str, str]]
 ) -> bool:
     """Whether a scan differs from what a version holds: a row's file gone or with another size or mtime,
     or the other documents and odd files not as the last check saw them."""
-    stats = stats_frame(scan)[STATS]
-    is_row = stats.index.isin(frame.index)
+    stats = stats_frame(scan)[BASELINE_STATS]
+    is_row = scanned_rows(stats.index, frame)
     if int(is_row.sum()) != len(frame):
         return True
-    scanned_rows = stats[is_row]
-    held = frame[STATS].reindex(scanned_rows.index)
-    if not (scanned_rows.to_numpy() == held.to_numpy()).all():
+    row_stats = stats[is_row]
+    held = frame[BASELINE_STATS].reindex(row_stats.index)
+    if not (row_stats.to_numpy() == held.to_numpy()).all():
         return True
     if not_rows is None or not stats[~is_row].sort_index().equals(not_rows):
         return True

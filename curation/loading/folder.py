@@ -21,6 +21,7 @@ from curation.loading.cache import STAT_COLUMNS, cached_parse, read_cache_tables
 from curation.loading.frame import (
     COLUMNS,
     Collection,
+    ScanBaseline,
     find_duplicates,
     frame_from_columns,
     problem_frame,
@@ -95,6 +96,24 @@ def stats_frame(scan: FolderScan) -> pd.DataFrame:
     return pd.DataFrame(stat_array(scan), index=index, columns=list(STAT_COLUMNS))
 
 
+BASELINE_STATS = ["size", "mtime_ns"]  # what a live collection compares a document's file with
+
+
+def scan_baseline(scan: FolderScan, frame: pd.DataFrame) -> ScanBaseline:
+    """What a live collection compares its later scans with: the folders' times, the documents that are not rows
+    (with their stats), and the links and odd files."""
+    stats = stats_frame(scan)[BASELINE_STATS]
+    not_rows = stats[~scanned_rows(stats.index, frame)].sort_index()
+    odd_files = sorted((problem.path, problem.kind) for problem in scan.problems)
+    return ScanBaseline(list(scan.folder_times), not_rows, odd_files)
+
+
+def scanned_rows(ids: pd.Index, frame: pd.DataFrame) -> np.ndarray:
+    """Per scanned id: whether it is a row of the frame. A hash lookup over the frame's unique ids: pandas'
+    `isin` on Arrow text builds a Python list of every id first, seconds at 1,000,000 (docs/performance.md)."""
+    return frame.index.get_indexer(ids) >= 0
+
+
 def load_folder(folder: Path, progress: ProgressCallback | None, use_cache: bool, refresh_cache: bool) -> Collection:
     with ThreadPoolExecutor(1) as reader:
         # Arrow decodes the cache outside the GIL while the scan makes its stat calls. Building the
@@ -126,4 +145,5 @@ def load_folder(folder: Path, progress: ProgressCallback | None, use_cache: bool
             state_warnings.append(Problem(error.path, None, message, ProblemKind.STATE))
     problems = sorted(scan.problems + problems_from_records(problem_records), key=lambda problem: problem.path)
     frame = rows.drop(columns="ctime_ns")
-    return Collection(folder, frame, problems, state_warnings + find_duplicates(frame), parsed=len(to_parse))
+    warnings = state_warnings + find_duplicates(frame)
+    return Collection(folder, frame, problems, warnings, parsed=len(to_parse), baseline=scan_baseline(scan, frame))

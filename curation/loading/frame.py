@@ -35,6 +35,15 @@ EXPORT_CHUNK_ROWS = 20_000  # rows an export holds at once: a few MB, whatever t
 UPDATABLE_COLUMNS = ("published", "sha256", "size", "mtime_ns", "title", "excerpt", "category", "type", "topics")
 
 
+@dataclass(frozen=True)
+class ScanBaseline:
+    """What a folder load's own scan saw, for a live collection to compare its later checks with (no second scan)."""
+
+    folder_times: list[tuple[str, int]]  # each folder's mtime_ns, taken before the scan listed it
+    not_rows: pd.DataFrame  # size and mtime_ns of the scanned documents that are not rows (problems), by id
+    odd_files: list[tuple[str, str]]  # links and other non-regular files, as (path, kind), sorted
+
+
 @dataclass
 class Collection:
     """Everything the loader found in one docs folder (or S3 prefix)."""
@@ -44,6 +53,7 @@ class Collection:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     parsed: int = 0  # how many files this load parsed (the rest came from the cache)
+    baseline: ScanBaseline | None = None  # a folder load's scan; None for an S3 load or a version after a write
 
     @cached_property
     def facets(self) -> dict[str, Facet]:

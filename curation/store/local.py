@@ -51,6 +51,9 @@ class FolderScan:
     ctimes: list[int] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     temp_files: list[tuple[str, Path]] = field(default_factory=list)  # (document id, temp file)
+    # Each listed folder's mtime_ns (-1 when it cannot be read), taken just before it was listed: a later
+    # change in it (an add, a delete, a rename) changes it, so a live collection can compare without listing.
+    folder_times: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def files(self) -> list[DocumentFile]:
@@ -72,6 +75,7 @@ def scan_folder(folder: Path) -> FolderScan:
     pending = [(str(folder), "")]
     while pending:
         directory, prefix = pending.pop()
+        scan.folder_times.append((directory, _mtime_ns(directory)))
         try:
             entries = list(os.scandir(directory))
         except OSError as error:
@@ -123,6 +127,13 @@ def scan_folder(folder: Path) -> FolderScan:
             elif entry.is_dir(follow_symlinks=False):
                 pending.append((entry.path, rel + "/"))
     return scan
+
+
+def _mtime_ns(directory: str) -> int:
+    try:
+        return os.stat(directory).st_mtime_ns
+    except OSError:
+        return -1
 
 
 def _is_utf8(name: str) -> bool:
