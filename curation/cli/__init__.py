@@ -315,7 +315,8 @@ def command_topics(args: argparse.Namespace) -> int:
     except InvalidValueError as error:
         raise UsageError(f"{error.message}; nothing was written") from None
 
-    def would_change(topics: list[str]) -> bool:
+    def would_change(held: Sequence[str]) -> bool:
+        topics = list(held)  # pandas maps an Arrow list cell as an array
         try:
             return topics_after(topics, added, removed) != topics  # what change_topics writes, duplicates gone
         except InvalidValueError:

@@ -33,6 +33,11 @@ from curation.store.atomic_files import STATE_DIR, replace_atomically
 from curation.store.folder import DocsFolder, closing, open_subfolder
 
 CACHE_VERSION = "3"
+# A row's topics as the frame holds them: one Arrow list column, not a Python list per row. A million
+# rows of lists of str cost 230 MB of small objects, and pinned the heap the load freed around them
+# (docs/performance.md). Read a cell and it is a list of str, as before.
+TOPICS_DTYPE = pd.ArrowDtype(pa.list_(pa.string()))
+ROW_DTYPES = {**ROW_TYPES, "topics": TOPICS_DTYPE}  # ROW_TYPES with the frame's topics type (parsing has no pandas)
 CACHE_DIR_ENV = "CURATION_CACHE_DIR"
 RACY_NS = 2_000_000_000
 STAT_COLUMNS = STAT_FIELDS
@@ -97,17 +102,31 @@ def cached_parse(tables: CacheTables, columns: tuple[str, ...]) -> CachedParse |
 
 
 def rows_with_topics(table: pa.Table) -> pd.DataFrame | None:
-    """Stored rows as a frame whose `topics` are Python lists of text (in their stored place), or None when
-    the stored topics are not lists of text."""
+    """Stored rows as a frame whose `topics` are the frame's Arrow lists of text (in their stored place), or None
+    when the stored topics are not lists of text."""
     topics = table.column("topics")
     if not topics_are_lists_of_text(topics):
         return None
     rows = table.drop_columns(["topics"]).to_pandas()
-    # to_pylist gives real lists; pandas would hand back numpy arrays.
-    rows.insert(
-        table.column_names.index("topics"), "topics", pd.Series(topics.to_pylist(), index=rows.index, dtype=object)
-    )
+    # pandas would hand back a numpy array per row; the Arrow column is kept as it is instead.
+    lists = pd.arrays.ArrowExtensionArray(topics.cast(TOPICS_DTYPE.pyarrow_dtype))
+    rows.insert(table.column_names.index("topics"), "topics", pd.Series(lists, index=rows.index))
     return rows
+
+
+def parquet_bytes(frame: pd.DataFrame) -> bytes:
+    """A frame as the cache stores it (zstd Parquet); an Arrow list column is stored as Arrow gives it.
+
+    pandas would describe the list column's type in the file's metadata in a form it cannot read back
+    ("list<item: string>[pyarrow]" is no numpy type), and then no column of the file could be read as a frame.
+    """
+    lists = [column for column, dtype in frame.dtypes.items() if dtype == TOPICS_DTYPE]
+    table = pa.Table.from_pandas(frame.drop(columns=lists))
+    for column in lists:
+        table = table.add_column(frame.columns.get_loc(column), column, pa.array(frame[column].array))
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd")
+    return sink.getvalue().to_pybytes()
 
 
 def topics_are_lists_of_text(topics: pa.ChunkedArray) -> bool:
@@ -133,7 +152,7 @@ def _trusted_rows(rows: pd.DataFrame, columns: list[str]) -> bool:
     """Whether cached rows look exactly like rows the loader builds (topics are checked in Arrow)."""
     if list(rows.columns) != columns or rows.index.name != "id" or set(columns) != set(ROW_TYPES):
         return False
-    if not has_dtypes(rows, {column: dtype for column, dtype in ROW_TYPES.items() if column != "topics"}):
+    if not has_dtypes(rows, ROW_DTYPES):
         return False
     index = rows.index
     if len(index) == 0:
@@ -173,7 +192,7 @@ def write_cache(folder: Path, rows: pd.DataFrame, problems: pd.DataFrame) -> boo
     try:
         with _cache_folder_fd(folder) as cache_fd:
             for path, frame in ((rows_path, settled_rows), (problems_path, settled_problems)):
-                replace_atomically(cache_fd, path.name, frame.to_parquet(compression="zstd"), mode=0o644)
+                replace_atomically(cache_fd, path.name, parquet_bytes(frame), mode=0o644)
     except OSError:
         return False  # e.g. a read-only docs folder: loading still works, only slower
     return True

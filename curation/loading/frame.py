@@ -15,21 +15,21 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pandas.api.extensions import ExtensionArray
 
-from curation.loading.cache import STAT_COLUMNS
+from curation.loading.cache import ROW_DTYPES, STAT_COLUMNS, TOPICS_DTYPE
 from curation.loading.parsing import (
     PROBLEM_TYPES,
     ROW_FIELDS,
-    ROW_TYPES,
     Columns,
 )
 from curation.problems import Problem, ProblemKind
-from curation.query.facets import FACET_COLUMNS, Facet, facet_index
+from curation.query.facets import FACET_COLUMNS, Facet, arrow_array, facet_index
 from curation.query.filters import likely_duplicates
 
 COLUMNS = ROW_FIELDS[1:-1]  # every field but the id (the index) and ctime_ns (the cache's)
-COLUMN_TYPES = {column: ROW_TYPES[column] for column in COLUMNS}  # in parsing: the cache checks them too
+COLUMN_TYPES = {column: ROW_DTYPES[column] for column in COLUMNS}  # in parsing and cache: the cache checks them too
 # What the dashboard's own writes change in a row (field edits included).
 EXPORT_CHUNK_ROWS = 20_000  # rows an export holds at once: a few MB, whatever the collection's size
 UPDATABLE_COLUMNS = ("published", "sha256", "size", "mtime_ns", "title", "excerpt", "category", "type", "topics")
@@ -119,6 +119,8 @@ def typed_frame(frame: pd.DataFrame) -> pd.DataFrame:
 def frame_from_columns(columns: Columns) -> pd.DataFrame:
     """Parsed columns -> the typed frame, indexed by id, with the ctime_ns the cache needs."""
     frame = pd.DataFrame(columns, columns=list(ROW_FIELDS))
+    topics = pa.array(columns["topics"], TOPICS_DTYPE.pyarrow_dtype)  # the lists straight into Arrow
+    frame["topics"] = pd.Series(pd.arrays.ArrowExtensionArray(topics), index=frame.index)
     frame["publishedDateTime"] = pd.to_datetime(frame["publishedDateTime"], utc=True)
     frame = typed_frame(frame).astype({"ctime_ns": "int64"})
     return frame.set_index("id")
@@ -127,12 +129,22 @@ def frame_from_columns(columns: Columns) -> pd.DataFrame:
 def set_at(frame: pd.DataFrame, column: str, positions: Sequence[int], values: Sequence[Any] | ExtensionArray) -> None:
     """Set one column of `frame` (a shallow copy: copy-on-write copies only that column) at these positions."""
     if column == "topics":
-        topics = frame[column].copy()  # a list per cell: set one by one, never broadcast
-        for at, value in zip(positions, values, strict=True):
-            topics.iat[at] = list(value)
-        frame[column] = topics
+        frame[column] = pd.Series(lists_set_at(frame[column], positions, values), index=frame.index)
     else:
         frame.iloc[list(positions), frame.columns.get_loc(column)] = values
+
+
+def lists_set_at(column: pd.Series, positions: Sequence[int], values: Sequence[Any]) -> ExtensionArray:
+    """An Arrow list column with the lists at these positions replaced (a list per value, never broadcast).
+
+    The new lists go after the old ones and one `take` puts them in place: a vectorized copy of the column,
+    instead of a Python object per row.
+    """
+    lists = arrow_array(column, TOPICS_DTYPE.pyarrow_dtype)
+    new = pa.array([list(value) for value in values], TOPICS_DTYPE.pyarrow_dtype)
+    order = np.arange(len(lists))
+    order[np.asarray(positions, dtype=np.intp)] = len(lists) + np.arange(len(new))
+    return pd.arrays.ArrowExtensionArray(pa.concat_arrays([lists, new]).take(order))
 
 
 def problem_frame(records: list[dict[str, Any]]) -> pd.DataFrame:

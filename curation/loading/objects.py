@@ -44,7 +44,6 @@ from curation.loading import cache
 from curation.loading.frame import COLUMNS, Collection, find_duplicates, frame_from_columns
 from curation.loading.parsing import (
     ROW_FIELDS,
-    ROW_TYPES,
     TEXT_COLUMNS,
     ObjectRef,
     Parsed,
@@ -66,7 +65,7 @@ CACHE_VERSION = f"1-{cache.CACHE_VERSION}"
 ROWS_NAME = f"s3-rows-v{CACHE_VERSION}.parquet"
 PROBLEMS_NAME = f"s3-problems-v{CACHE_VERSION}.parquet"
 ROW_COLUMNS = (*COLUMNS, "etag")
-ROW_COLUMN_TYPES = {**{column: ROW_TYPES[column] for column in COLUMNS}, "etag": "str"}
+ROW_COLUMN_TYPES = {**{column: cache.ROW_DTYPES[column] for column in COLUMNS}, "etag": "str"}
 PROBLEM_COLUMN_TYPES = {"path": "str", "line": "Int64", "message": "str", "kind": "str", "size": "int64", "etag": "str"}
 TRANSIENT_KINDS = (ProblemKind.UNREADABLE, ProblemKind.INTERNAL)  # the next load tries these objects again
 PARTITION_SIZE = 500
@@ -229,10 +228,6 @@ def local_cache_folder(store: S3Store) -> Path:
     return base / f"s3-{digest}"
 
 
-def _to_parquet(frame: pd.DataFrame) -> bytes:
-    return frame.to_parquet(compression="zstd")
-
-
 def _rows_from_parquet(source: Any) -> pd.DataFrame | None:
     """Cached rows, exactly as a load builds them, or None when the data is not that."""
     rows = cache.rows_with_topics(pq.read_table(source))
@@ -281,8 +276,8 @@ def write_cache_files(folder: Path, rows: pd.DataFrame, problems: pd.DataFrame) 
     try:
         folder.mkdir(parents=True, exist_ok=True)  # the operator's folder: theirs to place
         with closing(os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)) as fd:
-            replace_atomically(fd, ROWS_NAME, _to_parquet(rows), mode=0o644)
-            replace_atomically(fd, PROBLEMS_NAME, _to_parquet(problems), mode=0o644)
+            replace_atomically(fd, ROWS_NAME, cache.parquet_bytes(rows), mode=0o644)
+            replace_atomically(fd, PROBLEMS_NAME, cache.parquet_bytes(problems), mode=0o644)
     except OSError:
         return None  # loading still works, only every load is a cold one
     return folder
@@ -309,9 +304,9 @@ def write_shared_cache(store: S3Store, rows: pd.DataFrame, problems: pd.DataFram
     """Put the cache, signed, into `<prefix>/.curation/cache/` for every host; where the rows went, or None
     without the hosts' key (nothing is shared then)."""
     try:
-        if store.put_shared("cache/" + PROBLEMS_NAME, _to_parquet(problems)) is None:
+        if store.put_shared("cache/" + PROBLEMS_NAME, cache.parquet_bytes(problems)) is None:
             return None
-        return store.put_shared("cache/" + ROWS_NAME, _to_parquet(rows))
+        return store.put_shared("cache/" + ROWS_NAME, cache.parquet_bytes(rows))
     except ValueError as error:  # a key too short to be a secret
         raise StoreError(store.name, f"the shared cache was not written: {error}") from None
 

@@ -31,7 +31,8 @@ TEXT_COLUMNS = (
     "webUrl", "originalUrl", "ampWebUrl", "cdnAmpWebUrl", "sha256",
 )  # fmt: skip
 # The pandas dtype of every field but the id in the collection's frame, and so
-# in the parse cache, which is checked against this before it is trusted.
+# in the parse cache, which is checked against this before it is trusted. Topics
+# are lists here; the frame holds them as one Arrow list column (cache.ROW_DTYPES).
 ROW_TYPES = {
     **dict.fromkeys(TEXT_COLUMNS, "str"),
     "publishedDateTime": "datetime64[us, UTC]", "quality": "Int64", "heat": "Int64", "published": "bool",

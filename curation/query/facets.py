@@ -17,6 +17,8 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from curation.query.filters import FACET_PARTS, Filters
 
@@ -36,15 +38,19 @@ class Facet:
 
     @classmethod
     def of(cls, column: pd.Series) -> Facet:
-        if column.dtype == object and len(column) and isinstance(column.iloc[0], list):
-            pairs = column.explode()
-            rows = np.repeat(np.arange(len(column)), column.map(len).to_numpy())
-            values = pairs.dropna().to_numpy()
-        else:
-            values, rows = column.to_numpy(), np.arange(len(column))
-        present = values != ""
-        codes, labels = pd.factorize(values[present])
-        return cls(np.asarray(labels), codes, rows[present], len(column))
+        """Codes for a column of text, or of lists of text (a pair per item). Arrow's dictionary encoding
+        hashes the text where it is: no Python str per row (docs/performance.md)."""
+        values, rows = _text_items(column)
+        encoded = pc.dictionary_encode(values)
+        labels = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+        codes = encoded.indices.to_numpy(zero_copy_only=False)
+        if (labels == "").any():  # an empty value is no option: drop its pairs and number the rest again
+            empty = int(np.flatnonzero(labels == "")[0])
+            present = codes != empty
+            codes, rows = codes[present], rows[present]
+            codes = codes - (codes > empty)
+            labels = np.delete(labels, empty)
+        return cls(labels, codes.astype(np.int32), rows.astype(np.int32), len(column))
 
     def having(self, wanted: set[str]) -> np.ndarray:
         """Per row: whether it has one of these values (compared casefolded)."""
@@ -66,6 +72,23 @@ class Facet:
         """Rows kept per value (zero included), by label."""
         counted = np.bincount(self.codes[keep[self.rows]], minlength=len(self.labels))
         return pd.Series(counted, index=self.labels)
+
+
+def arrow_array(column: pd.Series, kind: pa.DataType | None = None) -> pa.Array:
+    """A column as one Arrow array: no copy when pandas holds it in Arrow in one chunk."""
+    values = pa.array(column.array, kind)
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+def _text_items(column: pd.Series) -> tuple[pa.Array, np.ndarray]:
+    """A column's text as one Arrow array, with each item's row: a list column gives a pair per item."""
+    if isinstance(column.dtype, pd.ArrowDtype) and pa.types.is_list(column.dtype.pyarrow_dtype):
+        lists = arrow_array(column)
+        return pc.list_flatten(lists), pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
+    if column.dtype == object and len(column) and isinstance(column.iloc[0], list):  # lists not in Arrow (tests)
+        items = column.explode().dropna()
+        return pa.array(items.to_numpy(), pa.large_string()), np.repeat(np.arange(len(column)), column.map(len))
+    return arrow_array(column, pa.large_string()), np.arange(len(column))
 
 
 def counted_label(value: str, count: int) -> str:
