@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from curation.bench.browser import (
+    ROWS_PER_PAGE,
     SESSIONS,
     VALIDATE_OK,
     VIEWPORT,
@@ -167,7 +168,7 @@ def dashboard_rows(folder: Path, count: int, runs: int, log: Callable[[str], Non
         with dashboard_server(folder, workdir / "streamlit.log") as server:
             with chromium() as browser:
                 context = browser.new_context(viewport=VIEWPORT)
-                counts = EditorCounts(ticks=min(runs, 25), filters=runs, readings=runs, reopens=NEW_TABS)
+                counts = EditorCounts(ticks=min(runs, ROWS_PER_PAGE), filters=runs, readings=runs, reopens=NEW_TABS)
                 plan = editor_plan(context, local_page(context), server.url, folder, count, counts,
                                    opened_since=server.started)  # fmt: skip
                 with PeakMemory(server.pid) as one_session:
