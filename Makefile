@@ -5,7 +5,7 @@ PYTHON := $(VENV)/bin/python
 DOCS ?= seeds
 PORT ?= 8501
 
-.PHONY: setup run test quick lint docs bench bench-s3 bench-browser clean
+.PHONY: setup run test quick lint docs bench bench-s3 bench-browser bench-million clean
 
 setup: $(VENV)/.installed
 
@@ -36,6 +36,9 @@ bench: setup  ## N=100000 RUNS=3 to change the size
 
 bench-browser: setup  ## the dashboard in Chromium: first opens, ticks, filters, pages, Charts, Gallery, sort, undo, 5 sessions, memory (N=10000 RUNS=21)
 	$(VENV)/bin/curation bench --browser --n $(or $(N),10000) --runs $(or $(RUNS),21)
+
+bench-million: setup  ## the issue's table at a million documents: validate cold and warm, the dashboard, memory, export (N=1000000 RUNS=5 CORPUS=DIR; the corpus is generated once and kept)
+	$(VENV)/bin/curation bench --million --n $(or $(N),1000000) --runs $(or $(RUNS),5) $(if $(CORPUS),--corpus "$(CORPUS)")
 
 bench-s3: setup  ## the S3 benchmark against a moto server it starts, served by gunicorn (N=10000 RUNS=3)
 	$(PYTHON) -m pip install --quiet -e ".[bench]"

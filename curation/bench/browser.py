@@ -45,13 +45,13 @@ from typing import Any
 import pandas as pd
 
 from curation.bench.library import machine_line
+from curation.bench.measured_command import REPO, run_curation
 from curation.bench.server import PeakMemory, audit_entry_count, check_writes
 from curation.demo import write_demo_collection
 from curation.editing.publish import load_history
 from curation.loading.cache import cache_folder
 from curation.loading.collection import load_collection
 
-REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CURATION_CHROMIUM", "/usr/bin/chromium"))
 # Every host name fails to resolve, so the documents' image URLs (on the internet) fail at once and the page
 # reaches only this machine's server, at 127.0.0.1. Not request interception (page.route): that pauses every
@@ -159,7 +159,7 @@ _WATCH_ANSWER_JS = """(before) => {
 }"""
 
 
-def _shown(value: float, unit: str) -> str:
+def shown_figure(value: float, unit: str) -> str:
     if unit == "MB":
         return f"{value:,.0f} MB"
     return f"{value * 1000:,.0f} ms" if value < 1 else f"{value:,.2f} s"
@@ -184,7 +184,7 @@ class Goal:
 
 
 def at_most(seconds: float) -> Goal:
-    return Goal(f"≤ {_shown(seconds, 's')}", median_at_most=seconds)
+    return Goal(f"≤ {shown_figure(seconds, 's')}", median_at_most=seconds)
 
 
 # Goals of the issue "The Articles table as one element" (medians, in seconds unless said), per corpus size:
@@ -229,6 +229,7 @@ def free_port() -> int:
 class ServedDashboard:
     url: str
     pid: int  # also its process group's id
+    started: float  # epoch seconds just before the server's process was started
 
 
 @contextmanager
@@ -248,6 +249,7 @@ def dashboard_server(docs: Path, log_path: Path, *, timeout: float = 600) -> Ite
         environment.pop(variable, None)
     url = f"http://127.0.0.1:{port}"
     with log_path.open("wb") as log:
+        started = time.time()
         process = subprocess.Popen(
             command, cwd=REPO, env=environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
@@ -262,7 +264,7 @@ def dashboard_server(docs: Path, log_path: Path, *, timeout: float = 600) -> Ite
                     if process.poll() is not None or time.monotonic() > deadline:
                         raise RuntimeError(f"streamlit did not start: {log_path.read_text()}") from None
                     time.sleep(0.2)
-            yield ServedDashboard(url, process.pid)
+            yield ServedDashboard(url, process.pid, started)
         finally:
             os.killpg(process.pid, signal.SIGTERM)  # the whole group, also when the caller failed
             try:
@@ -344,8 +346,9 @@ def wait_articles_drawn(page: Any, timeout_ms: float = 120_000) -> None:
     wait_idle(page, timeout_ms)
 
 
-def open_articles(page: Any, url: str, timeout_ms: float = 600_000) -> float:
-    """Seconds from navigation until the header and the first table row are drawn and the run is over.
+def open_articles(page: Any, url: str, timeout_ms: float = 600_000, *, since: float | None = None) -> float:
+    """Seconds from navigation (or from `since`, epoch seconds: a server's start) until the header and the
+    first table row are drawn and the run is over.
 
     The page notes the moment itself (`_DRAWN_WATCH_JS`, on every animation frame from its start, on this
     machine's clock): Playwright's own waiting polls ever more slowly, up to every 500 ms, and would add
@@ -354,7 +357,7 @@ def open_articles(page: Any, url: str, timeout_ms: float = 600_000) -> float:
     if not getattr(page, "_watches_drawn", False):
         page.add_init_script(_DRAWN_WATCH_JS)
         page._watches_drawn = True
-    start = time.time()
+    start = time.time() if since is None else since
     page.goto(url)
     wait_articles_drawn(page, timeout_ms)
     return page.evaluate("() => window.__drawnEpochMs") / 1000 - start
@@ -477,22 +480,17 @@ def triage_step(page: Any, url: str, count: int) -> Step:
     return Step(
         "triage: key until the next card is drawn", drawn, goal=TRIAGE_GOAL,
         note=f"p (publish and next) on the unpublished queue; the server's answer (written, the URL's card) "
-        f"after a median of {_shown(statistics.median(answered), 's')}",
+        f"after a median of {shown_figure(statistics.median(answered), 's')}",
         facts={"answered": answered, "answered_median": statistics.median(answered)},
     )  # fmt: skip
 
 
+VALIDATE_OK = (0, 1)  # 1: validate found problems in the documents, which is no failure of the command
+
+
 def validate_seconds(folder: Path) -> float:
     """Seconds `python -m curation validate` takes on the folder (the whole command, interpreter start included)."""
-    start = time.perf_counter()
-    finished = subprocess.run(
-        [sys.executable, "-m", "curation", "validate", "--docs", str(folder)],
-        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False,
-    )  # fmt: skip
-    seconds = time.perf_counter() - start
-    if finished.returncode not in (0, 1):  # 1: validate found problems in the documents, which is no failure
-        raise RuntimeError(f"curation validate failed: {finished.stderr}")
-    return seconds
+    return run_curation(["validate", "--docs", str(folder)], ok_codes=VALIDATE_OK).seconds
 
 
 def drop_parse_cache(folder: Path) -> None:
@@ -520,49 +518,105 @@ def cold_open_steps(folder: Path, workdir: Path, pairs: int, log: Callable[[str]
     return [
         Step(
             "first open, parse cache cold, new server", opened, note="until the table is drawn",
-            goal=Goal(f"≤ {COLD_OPEN_VS_VALIDATE} × validate cold = {_shown(limit, 's')}", median_at_most=limit),
+            goal=Goal(f"≤ {COLD_OPEN_VS_VALIDATE} × validate cold = {shown_figure(limit, 's')}", median_at_most=limit),
         ),
         Step("curation validate, parse cache cold", validate, note="the whole command, by turns with the open above"),
     ]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class EditorCounts:
+    """How many readings one editor's steps take."""
+
+    ticks: int  # rows of the first page, one after another
+    filters: int
+    readings: int  # page turns, Charts, Gallery, sorts, undos
+    reopens: int = REOPENS
+
+    @classmethod
+    def for_runs(cls, runs: int) -> EditorCounts:
+        ticks = max(3, min(runs, ROWS_PER_PAGE))
+        return cls(ticks, max(10, runs), max(4, ticks // 2))  # ten filter changes at least: for the highest
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    name: str
+    measure: Callable[[], list[float]]
+    goal: Goal | None
+    note: str
+
+
+EDITOR_STEPS = ("first open", "reopen", "tick", "filter", "page", "charts", "gallery", "sort", "undo")
+
+
+def editor_plan(
+    context: Any,
+    page: Any,
+    url: str,
+    folder: Path,
+    documents: int,
+    counts: EditorCounts,
+    *,
+    opened_since: float | None = None,
+) -> dict[str, PlannedStep]:
+    """One editor's steps on a new server with a warm cache, by key (EDITOR_STEPS, in the order they run);
+    `page` is a tab of `context` that has not opened the dashboard yet, and its first open is timed from
+    `opened_since` (epoch seconds; default: its navigation)."""
+    readings = counts.readings
+    return {
+        "first open": PlannedStep(
+            "first open, fresh browser profile, parse cache warm, new server",
+            lambda: [open_articles(page, url + TICK_VIEW, since=opened_since)], goal_for(WARM_OPEN_GOALS, documents),
+            "until the table is drawn"),
+        "reopen": PlannedStep(
+            "reopen in a new tab of a browser that has opened it before",
+            lambda: reopen_latencies(context, url + TICK_VIEW, counts.reopens), goal_for(REOPEN_GOALS, documents),
+            "until the table is drawn"),
+        "tick": PlannedStep(
+            "Published tick until the row and the toast show it",
+            lambda: list(tick_latencies(page, range(counts.ticks)).values()), tick_goal(documents),
+            "unpublished view, one row after another"),
+        "filter": PlannedStep(
+            "filter change until the header and the rows follow", lambda: filter_latencies(page, counts.filters),
+            FILTER_GOAL, "published all ↔ unpublished"),
+        "page": PlannedStep("next page of the table", lambda: page_turn_latencies(page, readings), PAGE_TURN_GOAL, ""),
+        "charts": PlannedStep(
+            "open Charts, all drawn", lambda: page_open_latencies(page, "Charts", _CHARTS_DRAWN_JS, CHARTS, readings),
+            goal_for(CHARTS_GOALS, documents), f"{CHARTS} charts, from Articles"),
+        "gallery": PlannedStep(
+            f"open Gallery, {CARDS_PER_PAGE} cards drawn",
+            lambda: page_open_latencies(page, "Gallery", _CARDS_DRAWN_JS, cards_on_first_page(page), readings),
+            GALLERY_GOAL, "from Articles; images blocked, the page may reach only this machine"),
+        "sort": PlannedStep(
+            "sort by a column header", lambda: sort_latencies(page, readings), None,
+            "Article, then Date again, until the first row is another article; no goal in the issue"),
+        "undo": PlannedStep(
+            "undo from History", lambda: undo_latencies(page, url, folder, min(counts.ticks, readings)), None,
+            "Undo the last change, until its toast and History's newest row show it; no goal in the issue"),
+    }  # fmt: skip
+
+
+def run_plan(plan: dict[str, PlannedStep], keys: Iterable[str], log: Callable[[str], None]) -> list[Step]:
+    """The plan's steps of these keys, in this order."""
+    steps = []
+    for key in keys:
+        planned = plan[key]
+        log(planned.name)
+        steps.append(Step(planned.name, planned.measure(), note=planned.note, goal=planned.goal))
+    return steps
 
 
 def editor_steps(
     browser: Any, url: str, folder: Path, documents: int, runs: int, log: Callable[[str], None]
 ) -> list[Step]:
     """One editor on a new server with a warm cache: every step but the sessions at once, in this order."""
-    ticks = max(3, min(runs, ROWS_PER_PAGE))  # rows of the first page
-    readings = max(4, ticks // 2)
+    counts = EditorCounts.for_runs(runs)
     context = browser.new_context(viewport=VIEWPORT)
     page = local_page(context)
-    plan: list[tuple[str, Callable[[], list[float]], Goal | None, str]] = [
-        ("first open, fresh browser profile, parse cache warm, new server",
-         lambda: [open_articles(page, url + TICK_VIEW)], goal_for(WARM_OPEN_GOALS, documents),
-         "until the table is drawn"),
-        ("reopen in a new tab of a browser that has opened it before",
-         lambda: reopen_latencies(context, url + TICK_VIEW, REOPENS), goal_for(REOPEN_GOALS, documents),
-         "until the table is drawn"),
-        ("Published tick until the row and the toast show it",
-         lambda: list(tick_latencies(page, range(ticks)).values()), tick_goal(documents),
-         "unpublished view, one row after another"),
-        ("filter change until the header and the rows follow", lambda: filter_latencies(page, max(10, runs)),
-         FILTER_GOAL, "published all ↔ unpublished"),
-        ("next page of the table", lambda: page_turn_latencies(page, readings), PAGE_TURN_GOAL, ""),
-        ("open Charts, all drawn", lambda: page_open_latencies(page, "Charts", _CHARTS_DRAWN_JS, CHARTS, readings),
-         goal_for(CHARTS_GOALS, documents), f"{CHARTS} charts, from Articles"),
-        (f"open Gallery, {CARDS_PER_PAGE} cards drawn",
-         lambda: page_open_latencies(page, "Gallery", _CARDS_DRAWN_JS, cards_on_first_page(page), readings),
-         GALLERY_GOAL, "from Articles; images blocked, the page may reach only this machine"),
-        ("sort by a column header", lambda: sort_latencies(page, readings), None,
-         "Article, then Date again, until the first row is another article; no goal in the issue"),
-        ("undo from History", lambda: undo_latencies(page, url, folder, min(ticks, readings)), None,
-         "Undo the last change, until its toast and History's newest row show it; no goal in the issue"),
-    ]  # fmt: skip
-    steps = []
-    for name, measure, goal, note in plan:
-        log(name)
-        steps.append(Step(name, measure(), note=note, goal=goal))
+    steps = run_plan(editor_plan(context, page, url, folder, documents, counts), EDITOR_STEPS, log)
     log("triage: key until the next card is drawn")
-    steps.append(triage_step(page, url, ticks))
+    steps.append(triage_step(page, url, counts.ticks))
     context.close()
     return steps
 
@@ -588,7 +642,7 @@ def one_of_sessions(url: str, number: int, count: int, ready: threading.Barrier)
         raise
 
 
-def sessions_steps(url: str, folder: Path, ids: pd.Index, runs: int, log: Callable[[str], None]) -> list[Step]:
+def sessions_steps(url: str, folder: Path, runs: int, log: Callable[[str], None]) -> list[Step]:
     """SESSIONS editors at once on one server, each in its own browser and thread; their ticks checked
     against the audit log and the files."""
     count = max(2, min(runs, ROWS_PER_PAGE // SESSIONS))
@@ -606,9 +660,9 @@ def sessions_steps(url: str, folder: Path, ids: pd.Index, runs: int, log: Callab
               "writes_missing": check.missing}  # fmt: skip
     return [
         Step(f"{SESSIONS} sessions at once: Published tick (p50)", ticks,
-             note=f"p95 {_shown(tick_p95, 's')}; {check.describe()} (audit log and files)",
+             note=f"p95 {shown_figure(tick_p95, 's')}; {check.describe()} (audit log and files)",
              goal=Goal("every write lands", holds=check.all_landed), facts={"p95": tick_p95, **writes}),
-        Step(f"{SESSIONS} sessions at once: filter change (p50)", filters, note=f"p95 {_shown(filter_p95, 's')}",
+        Step(f"{SESSIONS} sessions at once: filter change (p50)", filters, note=f"p95 {shown_figure(filter_p95, 's')}",
              facts={"p95": filter_p95}),
     ]  # fmt: skip
 
@@ -645,7 +699,7 @@ def run_browser_benchmark(
         with dashboard_server(folder, workdir / "streamlit.log") as server, PeakMemory(server.pid) as memory:
             with chromium() as browser:
                 steps += editor_steps(browser, server.url, folder, len(frame), runs, log)
-            steps += sessions_steps(server.url, folder, frame.index, runs, log)
+            steps += sessions_steps(server.url, folder, runs, log)
         steps.append(memory_step(memory.peak_mb))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -687,8 +741,8 @@ def format_browser_report(report: dict[str, Any]) -> str:
     ]
     for row in report["results"]:
         runs, unit = row["runs"], row["unit"]
-        shown = "—" if row["median"] is None else _shown(row["median"], unit)
-        spread = f"{_shown(min(runs), unit)} – {_shown(max(runs), unit)}" if len(runs) > 1 else ""
+        shown = "—" if row["median"] is None else shown_figure(row["median"], unit)
+        spread = f"{shown_figure(min(runs), unit)} – {shown_figure(max(runs), unit)}" if len(runs) > 1 else ""
         goal = row.get("goal", "")
         if goal:
             goal += " ✓" if row["goal_met"] else " ✗"

@@ -18,13 +18,23 @@ from curation.store import read_document_bytes
 POLL_SECONDS = 0.1
 
 
-def _status_kb(pid: int, name: str) -> int:
-    """A `/proc/<pid>/status` figure in kB; 0 when the process has ended meanwhile."""
+def _status_figures_kb(pid: int, names: tuple[str, ...]) -> dict[str, int]:
+    """`/proc/<pid>/status` figures in kB, each 0 when missing (a process that ended meanwhile, or a zombie)."""
+    figures = dict.fromkeys(names, 0)
     try:
         with open(f"/proc/{pid}/status") as status:
-            return next((int(line.split()[1]) for line in status if line.startswith(name + ":")), 0)
+            for line in status:
+                name = line.split(":", 1)[0]
+                if name in figures:
+                    figures[name] = int(line.split()[1])
     except (FileNotFoundError, ProcessLookupError):  # processes come and go between listing and reading
-        return 0
+        pass
+    return figures
+
+
+def _status_kb(pid: int, name: str) -> int:
+    """A `/proc/<pid>/status` figure in kB; 0 when the process has ended meanwhile."""
+    return _status_figures_kb(pid, (name,))[name]
 
 
 def _process_group(pid: str) -> int | None:
@@ -36,23 +46,28 @@ def _process_group(pid: str) -> int | None:
         return None
 
 
+def group_pids(group: int) -> list[int]:
+    """Every process of a process group now (the server and its parse workers, or a command and its workers)."""
+    return [int(pid) for pid in os.listdir("/proc") if pid.isdigit() and _process_group(pid) == group]
+
+
 def group_rss_kb(group: int) -> int:
     """VmRSS summed over every process of a process group (the server and its parse workers)."""
-    return sum(
-        _status_kb(int(pid), "VmRSS") for pid in os.listdir("/proc") if pid.isdigit() and _process_group(pid) == group
-    )
+    return sum(_status_kb(pid, "VmRSS") for pid in group_pids(group))
 
 
 class PeakMemory:
-    """The highest RSS of a process group while the block runs, polled every 100 ms in a thread.
+    """The highest RSS of a process group while the block runs, polled every 100 ms in a thread: summed over
+    its processes (what they held at once), and each process's own high-water mark (VmHWM) as last seen.
 
-    On leaving, the leader's own VmHWM counts too (a peak between two polls). Leave the block
-    while the processes still run.
+    On leaving, the leader's own VmHWM counts too (a peak between two polls), if it still runs; a process that
+    ended counts with its VmHWM at the last poll before it ended.
     """
 
     def __init__(self, group: int) -> None:
         self.group = group
         self.peak_kb = 0
+        self.process_peaks_kb: dict[int, int] = {}  # VmHWM by pid, the leader's included
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._poll, name="peak-memory", daemon=True)
 
@@ -65,17 +80,41 @@ class PeakMemory:
     ) -> None:
         self._stop.set()
         self._thread.join()
-        self.peak_kb = max(self.peak_kb, _status_kb(self.group, "VmHWM"))
+        self._note_high_water(self.group, _status_kb(self.group, "VmHWM"))
+        self.peak_kb = max(self.peak_kb, self.process_peaks_kb.get(self.group, 0))
+
+    def _note_high_water(self, pid: int, kb: int) -> None:
+        self.process_peaks_kb[pid] = max(self.process_peaks_kb.get(pid, 0), kb)
 
     def _poll(self) -> None:
         while True:
-            self.peak_kb = max(self.peak_kb, group_rss_kb(self.group))
+            resident = 0
+            for pid in group_pids(self.group):
+                figures = _status_figures_kb(pid, ("VmRSS", "VmHWM"))
+                resident += figures["VmRSS"]
+                self._note_high_water(pid, figures["VmHWM"])
+            self.peak_kb = max(self.peak_kb, resident)
             if self._stop.wait(POLL_SECONDS):
                 return
 
     @property
     def peak_mb(self) -> float:
         return self.peak_kb / 1024
+
+    @property
+    def leader_peak_mb(self) -> float:
+        return self.process_peaks_kb.get(self.group, 0) / 1024
+
+    @property
+    def others(self) -> int:
+        """How many other processes the group had at some poll (parse workers)."""
+        return len(self.process_peaks_kb.keys() - {self.group})
+
+    @property
+    def others_peak_mb(self) -> float:
+        """The other processes' high-water marks, summed (an upper bound on what they held at once: shared
+        pages count once per process)."""
+        return sum(kb for pid, kb in self.process_peaks_kb.items() if pid != self.group) / 1024
 
 
 @dataclass(frozen=True)
