@@ -244,6 +244,7 @@ def whole_records(frame: pd.DataFrame, columns) -> list[dict]:
 
 
 def old_plain(value):
+    # export._plain as it was before the export streamed: the oracle is the old code, not the new one.
     if isinstance(value, pd.Timestamp):
         return document_time_text(value)
     if value is None or value is pd.NA or value is pd.NaT:
