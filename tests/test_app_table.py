@@ -8,6 +8,7 @@ import io
 from streamlit.testing.v1 import app_test
 
 from curation.loading.collection import load_collection
+from curation.query.export import frame_to_csv, frame_to_json
 from curation.query.filters import Filters
 from curation.store.folder_audit import read_audit_log
 from tests.table_events import TableBrowser, row, row_ids, table_data
@@ -141,3 +142,8 @@ def test_the_export_has_the_columns_chosen_in_their_order(app, docs, monkeypatch
     assert header == ["title", "id", "quality"]
     assert [line[1] for line in lines] == list(shown.index)  # every shown row, in the sort
     assert [line[0] for line in lines] == list(shown["title"])
+    # Both downloads, made a chunk of rows at a time, are the whole-frame export of the shown rows.
+    assert made == frame_to_csv(shown, ["title", "id", "quality"])
+    (json_button,) = [button for button in app.get("download_button") if button.proto.label == "Download JSON"]
+    made_json = managers[-1]._deferred_callables[json_button.proto.deferred_file_id]["callable"]()
+    assert made_json == frame_to_json(shown, ["title", "id", "quality"])

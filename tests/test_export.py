@@ -7,14 +7,31 @@ import datetime as dt
 import errno
 import io
 import json
+import math
 import os
 
+import numpy as np
+import pandas as pd
+import pyarrow as pa
 import pytest
 
+from curation.cli import main
 from curation.loading.collection import load_collection
 from curation.query import export
-from curation.query.export import EXPORT_COLUMNS, ExportError, export_file_name, frame_to_csv, frame_to_json
+from curation.query.export import (
+    EXPORT_COLUMNS,
+    ExportError,
+    check_columns,
+    csv_chunks,
+    export_file_name,
+    exportable_columns,
+    frame_to_csv,
+    frame_to_json,
+    joined_chunks,
+    json_chunks,
+)
 from curation.query.filters import Filters
+from curation.wording import document_time_text
 from tests.conftest import SEED_ID, write_document
 
 HOSTILE = {
@@ -199,3 +216,182 @@ def test_export_file_name_carries_the_date_and_filter():
         export_file_name(filters, "csv", dt.date(2026, 11, 25)) == "articles-2026-11-25-unpublished-category-news.csv"
     )
     assert export_file_name(Filters(), "json", dt.date(2026, 1, 2)) == "articles-2026-01-02-all.json"
+
+
+# --- Streaming: the pieces joined are the bytes the export gave whole before issue 26 ---------------
+
+
+def whole_csv(frame: pd.DataFrame, columns=EXPORT_COLUMNS) -> bytes:
+    """The CSV export as it was made before it streamed (every row's record, then one writer): the oracle."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer.writerow(columns)
+    for record in whole_records(frame, columns):
+        writer.writerow(export._csv_cell(value) for value in record.values())
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def whole_json(frame: pd.DataFrame, columns=EXPORT_COLUMNS) -> bytes:
+    return json.dumps(whole_records(frame, columns), ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def whole_records(frame: pd.DataFrame, columns) -> list[dict]:
+    table = frame.reset_index()[list(columns)]
+    return [
+        {column: old_plain(value) for column, value in zip(columns, row, strict=True)}
+        for row in table.itertuples(index=False, name=None)
+    ]
+
+
+def old_plain(value):
+    # export._plain as it was before the export streamed: the oracle is the old code, not the new one.
+    if isinstance(value, pd.Timestamp):
+        return document_time_text(value)
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return value
+
+
+def chunked(frame: pd.DataFrame, rows: int) -> list[pd.DataFrame]:
+    return [frame.iloc[start : start + rows] for start in range(0, len(frame), rows)]
+
+
+def made_frame(rows: list[dict]) -> pd.DataFrame:
+    """A frame with the loader's column types, from rows given as plain values (None where missing)."""
+    frame = pd.DataFrame(rows, columns=["id", "title", "excerpt", "category", "topics", "publishedDateTime",
+                                        "quality", "heat", "published", "score"])  # fmt: skip
+    for column in ("id", "title", "excerpt", "category"):
+        frame[column] = frame[column].astype("str")
+    frame["publishedDateTime"] = pd.to_datetime(frame["publishedDateTime"], utc=True).astype("datetime64[us, UTC]")
+    frame["quality"] = frame["quality"].astype("Int64")
+    frame["heat"] = frame["heat"].astype("Int64")
+    frame["published"] = frame["published"].astype(bool)
+    frame["score"] = frame["score"].astype(float)
+    return frame.set_index("id")
+
+
+HOSTILE_ROWS = [
+    {"id": "eq.txt", "title": '=HYPERLINK("http://evil.example")', "excerpt": "line one\nline two\r\nthree",
+     "category": "-minus", "topics": ["A", "B; C"], "publishedDateTime": "2023-01-24T22:31:00Z", "quality": 5,
+     "heat": -3, "published": True, "score": 1.5},
+    {"id": "quotes.txt", "title": 'Plain, with "quotes" and, commas', "excerpt": "\u00a0=1", "category": "@cat",
+     "topics": (), "publishedDateTime": None, "quality": None, "heat": None, "published": False, "score": None},
+    {"id": "ünïcode/日本.txt", "title": "Café ＝ naïve 🙂", "excerpt": None, "category": "\tTabbed",
+     "topics": ("＠x", "=y"), "publishedDateTime": "0001-01-01T05:06:07Z", "quality": 0, "heat": 100,
+     "published": True, "score": -0.0},
+    {"id": "empty.txt", "title": "", "excerpt": "", "category": "+1", "topics": [], "publishedDateTime":
+     "9999-12-31T23:59:59Z", "quality": 100, "heat": 0, "published": False, "score": float("nan")},
+]  # fmt: skip
+HOSTILE_COLUMNS = ("id", "title", "excerpt", "category", "topics", "publishedDateTime", "quality", "heat",
+                   "published", "score")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "rows", [HOSTILE_ROWS, HOSTILE_ROWS[:1], HOSTILE_ROWS[1:2], []], ids=["all", "one", "na", "empty"]
+)
+@pytest.mark.parametrize("chunk_rows", [1, 2, 3, 20_000])
+def test_streamed_export_is_the_whole_export_byte_for_byte(rows, chunk_rows):
+    """Formula cells, newlines, quotes, unicode, missing values and topics come out the same in chunks."""
+    frame = made_frame(rows)
+    pieces = chunked(frame, chunk_rows)
+    assert b"".join(csv_chunks(pieces, HOSTILE_COLUMNS)) == whole_csv(frame, HOSTILE_COLUMNS)
+    assert b"".join(json_chunks(pieces, HOSTILE_COLUMNS)) == whole_json(frame, HOSTILE_COLUMNS)
+    assert frame_to_csv(frame, HOSTILE_COLUMNS) == whole_csv(frame, HOSTILE_COLUMNS)
+    assert frame_to_json(frame, HOSTILE_COLUMNS) == whole_json(frame, HOSTILE_COLUMNS)
+
+
+def test_empty_chunks_and_no_rows_still_make_whole_files():
+    frame = made_frame(HOSTILE_ROWS)
+    pieces = [frame.iloc[:0], frame.iloc[:2], frame.iloc[2:2], frame.iloc[2:]]
+    assert b"".join(json_chunks(pieces, HOSTILE_COLUMNS)) == whole_json(frame, HOSTILE_COLUMNS)
+    assert b"".join(csv_chunks(pieces, HOSTILE_COLUMNS)) == whole_csv(frame, HOSTILE_COLUMNS)
+    assert b"".join(json_chunks([], ["id"])) == b"[]"
+    assert b"".join(csv_chunks([], ["id", "title"])) == b'\xef\xbb\xbf"id","title"\r\n'
+
+
+def test_topics_as_arrays_or_arrow_lists_export_like_lists():
+    """The loader may hold topics as numpy arrays or an Arrow list column: the export is the same."""
+    frame = made_frame(HOSTILE_ROWS)
+    expected = (whole_csv(frame, HOSTILE_COLUMNS), whole_json(frame, HOSTILE_COLUMNS))
+    as_arrays = frame.assign(topics=[np.array(list(topics), dtype=object) for topics in frame["topics"]])
+    as_arrow = frame.assign(topics=pd.array([list(topics) for topics in frame["topics"]],
+                                            dtype=pd.ArrowDtype(pa.list_(pa.string()))))  # fmt: skip
+    for other in (as_arrays, as_arrow):
+        assert (frame_to_csv(other, HOSTILE_COLUMNS), frame_to_json(other, HOSTILE_COLUMNS)) == expected
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [Filters(), Filters(published="unpublished", min_quality=60, sort="heat", descending=True),
+     Filters(search="zzz-nothing-matches"), Filters(sort="publishedDateTime")],
+    ids=["all", "filtered-sorted", "none", "by-date"],
+)  # fmt: skip
+def test_column_chunks_of_a_loaded_collection_export_as_the_whole_frame(seeds_copy, filters):
+    collection = load_collection(seeds_copy)
+    shown = filters.apply(collection.frame)
+    positions = filters.positions(collection.frame)
+    columns = tuple(exportable_columns(collection.columns))
+    for fmt, stream, whole in (("csv", csv_chunks, whole_csv), ("json", json_chunks, whole_json)):
+        streamed = b"".join(stream(collection.column_chunks(positions, columns, chunk_rows=7), columns))
+        assert streamed == whole(shown, columns), fmt
+        assert joined_chunks(stream(collection.column_chunks(positions, EXPORT_COLUMNS), EXPORT_COLUMNS)) == whole(
+            shown, EXPORT_COLUMNS
+        ), fmt
+
+
+@pytest.mark.parametrize(
+    ("flags", "filters"),
+    [([], Filters()),
+     (["--unpublished", "--min-quality", "60", "--sort", "heat:desc"],
+      Filters(published="unpublished", min_quality=60, sort="heat", descending=True)),
+     (["--category", "news", "--columns", "id,topics,title,id"], Filters(categories=("news",)))],
+    ids=["all", "filtered-sorted", "columns"],
+)  # fmt: skip
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_cli_export_writes_the_file_it_wrote_before(seeds_copy, tmp_path, capsys, flags, filters, fmt):
+    target = tmp_path / f"articles.{fmt}"
+    assert main(["export", "--docs", str(seeds_copy), "--format", fmt, *flags, "-o", str(target)]) == 0
+    columns = ("id", "topics", "title") if "--columns" in flags else EXPORT_COLUMNS
+    shown = filters.apply(load_collection(seeds_copy).frame)
+    assert len(shown) > 5
+    assert target.read_bytes() == (whole_csv if fmt == "csv" else whole_json)(shown, columns)
+    assert main(["export", "--docs", str(seeds_copy), "--format", fmt, *flags]) == 0  # standard output
+    assert capsys.readouterr().out.encode("utf-8") == target.read_bytes()
+
+
+def test_a_stream_that_fails_half_way_leaves_the_previous_file(tmp_path):
+    target = tmp_path / "articles.csv"
+    target.write_bytes(b"previous export")
+    written = []
+
+    def pieces():
+        for number in range(10):
+            if number == 5:
+                raise RuntimeError("the parse cache went away")
+            written.append(number)
+            yield b"x" * 100_000
+
+    with pytest.raises(RuntimeError, match="parse cache"):
+        export.write_export(target, pieces())
+    assert written == [0, 1, 2, 3, 4]  # half the file was on disk, in the temp file
+    assert target.read_bytes() == b"previous export"
+    assert [path.name for path in tmp_path.iterdir()] == ["articles.csv"]
+
+
+def test_write_export_writes_the_pieces_in_order(tmp_path):
+    target = tmp_path / "articles.json"
+    export.write_export(target, iter([b"[", b"\n {}", b",\n {}", b"\n]"]))
+    assert json.loads(target.read_bytes()) == [{}, {}]
+
+
+def test_columns_are_checked_against_every_column_the_collection_has(seeds_copy):
+    collection = load_collection(seeds_copy)
+    assert check_columns(collection.columns, ["id", "sha256", "id"]) == ("id", "sha256")
+    with pytest.raises(ExportError, match="unknown column secured; choose from id, title"):
+        check_columns(collection.columns, ["id", "secured"])

@@ -49,7 +49,7 @@ from curation.errors import (
     StoreError,
 )
 from curation.loading.collection import Collection, load_collection
-from curation.query.export import EXPORT_COLUMNS, check_columns, frame_to_csv, frame_to_json, write_export
+from curation.query.export import EXPORT_COLUMNS, check_columns, csv_chunks, json_chunks, write_export
 from curation.query.filters import FILTER_PARTS, Filters, Flag, filters_from_flags
 from curation.query.saved_views import VIEW_FLAG_HELP, view_filters
 from curation.store import DEFAULT_DOCS, DOCS_ENV, default_docs_location, open_store, parse_location
@@ -218,18 +218,21 @@ def add_export(commands: Commands, parents: Parents) -> None:
 def command_export(args: argparse.Namespace) -> int:
     collection = _load(args)
     filters = filters_from_arguments(args)
-    columns = [column.strip() for column in args.columns.split(",")] if args.columns else list(EXPORT_COLUMNS)
-    check_columns(collection.frame, columns)
-    shown = filters.apply(collection.frame)
-    data = frame_to_csv(shown, columns) if args.format == "csv" else frame_to_json(shown, columns)
+    asked = [column.strip() for column in args.columns.split(",")] if args.columns else list(EXPORT_COLUMNS)
+    columns = check_columns(collection.columns, asked)
+    positions = filters.positions(collection.frame)  # the loader's frame is in id order, as filters.apply wants
+    # Read and written a chunk of rows at a time: the export never holds every row at once.
+    rows = collection.column_chunks(positions, columns)
+    data = csv_chunks(rows, columns) if args.format == "csv" else json_chunks(rows, columns)
     if args.output:
         try:
             write_export(Path(args.output), data)  # whole or not at all: the previous file survives a failure
         except OSError as error:
             raise UsageError(f"cannot write {args.output}: {error.strerror}") from None
-        say(f"wrote {plural(len(shown), 'article')} ({filters.describe()}) to {args.output}", error=True)
+        say(f"wrote {plural(len(positions), 'article')} ({filters.describe()}) to {args.output}", error=True)
     else:
-        sys.stdout.buffer.write(data)
+        for chunk in data:
+            sys.stdout.buffer.write(chunk)
         sys.stdout.flush()
     return EXIT_OK
 
