@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from curation.loading.folder import load_folder
 from curation.loading.frame import Collection
+from curation.loading.freed_memory import give_back_freed_memory
 from curation.loading.gc_pause import cyclic_gc_paused
 from curation.loading.objects import load_objects
 from curation.loading.parsing import ProgressCallback
@@ -27,7 +28,10 @@ def load_collection(
     any change. Only `open_store` tells the two kinds of location apart.
     """
     store = open_store(location)
-    if not isinstance(store, LocalStore):  # an S3 prefix
-        return load_objects(str(location), progress, use_cache=use_cache)
-    with cyclic_gc_paused():
-        return load_folder(check_docs_folder(store.folder), progress, use_cache, refresh_cache)
+    try:
+        if not isinstance(store, LocalStore):  # an S3 prefix
+            return load_objects(str(location), progress, use_cache=use_cache)
+        with cyclic_gc_paused():
+            return load_folder(check_docs_folder(store.folder), progress, use_cache, refresh_cache)
+    finally:
+        give_back_freed_memory()
