@@ -114,8 +114,9 @@ def rows_with_topics(table: pa.Table) -> pd.DataFrame | None:
     return rows
 
 
-def parquet_bytes(frame: pd.DataFrame) -> bytes:
-    """A frame as the cache stores it (zstd Parquet); an Arrow list column is stored as Arrow gives it.
+def parquet_buffer(frame: pd.DataFrame) -> pa.Buffer:
+    """A frame as the cache stores it (zstd Parquet): an Arrow buffer, which writes like bytes without a copy.
+    An Arrow list column is stored as Arrow gives it.
 
     pandas would describe the list column's type in the file's metadata in a form it cannot read back
     ("list<item: string>[pyarrow]" is no numpy type), and then no column of the file could be read as a frame.
@@ -126,7 +127,7 @@ def parquet_bytes(frame: pd.DataFrame) -> bytes:
         table = table.add_column(frame.columns.get_loc(column), column, pa.array(frame[column].array))
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression="zstd")
-    return sink.getvalue().to_pybytes()
+    return sink.getvalue()
 
 
 def topics_are_lists_of_text(topics: pa.ChunkedArray) -> bool:
@@ -192,7 +193,7 @@ def write_cache(folder: Path, rows: pd.DataFrame, problems: pd.DataFrame) -> boo
     try:
         with _cache_folder_fd(folder) as cache_fd:
             for path, frame in ((rows_path, settled_rows), (problems_path, settled_problems)):
-                replace_atomically(cache_fd, path.name, parquet_bytes(frame), mode=0o644)
+                replace_atomically(cache_fd, path.name, memoryview(parquet_buffer(frame)), mode=0o644)
     except OSError:
         return False  # e.g. a read-only docs folder: loading still works, only slower
     return True

@@ -17,23 +17,20 @@ import pandas as pd
 from curation.access import is_read_only
 from curation.errors import UnsafePathError
 from curation.loading import parsing
+from curation.loading.arrow_rows import parse_files_to_batch
 from curation.loading.cache import STAT_COLUMNS, cached_parse, read_cache_tables, write_cache
 from curation.loading.frame import (
     COLUMNS,
     Collection,
     ScanBaseline,
     find_duplicates,
+    frame_from_batches,
     frame_from_columns,
     problem_frame,
     set_at,
     typed_frame,
 )
-from curation.loading.parsing import (
-    ProgressCallback,
-    empty_columns,
-    joined,
-    parse_files,
-)
+from curation.loading.parsing import ProgressCallback, empty_columns
 from curation.loading.reuse import Listed, problems_from_records, reusable
 from curation.loading.workers import run_chunks
 from curation.problems import Problem, ProblemKind
@@ -130,9 +127,12 @@ def load_folder(folder: Path, progress: ProgressCallback | None, use_cache: bool
     to_parse = scan.documents_at(np.flatnonzero(~reuse.fresh))
     size = parsing.CHUNK_SIZE
     chunks = [to_parse[start : start + size] for start in range(0, len(to_parse), size)]
-    new_columns, new_problems = joined(run_chunks(parse_files, chunks, progress))
+    parsed = run_chunks(parse_files_to_batch, chunks, progress)
+    new_problems = [record for _, records in parsed for record in records]
+    new_rows = frame_from_batches([batch for batch, _ in parsed])
+    del parsed  # the batches' buffers now belong to the frame's columns
     cached_rows = cached.rows if cached else frame_from_columns(empty_columns())
-    rows = _merge_in_id_order(cached_rows, reuse.rows, frame_from_columns(new_columns))
+    rows = _merge_in_id_order(cached_rows, reuse.rows, new_rows)
     kept_problems = cached.problems.take(reuse.problems) if cached else problem_frame([])
     problem_records = pd.concat([kept_problems, problem_frame(new_problems)]) if new_problems else kept_problems
     state_warnings: list[Problem] = []

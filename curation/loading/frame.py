@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 from pandas.api.extensions import ExtensionArray
 
+from curation.loading.arrow_rows import ROW_SCHEMA
 from curation.loading.cache import ROW_DTYPES, STAT_COLUMNS, TOPICS_DTYPE
 from curation.loading.parsing import (
     PROBLEM_TYPES,
@@ -124,6 +125,16 @@ def frame_from_columns(columns: Columns) -> pd.DataFrame:
     frame["publishedDateTime"] = pd.to_datetime(frame["publishedDateTime"], utc=True)
     frame = typed_frame(frame).astype({"ctime_ns": "int64"})
     return frame.set_index("id")
+
+
+def frame_from_batches(batches: Sequence[pa.RecordBatch]) -> pd.DataFrame:
+    """Parsed rows as record batches (curation.loading.arrow_rows) -> the typed frame, indexed by id, with the
+    ctime_ns the cache needs. Text stays in the Arrow buffers the batches brought; one copy joins the chunks."""
+    table = pa.Table.from_batches(batches, schema=ROW_SCHEMA).combine_chunks()
+    frame = table.drop_columns(["topics"]).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+    topics = pd.arrays.ArrowExtensionArray(table.column("topics"))
+    frame.insert(ROW_SCHEMA.get_field_index("topics"), "topics", pd.Series(topics, index=frame.index))
+    return typed_frame(frame).astype({"ctime_ns": "int64"}).set_index("id")
 
 
 def set_at(frame: pd.DataFrame, column: str, positions: Sequence[int], values: Sequence[Any] | ExtensionArray) -> None:

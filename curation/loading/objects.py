@@ -276,8 +276,8 @@ def write_cache_files(folder: Path, rows: pd.DataFrame, problems: pd.DataFrame) 
     try:
         folder.mkdir(parents=True, exist_ok=True)  # the operator's folder: theirs to place
         with closing(os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)) as fd:
-            replace_atomically(fd, ROWS_NAME, cache.parquet_bytes(rows), mode=0o644)
-            replace_atomically(fd, PROBLEMS_NAME, cache.parquet_bytes(problems), mode=0o644)
+            replace_atomically(fd, ROWS_NAME, memoryview(cache.parquet_buffer(rows)), mode=0o644)
+            replace_atomically(fd, PROBLEMS_NAME, memoryview(cache.parquet_buffer(problems)), mode=0o644)
     except OSError:
         return None  # loading still works, only every load is a cold one
     return folder
@@ -304,9 +304,9 @@ def write_shared_cache(store: S3Store, rows: pd.DataFrame, problems: pd.DataFram
     """Put the cache, signed, into `<prefix>/.curation/cache/` for every host; where the rows went, or None
     without the hosts' key (nothing is shared then)."""
     try:
-        if store.put_shared("cache/" + PROBLEMS_NAME, cache.parquet_bytes(problems)) is None:
+        if store.put_shared("cache/" + PROBLEMS_NAME, cache.parquet_buffer(problems).to_pybytes()) is None:
             return None
-        return store.put_shared("cache/" + ROWS_NAME, cache.parquet_bytes(rows))
+        return store.put_shared("cache/" + ROWS_NAME, cache.parquet_buffer(rows).to_pybytes())
     except ValueError as error:  # a key too short to be a secret
         raise StoreError(store.name, f"the shared cache was not written: {error}") from None
 

@@ -111,17 +111,6 @@ def parse_files(documents: Iterable[DocumentFile]) -> tuple[Columns, list[dict[s
     return columns, problems
 
 
-def joined(results: Iterable[tuple[Columns, list[dict[str, Any]]]]) -> tuple[Columns, list[dict[str, Any]]]:
-    """The columns and problem records of several chunks as one, in chunk order."""
-    columns = empty_columns()
-    problems: list[dict[str, Any]] = []
-    for chunk_columns, chunk_problems in results:
-        for name, values in columns.items():
-            values.extend(chunk_columns[name])
-        problems.extend(chunk_problems)
-    return columns, problems
-
-
 # -- objects in a bucket -------------------------------------------------------------------------
 
 

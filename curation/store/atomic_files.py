@@ -65,7 +65,7 @@ def state_lock(docs: DocsFolder, name: str, *, blocking: bool = True) -> Iterato
         yield True
 
 
-def replace_atomically(folder_fd: int, name: str, data: bytes, mode: int | None = None) -> os.stat_result:
+def replace_atomically(folder_fd: int, name: str, data: bytes | memoryview, mode: int | None = None) -> os.stat_result:
     """Replace a file's bytes so that no reader or crash sees half of them; returns the new file's stat.
 
     The permission bits are `mode`, else the existing file's, else 0o644.
