@@ -119,6 +119,34 @@ def test_an_undo_is_swapped_in_without_a_reload(live, docs, clock):
     assert after_a_full_check(live, clock) is after and live.reloads == 1  # the rows agree with the disk
 
 
+@pytest.mark.parametrize("watch", [False, True], ids=["folder times", "notifications"])
+def test_a_look_during_our_own_write_does_not_reload(docs, clock, watch):
+    """Another session's run while our write is on disk but not yet swapped in: the folder's times and the
+    watcher already show the write. Taking it for someone else's change reloaded every document (seconds, and a
+    whole new frame held by that session, at 1,000,000 documents)."""
+    live = LiveCollection(docs, full_check_seconds=3600, clock=clock, background=False, watch=watch)
+    try:
+        (doc_id,) = unpublished_ids(live, 1)
+        seen_during: list[object] = []
+
+        def write_then_another_session_looks():
+            outcomes = set_published_many(docs, [doc_id], True, editor="ann")
+            seen_during.append(live.current())  # the file is written; its row is not swapped in yet
+            return outcomes
+
+        before = live.current()
+        live.recording(write_then_another_session_looks)
+        assert seen_during == [before] and live.reloads == 1
+        after = live.current()
+        assert bool(after.frame.loc[doc_id, "published"]) and live.reloads == 1
+        other = next(other for other in after.frame.index if other != doc_id)
+        write_document(docs, "another-program.txt", (docs / other).read_bytes())
+        wait_until(lambda: "another-program.txt" in live.current().frame.index, "another program's file to show")
+        assert live.reloads == 2  # a change that is not ours still reloads, once our write is in
+    finally:
+        live.close()
+
+
 def test_two_sessions_see_each_others_writes(live):
     """Sessions of one server share the live collection: what one writes, the other sees next."""
     first_id, second_id = unpublished_ids(live, 2)

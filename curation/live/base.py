@@ -27,6 +27,14 @@ class WritesThrough:
     _version: Collection | None
     _stale: bool
     tracks_versions = False  # True: a write that reports no version leaves the version stale
+    _writes_in_flight = 0  # our writes between their first byte and their rows swapped in (under _lock)
+
+    @property
+    def writing(self) -> bool:
+        """Whether one of our writes is on disk but not yet in the version: the folder's times, and the
+        watcher's events, already show it, and taking them for another program's change would reload every
+        document (seconds and a whole frame at 1,000,000) for a change that is ours (docs/performance.md)."""
+        return self._writes_in_flight > 0
 
     def _before_write(self) -> Any:
         return None
@@ -71,10 +79,16 @@ class WritesThrough:
 
     def recording(self, act: Callable[[], list[Outcome]]) -> list[Outcome]:
         """Run a library write that returns outcomes (`write_many`, an undo), then swap the written rows in."""
-        before = self._before_write()
-        outcomes: list[Outcome] = []
+        with self._lock:
+            self._writes_in_flight += 1
         try:
-            outcomes = act()
+            before = self._before_write()
+            outcomes: list[Outcome] = []
+            try:
+                outcomes = act()
+            finally:
+                self.record_writes(outcomes, before)
         finally:
-            self.record_writes(outcomes, before)
+            with self._lock:
+                self._writes_in_flight -= 1
         return outcomes

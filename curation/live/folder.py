@@ -113,8 +113,8 @@ class LiveCollection(WritesThrough):
             if (
                 self._version is None
                 or self._stale
-                or folder_times(self._folders) != self._times
-                or self._notified_change()
+                # While our own write is in flight the disk shows it before the version does: the next call checks.
+                or (not self.writing and (folder_times(self._folders) != self._times or self._notified_change()))
             ):
                 with loading():
                     self._reload(progress)
