@@ -3,6 +3,7 @@
 import streamlit as st
 
 from curation.errors import DocsFolderError, StoreError
+from curation.loading.freed_memory import limit_heap_arenas
 from curation.views.access import resolve_identity
 from curation.views.saved_views import SavedViewsSidebar
 from curation.views.scheduled import start_schedule_runner
@@ -16,6 +17,7 @@ from curation.views.url_state import (
     drop_parameters,
 )
 
+limit_heap_arenas()  # sessions run in threads: without a cap each gets heap arenas that keep what it freed
 st.set_page_config(page_title="Curation", page_icon="📰", layout="wide")
 
 articles = st.Page("curation/views/articles.py", title="Articles", icon="📰", default=True)

@@ -170,7 +170,7 @@ class LiveCollection(WritesThrough):
         if self._watcher is not None:
             self._watcher.take_changes()  # what happened before this load is in it; later events count
         _make_state_folder(self.folder)
-        version = self._loader(self.folder, progress=progress)
+        version = self._loader(self.folder, progress=progress, baseline=True)
         # The load's own scan took each folder's time before listing it: one scan, not three (a listing for
         # the folders, one for the baseline, the load's), seconds at 1,000,000 files (docs/performance.md).
         # A loader that reports no scan is compared with one taken now: a change during its load is seen

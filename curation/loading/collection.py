@@ -20,18 +20,20 @@ def load_collection(
     *,
     use_cache: bool = True,
     refresh_cache: bool = False,
+    baseline: bool = False,
 ) -> Collection:
     """Load every document of a folder or an S3 prefix: cached rows for unchanged ones, parsing the rest.
 
     A folder's cache is rewritten once REWRITE_CACHE_FROM files were parsed or dropped again (a few
     changed files cost less to parse at each load than a rewrite); `refresh_cache` rewrites it after
-    any change. Only `open_store` tells the two kinds of location apart.
+    any change. `baseline` keeps what a folder's scan saw for a live collection (Collection.baseline).
+    Only `open_store` tells the two kinds of location apart.
     """
     store = open_store(location)
     try:
         if not isinstance(store, LocalStore):  # an S3 prefix
             return load_objects(str(location), progress, use_cache=use_cache)
         with cyclic_gc_paused():
-            return load_folder(check_docs_folder(store.folder), progress, use_cache, refresh_cache)
+            return load_folder(check_docs_folder(store.folder), progress, use_cache, refresh_cache, baseline)
     finally:
         give_back_freed_memory()

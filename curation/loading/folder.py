@@ -111,7 +111,9 @@ def scanned_rows(ids: pd.Index, frame: pd.DataFrame) -> np.ndarray:
     return frame.index.get_indexer(ids) >= 0
 
 
-def load_folder(folder: Path, progress: ProgressCallback | None, use_cache: bool, refresh_cache: bool) -> Collection:
+def load_folder(
+    folder: Path, progress: ProgressCallback | None, use_cache: bool, refresh_cache: bool, baseline: bool = False
+) -> Collection:
     with ThreadPoolExecutor(1) as reader:
         # Arrow decodes the cache outside the GIL while the scan makes its stat calls. Building the
         # frame needs the GIL, so it comes after: beside the scan it slowed every stat.
@@ -146,4 +148,5 @@ def load_folder(folder: Path, progress: ProgressCallback | None, use_cache: bool
     problems = sorted(scan.problems + problems_from_records(problem_records), key=lambda problem: problem.path)
     frame = rows.drop(columns="ctime_ns")
     warnings = state_warnings + find_duplicates(frame)
-    return Collection(folder, frame, problems, warnings, parsed=len(to_parse), baseline=scan_baseline(scan, frame))
+    seen = scan_baseline(scan, frame) if baseline else None
+    return Collection(folder, frame, problems, warnings, parsed=len(to_parse), baseline=seen)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 from pandas.api.extensions import ExtensionArray
+from pandas.arrays import ArrowExtensionArray
 
 from curation.loading.arrow_rows import ROW_SCHEMA
 from curation.loading.cache import ROW_DTYPES, STAT_COLUMNS, TOPICS_DTYPE
@@ -26,7 +27,7 @@ from curation.loading.parsing import (
     Columns,
 )
 from curation.problems import Problem, ProblemKind
-from curation.query.facets import FACET_COLUMNS, Facet, arrow_array, facet_index
+from curation.query.facets import FACET_COLUMNS, Facet, facet_index
 from curation.query.filters import likely_duplicates
 
 COLUMNS = ROW_FIELDS[1:-1]  # every field but the id (the index) and ctime_ns (the cache's)
@@ -138,24 +139,44 @@ def frame_from_batches(batches: Sequence[pa.RecordBatch]) -> pd.DataFrame:
 
 
 def set_at(frame: pd.DataFrame, column: str, positions: Sequence[int], values: Sequence[Any] | ExtensionArray) -> None:
-    """Set one column of `frame` (a shallow copy: copy-on-write copies only that column) at these positions."""
-    if column == "topics":
-        frame[column] = pd.Series(lists_set_at(frame[column], positions, values), index=frame.index)
-    else:
-        frame.iloc[list(positions), frame.columns.get_loc(column)] = values
+    """Set one column of `frame` (a shallow copy of a version) at these positions, copying as little as it can.
 
-
-def lists_set_at(column: pd.Series, positions: Sequence[int], values: Sequence[Any]) -> ExtensionArray:
-    """An Arrow list column with the lists at these positions replaced (a list per value, never broadcast).
-
-    The new lists go after the old ones and one `take` puts them in place: a vectorized copy of the column,
-    instead of a Python object per row.
+    Every version a session still shows holds its own copy of what changed: at 1,000,000 rows a tick that
+    copied whole columns (sha256, and the block of int64 columns pandas keeps together) cost 105 MB per
+    version. An Arrow column is held in pieces of PIECE_ROWS rows, and only the pieces written are new; a
+    numpy column is copied alone, not with the block it shares (docs/performance.md).
     """
-    lists = arrow_array(column, TOPICS_DTYPE.pyarrow_dtype)
-    new = pa.array([list(value) for value in values], TOPICS_DTYPE.pyarrow_dtype)
-    order = np.arange(len(lists))
-    order[np.asarray(positions, dtype=np.intp)] = len(lists) + np.arange(len(new))
-    return pd.arrays.ArrowExtensionArray(pa.concat_arrays([lists, new]).take(order))
+    at = np.asarray(positions, dtype=np.intp)
+    held = frame[column]
+    if isinstance(held.array, ArrowExtensionArray):
+        kind = held.array.__arrow_array__().type  # the Arrow type pandas holds the column in
+        new = pa.array([list(value) for value in values] if column == "topics" else list(values), kind)
+        frame[column] = pd.Series(pd.array(pieces_set_at(held, at, new), dtype=held.dtype), index=frame.index)
+    else:
+        copied = held.copy()  # this column alone: assigned back, it no longer shares pandas' block
+        copied.iloc[at] = values
+        frame[column] = copied
+
+
+PIECE_ROWS = 32_768  # rows per piece of an Arrow column: a write copies the pieces it touches (2.4 MB of sha256)
+
+
+def pieces_set_at(column: pd.Series, positions: np.ndarray, values: pa.Array) -> pa.ChunkedArray:
+    """The column's Arrow data with `values` at `positions`: the pieces written are new, the others shared."""
+    whole = column.array.__arrow_array__()
+    if any(len(chunk) > PIECE_ROWS for chunk in whole.chunks):  # cut once into pieces: slices share the buffers
+        cut = [chunk.slice(start, PIECE_ROWS) for chunk in whole.chunks for start in range(0, len(chunk), PIECE_ROWS)]
+        whole = pa.chunked_array(cut, whole.type)
+    starts = np.cumsum([0] + [len(chunk) for chunk in whole.chunks])
+    pieces = list(whole.chunks)
+    piece_of = np.searchsorted(starts, positions, side="right") - 1
+    for piece in np.unique(piece_of):
+        mine = piece_of == piece
+        old = pieces[piece]
+        order = np.arange(len(old))
+        order[positions[mine] - starts[piece]] = len(old) + np.flatnonzero(mine)
+        pieces[piece] = pa.concat_arrays([old, values]).take(order)
+    return pa.chunked_array(pieces, whole.type)
 
 
 def problem_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
