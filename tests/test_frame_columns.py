@@ -21,6 +21,8 @@ from curation.loading import cache
 from curation.loading import frame as frame_module
 from curation.loading.collection import load_collection
 from curation.loading.frame import COLUMNS
+from curation.query.facets import Selection
+from curation.query.filters import Filters
 
 
 def fresh(docs: Path) -> pd.DataFrame:
@@ -78,3 +80,20 @@ def test_a_version_after_a_write_shares_the_pieces_it_did_not_write(docs, monkey
     assert len(shared) == int(np.ceil(len(collection.frame) / 10))
     assert shared.count(False) == 2  # the piece of row 0 in one, of row 25 in the other
     assert updated.frame.loc[doc_id, "sha256"] == "0" * 64
+
+
+@pytest.mark.parametrize("sort", ["publishedDateTime", "quality", "title", "published", "provider"])
+def test_a_versions_kept_sort_order_gives_the_rows_a_fresh_sort_gives(docs, sort):
+    """The dashboard sorts every row once per version and keeps the matching ones; after a write that leaves
+    the sort column alone the order is carried over. Either way: the rows, in the order, a fresh sort gives."""
+    collection = load_collection(docs)
+    first = collection.frame.index[0]
+    updated = collection.with_rows_updated({first: {"published": True, "sha256": "0" * 64}})
+    for version in (collection, updated):
+        for descending in (False, True):
+            for filters in (Filters(sort=sort, descending=descending),
+                            Filters(sort=sort, descending=descending, published="unpublished", min_quality=30)):  # fmt: skip
+                fresh_order = Selection(filters, version.frame, version.facets).positions()
+                kept_order = Selection(filters, version.frame, version.facets, version.sort_order).positions()
+                np.testing.assert_array_equal(kept_order, fresh_order)
+    assert (sort, True) in updated.sort_orders or sort == "published"  # carried over, or dropped: it changed

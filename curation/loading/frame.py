@@ -28,7 +28,7 @@ from curation.loading.parsing import (
 )
 from curation.problems import Problem, ProblemKind
 from curation.query.facets import FACET_COLUMNS, Facet, facet_index
-from curation.query.filters import likely_duplicates
+from curation.query.filters import likely_duplicates, sort_order
 
 COLUMNS = ROW_FIELDS[1:-1]  # every field but the id (the index) and ctime_ns (the cache's)
 COLUMN_TYPES = {column: ROW_DTYPES[column] for column in COLUMNS}  # in parsing and cache: the cache checks them too
@@ -56,6 +56,8 @@ class Collection:
     warnings: list[Problem] = field(default_factory=list)
     parsed: int = 0  # how many files this load parsed (the rest came from the cache)
     baseline: ScanBaseline | None = None  # a folder load's scan; None for an S3 load or a version after a write
+    # (column, descending) -> every row's position in that order, built when first asked for (sort_order)
+    sort_orders: dict[tuple[str, bool], np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
     def facets(self) -> dict[str, Facet]:
@@ -84,6 +86,14 @@ class Collection:
         for start in range(0, len(positions), chunk_rows):
             yield self.frame[held].take(positions[start : start + chunk_rows])
 
+    def sort_order(self, column: str, descending: bool) -> np.ndarray:
+        """Every row's position sorted by `column` (query.filters.sort_order), sorted once per version: a
+        filter change or a tick then keeps the sorted rows it matches instead of sorting again."""
+        orders = self.sort_orders
+        if (column, descending) not in orders:
+            orders[column, descending] = sort_order(self.frame[column], descending)
+        return orders[column, descending]
+
     def with_rows_updated(self, updates: Mapping[str, Mapping[str, Any]]) -> Collection:
         """A new version with some rows' values replaced (UPDATABLE_COLUMNS); this one is untouched.
 
@@ -108,6 +118,7 @@ class Collection:
         touched = {column for values in updates.values() for column in values}
         if "facets" in self.__dict__ and not touched & set(FACET_COLUMNS.values()):
             updated.__dict__["facets"] = self.__dict__["facets"]
+        updated.sort_orders.update((key, order) for key, order in self.sort_orders.items() if key[0] not in touched)
         if "likely_duplicates" in self.__dict__ and not touched & {"webUrl", "originalUrl"}:
             updated.__dict__["likely_duplicates"] = self.__dict__["likely_duplicates"]
         return updated

@@ -12,6 +12,7 @@ run (docs/performance.md has the figures).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -60,6 +61,11 @@ class Facet:
         return rows
 
     @cached_property
+    def single_valued(self) -> bool:
+        """Whether the pairs are exactly the rows, in order (a column of text with no row empty)."""
+        return len(self.rows) == self.size and bool((self.rows == np.arange(self.size, dtype=self.rows.dtype)).all())
+
+    @cached_property
     def by_folded(self) -> dict[str, str]:
         """Each value, by its casefolded form (the filters compare values in any case)."""
         return {str(label).casefold(): str(label) for label in self.labels}
@@ -70,7 +76,9 @@ class Facet:
 
     def counts(self, keep: np.ndarray) -> pd.Series:
         """Rows kept per value (zero included), by label."""
-        counted = np.bincount(self.codes[keep[self.rows]], minlength=len(self.labels))
+        # Every row has one value (no list, none empty): the pairs are the rows, in order; skip the gather.
+        kept = keep if len(self.rows) == self.size == len(keep) and self.single_valued else keep[self.rows]
+        counted = np.bincount(self.codes[kept], minlength=len(self.labels))
         return pd.Series(counted, index=self.labels)
 
 
@@ -143,6 +151,8 @@ class Selection:
     filters: Filters
     frame: pd.DataFrame
     index: dict[str, Facet]
+    # Every row's position sorted by a column (a version keeps them: Collection.sort_order); None: sort now.
+    sorted_by: Callable[[str, bool], np.ndarray] | None = None
 
     @cached_property
     def parts(self) -> dict[str, np.ndarray]:
@@ -163,7 +173,10 @@ class Selection:
 
     def positions(self) -> np.ndarray:
         """The kept rows' positions in the filters' order."""
-        return self.filters.positions(self.frame, keep=self.keep)
+        filters = self.filters
+        if self.sorted_by is None or filters.sort == "id":
+            return filters.positions(self.frame, keep=self.keep)
+        return filters.positions_in(self.sorted_by(filters.sort, filters.descending), self.keep)
 
     def facet_counts(self) -> dict[str, pd.Series]:
         """Per facet, the count of each value among the rows all the other filters keep."""

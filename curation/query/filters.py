@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from curation.errors import RequestError
 from curation.wording import day_text
@@ -79,9 +81,12 @@ class Filters:
         matching = np.flatnonzero(self.matches(frame).to_numpy() if keep is None else keep)
         if self.sort == "id":
             return matching[::-1] if self.descending else matching
-        values = frame[self.sort].iloc[matching].reset_index(drop=True)
-        order = values.sort_values(ascending=not self.descending, na_position="last", kind="stable").index
-        return matching[order.to_numpy()]
+        return matching[sort_order(frame[self.sort].iloc[matching], self.descending)]
+
+    def positions_in(self, order: np.ndarray, keep: np.ndarray) -> np.ndarray:
+        """The kept rows' positions, given `order`: every row's position sorted as `sort_order` sorts them.
+        A stable order of every row, filtered, is the stable order of the rows kept."""
+        return order[keep[order]]
 
     def matches(self, frame: pd.DataFrame) -> pd.Series:
         """True for each row the filters keep."""
@@ -409,6 +414,17 @@ def _fields_given(part: FilterPart, values: dict[str, Any]) -> dict[str, object]
 
 
 DASHBOARD_FILTERS = Filters(sort="publishedDateTime", descending=True)  # the dashboard opens newest first
+
+
+def sort_order(column: pd.Series, descending: bool) -> np.ndarray:
+    """Positions that sort the column: stable (ties keep their order), missing values last.
+
+    Arrow sorts the values where they are; pandas' sort_values built a sorted copy of the column first,
+    0.15 s at 1,000,000 rows (docs/performance.md).
+    """
+    values = pa.chunked_array([pa.array(column.array)])
+    keys = [("", "descending" if descending else "ascending", "at_end")]
+    return pc.sort_indices(values, sort_keys=keys).to_numpy()
 
 
 def likely_duplicates(frame: pd.DataFrame) -> pd.Series:

@@ -177,11 +177,6 @@ def refresh() -> None:
     st.rerun()  # the whole page: the fragment alone would take the rows from the filter's last full run
 
 
-def selected_in(index: pd.Index) -> set[str]:
-    """The selected ids that are in this index (a set of 100,000 ids would cost more than the page)."""
-    return {doc_id for doc_id in st.session_state.get(SELECTED_KEY, set()) if doc_id in index}
-
-
 def clear_selection() -> None:
     st.session_state.pop(SELECTED_KEY, None)
 
@@ -266,7 +261,7 @@ def render_toolbar(board: Dashboard, snapshot: RowSnapshot, frame: pd.DataFrame)
     """One row: the selection's actions, the shown rows' actions, export, layout, Refresh and the
     "N changed" count."""
     bar = st.container(horizontal=True, wrap=True, gap="small", vertical_alignment="center", key="articles_toolbar")
-    selected = selected_in(board.shown_ids)
+    selected = board.shown_among(st.session_state.get(SELECTED_KEY, set()))
     count = len(selected)
     render_bulk_buttons(bar, board, "selected", count, lambda verb: f"{verb} {count:,} selected")
     edit = bar.popover(f"Edit {count:,} selected", disabled=not count)

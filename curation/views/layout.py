@@ -44,7 +44,7 @@ def held_rows(board: Dashboard, page_size: int, page: int, view: tuple[object, .
         return rows
     positions = board.positions[(page - 1) * page_size : page * page_size]
     frame = board.collection.frame
-    rows = RowSnapshot(view, tuple(frame.index[positions]), tuple(frame["sha256"].to_numpy()[positions]))
+    rows = RowSnapshot(view, tuple(frame.index[positions]), tuple(frame["sha256"].array.take(positions)))
     st.session_state[key] = rows
     return rows
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -55,8 +55,19 @@ class Dashboard:
         return self.collection.frame.take(self.positions)
 
     @cached_property
-    def shown_ids(self) -> pd.Index:
-        return self.collection.frame.index[self.positions]
+    def _shown_mask(self) -> np.ndarray:
+        shown = np.zeros(len(self.collection.frame), dtype=bool)
+        shown[self.positions] = True
+        return shown
+
+    def shown_among(self, ids: Iterable[str]) -> set[str]:
+        """Those of these ids that are shown rows: a few ids looked up, instead of taking every shown id (a
+        copy of 1,000,000 ids at every run, docs/performance.md)."""
+        ids = list(ids)
+        at = self.collection.frame.index.get_indexer(ids) if ids else np.zeros(0, dtype=np.intp)
+        return {
+            doc_id for doc_id, position in zip(ids, at, strict=True) if position >= 0 and self._shown_mask[position]
+        }
 
     def shown_columns(self, columns: list[str]) -> pd.DataFrame:
         """Some columns of every shown row (not kept: charts need few columns, every rerun)."""
@@ -92,8 +103,9 @@ class RowSnapshot:
 
     def changed(self, frame: pd.DataFrame) -> list[bool]:
         """Per row: whether its file changed (or went away) since the view was opened."""
-        current = frame["sha256"].reindex(list(self.ids))
-        return [not isinstance(now, str) or now != then for now, then in zip(current, self.shas, strict=True)]
+        at = frame.index.get_indexer(list(self.ids))  # a lookup per row; reindex took the whole column
+        current = [frame["sha256"].array[position] if position >= 0 else None for position in at]
+        return [now is None or now != then for now, then in zip(current, self.shas, strict=True)]
 
 
 def docs_location() -> Location:

@@ -217,7 +217,7 @@ def render_filters(collection: Collection, area: DeltaGenerator) -> Selection:
     seed_from_url()
     bare_facet_values(collection)
     applied = filters_from_state()  # a widget's change is in its state before the run starts
-    selection = Selection(applied, collection.frame, collection.facets)
+    selection = Selection(applied, collection.frame, collection.facets, collection.sort_order)
     counts = selection.facet_counts()
     heading, reset = area.columns([3, 2], vertical_alignment="center")
     heading.subheader("Filters")
