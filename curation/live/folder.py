@@ -175,7 +175,7 @@ class LiveCollection(WritesThrough):
         # the folders, one for the baseline, the load's), seconds at 1,000,000 files (docs/performance.md).
         # A loader that reports no scan is compared with one taken now: a change during its load is seen
         # at the next full check at worst.
-        seen = version.baseline or scan_baseline(scan_folder(self.folder), version.frame)
+        seen = version.baseline or scan_baseline(scan_folder(self.folder), None, version.frame)
         self._version, self._stale = version, False
         self._folders, self._times = [folder for folder, _ in seen.folder_times], list(seen.folder_times)
         self._not_rows, self._odd_files = seen.not_rows, seen.odd_files

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from curation.access import is_read_only
 from curation.errors import UnsafePathError
@@ -34,6 +36,7 @@ from curation.loading.parsing import ProgressCallback, empty_columns
 from curation.loading.reuse import Listed, problems_from_records, reusable
 from curation.loading.workers import run_chunks
 from curation.problems import Problem, ProblemKind
+from curation.query.filters import likely_duplicates, shared_urls
 from curation.store.atomic_files import sweep_orphan_temp_files
 from curation.store.local import FolderScan, scan_folder
 
@@ -96,11 +99,24 @@ def stats_frame(scan: FolderScan) -> pd.DataFrame:
 BASELINE_STATS = ["size", "mtime_ns"]  # what a live collection compares a document's file with
 
 
-def scan_baseline(scan: FolderScan, frame: pd.DataFrame) -> ScanBaseline:
+def scan_baseline(
+    scan: FolderScan, listed: Listed | None, frame: pd.DataFrame, problem_records: pd.DataFrame | None = None
+) -> ScanBaseline:
     """What a live collection compares its later scans with: the folders' times, the documents that are not rows
-    (with their stats), and the links and odd files."""
+    (with their stats), and the links and odd files.
+
+    A load makes each scanned document a row or a problem record, so the documents that are not rows are
+    found among the few problem paths; only when the counts say otherwise is every id looked up in the frame.
+    """
     stats = stats_frame(scan)[BASELINE_STATS]
-    not_rows = stats[~scanned_rows(stats.index, frame)].sort_index()
+    if listed is not None and problem_records is not None:
+        is_problem = pc.is_in(listed.ids, value_set=pa.array(problem_records["path"], pa.large_string()))
+        not_row = is_problem.to_numpy(zero_copy_only=False)
+        if len(frame) + int(not_row.sum()) != len(stats):
+            not_row = ~scanned_rows(stats.index, frame)
+    else:
+        not_row = ~scanned_rows(stats.index, frame)
+    not_rows = stats[not_row].sort_index()
     odd_files = sorted((problem.path, problem.kind) for problem in scan.problems)
     return ScanBaseline(list(scan.folder_times), not_rows, odd_files)
 
@@ -147,6 +163,9 @@ def load_folder(
             state_warnings.append(Problem(error.path, None, message, ProblemKind.STATE))
     problems = sorted(scan.problems + problems_from_records(problem_records), key=lambda problem: problem.path)
     frame = rows.drop(columns="ctime_ns")
-    warnings = state_warnings + find_duplicates(frame)
-    seen = scan_baseline(scan, frame) if baseline else None
-    return Collection(folder, frame, problems, warnings, parsed=len(to_parse), baseline=seen)
+    shared = shared_urls(frame)  # for the warnings and for the dashboard's duplicates filter: computed once
+    warnings = state_warnings + find_duplicates(frame, shared)
+    seen = scan_baseline(scan, listed, frame, problem_records) if baseline else None
+    collection = Collection(folder, frame, problems, warnings, parsed=len(to_parse), baseline=seen)
+    collection.__dict__["likely_duplicates"] = likely_duplicates(frame, shared)  # the cached_property's value
+    return collection

@@ -28,7 +28,7 @@ from curation.loading.parsing import (
 )
 from curation.problems import Problem, ProblemKind
 from curation.query.facets import FACET_COLUMNS, Facet, facet_index
-from curation.query.filters import likely_duplicates, sort_order
+from curation.query.filters import DUPLICATE_URL_COLUMNS, likely_duplicates, shared_urls, sort_order
 
 COLUMNS = ROW_FIELDS[1:-1]  # every field but the id (the index) and ctime_ns (the cache's)
 COLUMN_TYPES = {column: ROW_DTYPES[column] for column in COLUMNS}  # in parsing and cache: the cache checks them too
@@ -195,14 +195,16 @@ def problem_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
     return frame.astype(PROBLEM_TYPES)
 
 
-def find_duplicates(frame: pd.DataFrame) -> list[Problem]:
-    """Warnings for documents that share a webUrl or an originalUrl."""
+def find_duplicates(frame: pd.DataFrame, shared: dict[str, np.ndarray] | None = None) -> list[Problem]:
+    """Warnings for documents that share a webUrl or an originalUrl (`shared`: query.filters.shared_urls of the
+    frame, when computed already)."""
+    masks = shared_urls(frame) if shared is None else shared
     warnings: list[Problem] = []
     reported: set[str] = set()
-    for column in ("webUrl", "originalUrl"):
+    for column in DUPLICATE_URL_COLUMNS:
         urls = frame[column]
-        shared = urls[(urls != "") & urls.duplicated(keep=False)]
-        for url, ids in shared.groupby(shared, sort=True).groups.items():
+        shared_here = urls[masks[column]]
+        for url, ids in shared_here.groupby(shared_here, sort=True).groups.items():
             first, *others = sorted(ids)
             for other in others:
                 if other not in reported:

@@ -427,13 +427,23 @@ def sort_order(column: pd.Series, descending: bool) -> np.ndarray:
     return pc.sort_indices(values, sort_keys=keys).to_numpy()
 
 
-def likely_duplicates(frame: pd.DataFrame) -> pd.Series:
-    """True for each row that shares a non-empty webUrl or originalUrl with another row."""
-    shared = pd.Series(False, index=frame.index)
-    for column in ("webUrl", "originalUrl"):
+DUPLICATE_URL_COLUMNS = ("webUrl", "originalUrl")
+
+
+def shared_urls(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per URL column: whether each row's URL is non-empty and another row has it too."""
+    masks = {}
+    for column in DUPLICATE_URL_COLUMNS:
         urls = frame[column]
-        shared |= (urls != "") & urls.duplicated(keep=False)
-    return shared
+        masks[column] = ((urls != "") & urls.duplicated(keep=False)).to_numpy()
+    return masks
+
+
+def likely_duplicates(frame: pd.DataFrame, shared: dict[str, np.ndarray] | None = None) -> pd.Series:
+    """True for each row that shares a non-empty webUrl or originalUrl with another row (`shared`: the
+    shared_urls already computed for this frame)."""
+    masks = shared_urls(frame) if shared is None else shared
+    return pd.Series(np.logical_or.reduce([masks[column] for column in DUPLICATE_URL_COLUMNS]), index=frame.index)
 
 
 def _folded(column: pd.Series) -> pd.Series:

@@ -44,8 +44,8 @@ def check_docs_folder(folder: Path) -> Path:
 class FolderScan:
     """What one walk of the docs folder found, as columns (100,000 objects cost more than the stats)."""
 
+    root: str = ""  # the docs folder as given: a document's path is root/id (not kept per file: 1,000,000 strings)
     ids: list[str] = field(default_factory=list)
-    paths: list[str] = field(default_factory=list)
     sizes: list[int] = field(default_factory=list)
     mtimes: list[int] = field(default_factory=list)
     ctimes: list[int] = field(default_factory=list)
@@ -62,16 +62,16 @@ class FolderScan:
 
     def documents_at(self, positions: Iterable[int]) -> list[DocumentFile]:
         """The scanned documents at these positions (scan order), in id order."""
-        columns = (self.ids, self.paths, self.sizes, self.mtimes, self.ctimes)
-        files = [DocumentFile(*(column[i] for column in columns)) for i in positions]
+        ids, sizes, mtimes, ctimes, root = self.ids, self.sizes, self.mtimes, self.ctimes, self.root
+        files = [DocumentFile(ids[i], os.path.join(root, ids[i]), sizes[i], mtimes[i], ctimes[i]) for i in positions]
         return sorted(files, key=lambda document: document.id)
 
 
 def scan_folder(folder: Path) -> FolderScan:
     """Every document file below the folder; links and odd files become problems."""
-    scan = FolderScan()
+    scan = FolderScan(root=str(folder))
     problems = scan.problems
-    ids, paths, sizes, mtimes, ctimes = scan.ids, scan.paths, scan.sizes, scan.mtimes, scan.ctimes
+    ids, sizes, mtimes, ctimes = scan.ids, scan.sizes, scan.mtimes, scan.ctimes
     pending = [(str(folder), "")]
     while pending:
         directory, prefix = pending.pop()
@@ -112,7 +112,6 @@ def scan_folder(folder: Path) -> FolderScan:
                 mode = info.st_mode
                 if stat.S_ISREG(mode):
                     ids.append(rel)
-                    paths.append(entry.path)
                     sizes.append(info.st_size)
                     mtimes.append(info.st_mtime_ns)
                     ctimes.append(info.st_ctime_ns)
