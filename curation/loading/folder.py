@@ -86,7 +86,7 @@ def _merge_in_id_order(cached: pd.DataFrame, valid: np.ndarray, new: pd.DataFram
 def stat_array(scan: FolderScan) -> np.ndarray:
     """One int64 row per scanned id: the STAT_COLUMNS in order."""
     columns = {"size": scan.sizes, "mtime_ns": scan.mtimes, "ctime_ns": scan.ctimes}
-    stats = np.column_stack([np.array(columns[name], dtype=np.int64) for name in STAT_COLUMNS])
+    stats = np.column_stack([np.frombuffer(columns[name], dtype=np.int64) for name in STAT_COLUMNS])
     return stats.reshape(len(scan.ids), len(STAT_COLUMNS))
 
 

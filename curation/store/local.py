@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
+from array import array
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -46,9 +47,10 @@ class FolderScan:
 
     root: str = ""  # the docs folder as given: a document's path is root/id (not kept per file: 1,000,000 strings)
     ids: list[str] = field(default_factory=list)
-    sizes: list[int] = field(default_factory=list)
-    mtimes: list[int] = field(default_factory=list)
-    ctimes: list[int] = field(default_factory=list)
+    # The stats as machine integers: a million Python ints each would be 32 MB a column.
+    sizes: array[int] = field(default_factory=lambda: array("q"))
+    mtimes: array[int] = field(default_factory=lambda: array("q"))
+    ctimes: array[int] = field(default_factory=lambda: array("q"))
     problems: list[Problem] = field(default_factory=list)
     temp_files: list[tuple[str, Path]] = field(default_factory=list)  # (document id, temp file)
     # Each listed folder's mtime_ns (-1 when it cannot be read), taken just before it was listed: a later
@@ -76,55 +78,63 @@ def scan_folder(folder: Path) -> FolderScan:
     while pending:
         directory, prefix = pending.pop()
         scan.folder_times.append((directory, _mtime_ns(directory)))
+        # The entries are taken one at a time: a list of 1,000,000 DirEntry objects held 700 MB at once.
         try:
-            entries = list(os.scandir(directory))
+            listing = os.scandir(directory)
         except OSError as error:
             problems.append(
                 Problem(prefix or ".", None, f"cannot list folder: {error.strerror}", ProblemKind.UNREADABLE)
             )
             continue
-        for entry in entries:
-            name = entry.name
-            if name.startswith("."):
-                # hidden, including the app's own .curation/ state; a temp file a
-                # killed writer left behind is remembered so it can be swept.
-                temp = TEMP_NAME.match(name)
-                if temp and is_document_name(temp["name"]) and entry.is_file(follow_symlinks=False):
-                    scan.temp_files.append((prefix + temp["name"], Path(entry.path)))
-                continue
-            rel = prefix + name
-            is_document = name.lower().endswith(DOCUMENT_SUFFIXES)
-            if not (name.isascii() or _is_utf8(name)):
-                if is_document or entry.is_dir(follow_symlinks=False):
-                    problems.append(Problem(_name_shown(rel), None, NAME_NOT_UTF8, ProblemKind.ENCODING))
-                continue
-            if is_document:
-                # One lstat says link, folder or file: the warm load's cost is this call per document.
-                try:
-                    info = entry.stat(follow_symlinks=False)
-                except FileNotFoundError:
-                    continue  # removed since the folder was listed: not a document any more
-                except OSError as error:
-                    problems.append(
-                        Problem(rel, None, f"cannot read file details: {error.strerror}", ProblemKind.UNREADABLE)
-                    )
-                    continue
-                mode = info.st_mode
-                if stat.S_ISREG(mode):
-                    ids.append(rel)
-                    sizes.append(info.st_size)
-                    mtimes.append(info.st_mtime_ns)
-                    ctimes.append(info.st_ctime_ns)
-                elif stat.S_ISLNK(mode):
-                    problems.append(Problem(rel, None, NOT_FOLLOWED, ProblemKind.NOT_A_FILE))
-                elif stat.S_ISDIR(mode):
-                    pending.append((entry.path, rel + "/"))
-                else:
-                    problems.append(Problem(rel, None, NOT_REGULAR, ProblemKind.NOT_A_FILE))
-            elif entry.is_symlink():
-                problems.append(Problem(rel, None, NOT_FOLLOWED, ProblemKind.NOT_A_FILE))
-            elif entry.is_dir(follow_symlinks=False):
-                pending.append((entry.path, rel + "/"))
+        with listing:
+            try:
+                for entry in listing:
+                    name = entry.name
+                    if name.startswith("."):
+                        # hidden, including the app's own .curation/ state; a temp file a
+                        # killed writer left behind is remembered so it can be swept.
+                        temp = TEMP_NAME.match(name)
+                        if temp and is_document_name(temp["name"]) and entry.is_file(follow_symlinks=False):
+                            scan.temp_files.append((prefix + temp["name"], Path(entry.path)))
+                        continue
+                    rel = prefix + name
+                    is_document = name.lower().endswith(DOCUMENT_SUFFIXES)
+                    if not (name.isascii() or _is_utf8(name)):
+                        if is_document or entry.is_dir(follow_symlinks=False):
+                            problems.append(Problem(_name_shown(rel), None, NAME_NOT_UTF8, ProblemKind.ENCODING))
+                        continue
+                    if is_document:
+                        # One lstat says link, folder or file: the warm load's cost is this call per document.
+                        try:
+                            info = entry.stat(follow_symlinks=False)
+                        except FileNotFoundError:
+                            continue  # removed since the folder was listed: not a document any more
+                        except OSError as error:
+                            problems.append(
+                                Problem(
+                                    rel, None, f"cannot read file details: {error.strerror}", ProblemKind.UNREADABLE
+                                )
+                            )
+                            continue
+                        mode = info.st_mode
+                        if stat.S_ISREG(mode):
+                            ids.append(rel)
+                            sizes.append(info.st_size)
+                            mtimes.append(info.st_mtime_ns)
+                            ctimes.append(info.st_ctime_ns)
+                        elif stat.S_ISLNK(mode):
+                            problems.append(Problem(rel, None, NOT_FOLLOWED, ProblemKind.NOT_A_FILE))
+                        elif stat.S_ISDIR(mode):
+                            pending.append((entry.path, rel + "/"))
+                        else:
+                            problems.append(Problem(rel, None, NOT_REGULAR, ProblemKind.NOT_A_FILE))
+                    elif entry.is_symlink():
+                        problems.append(Problem(rel, None, NOT_FOLLOWED, ProblemKind.NOT_A_FILE))
+                    elif entry.is_dir(follow_symlinks=False):
+                        pending.append((entry.path, rel + "/"))
+            except OSError as error:  # the listing itself broke off (an I/O error): what was listed stays
+                message = f"cannot list all of the folder: {error.strerror}"
+                problems.append(Problem(prefix or ".", None, message, ProblemKind.UNREADABLE))
     return scan
 
 
