@@ -145,6 +145,22 @@ def test_a_folder_or_link_named_like_a_document_is_told_apart_by_one_lstat(tmp_p
     assert [(p.path, p.kind) for p in collection.problems] == [("to-folder.txt", "not-a-file")]
 
 
+class Listing:
+    """What os.scandir returns, as the scan uses it: entries taken one at a time, then closed."""
+
+    def __init__(self, entries) -> None:
+        self.entries = iter(entries)
+
+    def __iter__(self):
+        return self.entries
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.entries = iter(())
+
+
 def test_a_file_removed_while_the_folder_is_scanned_is_simply_gone(tmp_path, monkeypatch):
     write_document(tmp_path, "stays.txt", "---\ntitle: stays\n---\n")
     write_document(tmp_path, "goes.txt", "---\ntitle: goes\n---\n")
@@ -153,11 +169,30 @@ def test_a_file_removed_while_the_folder_is_scanned_is_simply_gone(tmp_path, mon
     def list_then_remove(path):
         entries = list(listing(path))
         (tmp_path / "goes.txt").unlink(missing_ok=True)  # after the listing, before its stat
-        return iter(entries)
+        return Listing(entries)
 
     monkeypatch.setattr(os, "scandir", list_then_remove)
     collection = load_collection(tmp_path)
     assert list(collection.frame.index) == ["stays.txt"] and collection.problems == []
+
+
+def test_a_listing_that_breaks_off_keeps_what_it_listed_and_names_the_folder(tmp_path, monkeypatch):
+    """An I/O error part-way through a folder's listing: the documents listed before it load, and the folder is a
+    problem that says the listing is incomplete."""
+    write_document(tmp_path, "first.txt", "---\ntitle: first\n---\n")
+    write_document(tmp_path, "second.txt", "---\ntitle: second\n---\n")
+    listing = os.scandir
+
+    def entries_then_an_error(entries):
+        yield next(entry for entry in entries if entry.name == "first.txt")
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "scandir", lambda path: Listing(entries_then_an_error(list(listing(path)))))
+    collection = load_collection(tmp_path, use_cache=False)
+    assert list(collection.frame.index) == ["first.txt"]
+    assert [(p.path, p.kind, p.message) for p in collection.problems] == [
+        (".", "unreadable", "cannot list all of the folder: Input/output error")
+    ]
 
 
 def test_a_file_whose_details_cannot_be_read_is_a_problem_and_the_rest_load(tmp_path, monkeypatch):
@@ -175,7 +210,7 @@ def test_a_file_whose_details_cannot_be_read_is_a_problem_and_the_rest_load(tmp_
             raise PermissionError(13, "Permission denied", self.path)
 
     def listing_with_a_denied_file(path):
-        return iter([DeniedStat(entry) if entry.name == "denied.txt" else entry for entry in listing(path)])
+        return Listing([DeniedStat(entry) if entry.name == "denied.txt" else entry for entry in listing(path)])
 
     monkeypatch.setattr(os, "scandir", listing_with_a_denied_file)
     collection = load_collection(tmp_path)
