@@ -13,7 +13,10 @@ import os
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from curation.cli import main
 from curation.loading.collection import load_collection
@@ -395,3 +398,18 @@ def test_columns_are_checked_against_every_column_the_collection_has(seeds_copy)
     assert check_columns(collection.columns, ["id", "sha256", "id"]) == ("id", "sha256")
     with pytest.raises(ExportError, match="unknown column secured; choose from id, title"):
         check_columns(collection.columns, ["id", "secured"])
+
+
+@given(st.text(alphabet=st.sampled_from("=+-@ \t\r\n\u00a0\u200b\ufeff\uff1d\uff0b\uff0d\uff20\u3000ax1é"), max_size=6))
+def test_arrows_formula_pattern_finds_the_cells_pythons_does(text):
+    """The CSV export finds formula cells of a text column in Arrow (RE2); it must find exactly what _FORMULA does."""
+    found = pc.match_substring_regex(pa.array([text]), export._FORMULA_RE2).to_pylist()[0]
+    assert found == bool(export._FORMULA.match(text))
+
+
+def test_a_date_column_is_written_as_documents_write_it_in_every_year():
+    moments = [dt.datetime(1, 1, 1, 5, 6, 7, tzinfo=dt.UTC), dt.datetime(999, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC),
+               dt.datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=dt.UTC), None,
+               dt.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC)]  # fmt: skip
+    column = pd.Series(pd.to_datetime(moments, utc=True))
+    assert export._time_texts(column) == [None if when is None else document_time_text(when) for when in moments]

@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from curation.errors import RequestError
 from curation.query.filters import Filters
@@ -43,6 +45,9 @@ FRAME_CHUNK_ROWS = 20_000  # rows frame_to_csv and frame_to_json convert at once
 # spreadsheets read as ASCII). Blanks are what importers trim or skip: space, tab, CR, LF,
 # NBSP, zero-width space and BOM.
 _FORMULA = re.compile(r"[\t\r]|[ \t\r\n\u00a0\u200b\ufeff]*[=+\-@\uff1d\uff0b\uff0d\uff20]")
+_FORMULA_RE2 = (
+    r"^(?:[\t\r]|[ \t\r\n\x{a0}\x{200b}\x{feff}]*[=+\-@\x{ff1d}\x{ff0b}\x{ff0d}\x{ff20}])"  # _FORMULA, in RE2
+)
 TOPIC_SEPARATOR = "; "
 CSV_BOM = "\ufeff".encode()
 
@@ -70,7 +75,7 @@ def csv_chunks(chunks: Iterable[pd.DataFrame], columns: Sequence[str] = EXPORT_C
     columns = tuple(columns)
     yield CSV_BOM + _csv_text([columns]).encode("utf-8")
     for chunk in chunks:
-        cells = [[_csv_cell(value) for value in values] for values in _plain_columns(chunk, columns)]
+        cells = [_csv_cells(chunk.index if column == "id" else chunk[column]) for column in columns]
         yield _csv_text(_rows(cells, len(chunk))).encode("utf-8")
 
 
@@ -141,8 +146,16 @@ def _plain_values(values: pd.Series | pd.Index) -> list[Any]:
             plain[position] = None
         return plain
     if pd.api.types.is_datetime64_any_dtype(dtype):
-        return [None if when is pd.NaT else document_time_text(when) for when in values.tolist()]
+        return _time_texts(values)
     return [_plain(value) for value in values.tolist()]  # topics, and whatever else a column holds
+
+
+def _time_texts(values: pd.Series | pd.Index) -> list[str | None]:
+    """document_time_text of each moment (None for none), for the whole column at once in Arrow: the seconds
+    floored, as the Python text drops them, and every year written with four digits."""
+    moments = pa.array(values.array).cast(pa.timestamp("us", tz="UTC"))
+    seconds = pc.floor_temporal(moments, unit="second").cast(pa.timestamp("s", tz="UTC"))
+    return pc.strftime(seconds, format="%Y-%m-%dT%H:%M:%SZ").to_pylist()
 
 
 def _plain(value: Any) -> Any:
@@ -159,6 +172,18 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "item"):  # numpy scalars -> Python numbers and bools
         return value.item()
     return value
+
+
+def _csv_cells(values: pd.Series | pd.Index) -> list[str]:
+    """_csv_cell of each value; a column of text at once: Arrow finds the cells a spreadsheet would run as a
+    formula (_FORMULA, as RE2 writes it) and only those are changed (a third of a million rows' export time)."""
+    if isinstance(values.dtype, pd.StringDtype) and not values.hasnans:
+        text = pa.chunked_array([pa.array(values.array, pa.large_string())])
+        cells = text.to_pylist()
+        for position in np.flatnonzero(pc.match_substring_regex(text, _FORMULA_RE2).to_numpy(zero_copy_only=False)):
+            cells[position] = "'" + cells[position]
+        return cells
+    return [_csv_cell(value) for value in _plain_values(values)]
 
 
 def _csv_cell(value: Any) -> str:
