@@ -31,6 +31,7 @@ from curation.loading.frame import (
     problem_frame,
     set_at,
     typed_frame,
+    with_one_chunk_columns,
 )
 from curation.loading.parsing import ProgressCallback, empty_columns
 from curation.loading.reuse import Listed, problems_from_records, reusable
@@ -147,8 +148,9 @@ def load_folder(
     chunks = [to_parse[start : start + size] for start in range(0, len(to_parse), size)]
     parsed = run_chunks(parse_files_to_batch, chunks, progress)
     new_problems = [record for _, records in parsed for record in records]
-    new_rows = frame_from_batches([batch for batch, _ in parsed])
-    del parsed  # the batches' buffers now belong to the frame's columns
+    batches = [batch for batch, _ in parsed]
+    del parsed  # only `batches` holds them now, and frame_from_batches empties it as it joins them
+    new_rows = frame_from_batches(batches)
     cached_rows = cached.rows if cached else frame_from_columns(empty_columns())
     rows = _merge_in_id_order(cached_rows, reuse.rows, new_rows)
     kept_problems = cached.problems.take(reuse.problems) if cached else problem_frame([])
@@ -162,7 +164,7 @@ def load_folder(
             message = f"{error.message}; the parse cache was not written, so every load parses again"
             state_warnings.append(Problem(error.path, None, message, ProblemKind.STATE))
     problems = sorted(scan.problems + problems_from_records(problem_records), key=lambda problem: problem.path)
-    frame = rows.drop(columns="ctime_ns")
+    frame = with_one_chunk_columns(rows.drop(columns="ctime_ns"))
     shared = shared_urls(frame)  # for the warnings and for the dashboard's duplicates filter: computed once
     warnings = state_warnings + find_duplicates(frame, shared)
     seen = scan_baseline(scan, listed, frame, problem_records) if baseline else None

@@ -20,7 +20,7 @@ from pandas.api.extensions import ExtensionArray
 from pandas.arrays import ArrowExtensionArray
 
 from curation.loading.arrow_rows import ROW_SCHEMA
-from curation.loading.cache import ROW_DTYPES, STAT_COLUMNS, TOPICS_DTYPE
+from curation.loading.cache import ROW_DTYPES, STAT_COLUMNS, TOPICS_DTYPE, one_chunk, one_chunk_columns
 from curation.loading.parsing import (
     PROBLEM_TYPES,
     ROW_FIELDS,
@@ -139,56 +139,53 @@ def frame_from_columns(columns: Columns) -> pd.DataFrame:
     return frame.set_index("id")
 
 
-def frame_from_batches(batches: Sequence[pa.RecordBatch]) -> pd.DataFrame:
+def frame_from_batches(batches: list[pa.RecordBatch]) -> pd.DataFrame:
     """Parsed rows as record batches (curation.loading.arrow_rows) -> the typed frame, indexed by id, with the
-    ctime_ns the cache needs. Text stays in the Arrow buffers the batches brought, a chunk per batch: joining
-    them would hold every row twice for a moment (1.2 GB more at 1,000,000 rows)."""
+    ctime_ns the cache needs. The batches are joined into one chunk per column (set_at says why), a column at
+    a time, and `batches` is emptied: every row held twice at once would be 1.2 GB more at 1,000,000 rows."""
     table = pa.Table.from_batches(batches, schema=ROW_SCHEMA)
+    batches.clear()
+    table = one_chunk_columns(table)
     frame = table.drop_columns(["topics"]).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
     topics = pd.arrays.ArrowExtensionArray(table.column("topics"))
     frame.insert(ROW_SCHEMA.get_field_index("topics"), "topics", pd.Series(topics, index=frame.index))
     return typed_frame(frame).astype({"ctime_ns": "int64"}).set_index("id")
 
 
-def set_at(frame: pd.DataFrame, column: str, positions: Sequence[int], values: Sequence[Any] | ExtensionArray) -> None:
-    """Set one column of `frame` (a shallow copy of a version) at these positions, copying as little as it can.
+def with_one_chunk_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with each Arrow column, and the ids, in one chunk (joining what a concat or a take left in
+    several; set_at says why). Columns in one chunk already are not copied."""
+    joined = frame.copy(deep=False)
+    for column in frame.columns:
+        held = frame[column].array
+        if isinstance(held, ArrowExtensionArray) and held.__arrow_array__().num_chunks > 1:
+            joined[column] = pd.Series(pd.array(one_chunk(held.__arrow_array__()), dtype=held.dtype), index=frame.index)
+    ids = frame.index.array
+    if isinstance(ids, ArrowExtensionArray) and ids.__arrow_array__().num_chunks > 1:
+        joined.index = pd.Index(pd.array(one_chunk(ids.__arrow_array__()), dtype=ids.dtype), name=frame.index.name)
+    return joined
 
-    Every version a session still shows holds its own copy of what changed: at 1,000,000 rows a tick that
-    copied whole columns (sha256, and the block of int64 columns pandas keeps together) cost 105 MB per
-    version. An Arrow column is held in pieces of PIECE_ROWS rows, and only the pieces written are new; a
-    numpy column is copied alone, not with the block it shares (docs/performance.md).
+
+def set_at(frame: pd.DataFrame, column: str, positions: Sequence[int], values: Sequence[Any] | ExtensionArray) -> None:
+    """Set one column of `frame` (a shallow copy of a version) at these positions, copying that column only.
+
+    An Arrow column stays one chunk: Arrow's `take` from a column of several chunks joins them first, so a
+    page of 50 rows from a million-row column cost 7-9 ms a column instead of 0.05 ms (docs/performance.md).
+    A numpy column is copied alone, not with the block pandas keeps it in.
     """
     at = np.asarray(positions, dtype=np.intp)
     held = frame[column]
     if isinstance(held.array, ArrowExtensionArray):
-        kind = held.array.__arrow_array__().type  # the Arrow type pandas holds the column in
-        new = pa.array([list(value) for value in values] if column == "topics" else list(values), kind)
-        frame[column] = pd.Series(pd.array(pieces_set_at(held, at, new), dtype=held.dtype), index=frame.index)
+        whole = one_chunk(held.array.__arrow_array__())
+        new = pa.array([list(value) for value in values] if column == "topics" else list(values), whole.type)
+        order = np.arange(len(whole))
+        order[at] = len(whole) + np.arange(len(new))  # the new values go after the old; one take puts them in place
+        written = pa.concat_arrays([whole, new]).take(order)
+        frame[column] = pd.Series(pd.array(written, dtype=held.dtype), index=frame.index)
     else:
         copied = held.copy()  # this column alone: assigned back, it no longer shares pandas' block
         copied.iloc[at] = values
         frame[column] = copied
-
-
-PIECE_ROWS = 32_768  # rows per piece of an Arrow column: a write copies the pieces it touches (2.4 MB of sha256)
-
-
-def pieces_set_at(column: pd.Series, positions: np.ndarray, values: pa.Array) -> pa.ChunkedArray:
-    """The column's Arrow data with `values` at `positions`: the pieces written are new, the others shared."""
-    whole = column.array.__arrow_array__()
-    if any(len(chunk) > PIECE_ROWS for chunk in whole.chunks):  # cut once into pieces: slices share the buffers
-        cut = [chunk.slice(start, PIECE_ROWS) for chunk in whole.chunks for start in range(0, len(chunk), PIECE_ROWS)]
-        whole = pa.chunked_array(cut, whole.type)
-    starts = np.cumsum([0] + [len(chunk) for chunk in whole.chunks])
-    pieces = list(whole.chunks)
-    piece_of = np.searchsorted(starts, positions, side="right") - 1
-    for piece in np.unique(piece_of):
-        mine = piece_of == piece
-        old = pieces[piece]
-        order = np.arange(len(old))
-        order[positions[mine] - starts[piece]] = len(old) + np.flatnonzero(mine)
-        pieces[piece] = pa.concat_arrays([old, values]).take(order)
-    return pa.chunked_array(pieces, whole.type)
 
 
 def problem_frame(records: list[dict[str, Any]]) -> pd.DataFrame:

@@ -41,7 +41,7 @@ import pyarrow.parquet as pq
 from curation.access import is_read_only
 from curation.errors import StoreError
 from curation.loading import cache
-from curation.loading.frame import COLUMNS, Collection, find_duplicates, frame_from_columns
+from curation.loading.frame import COLUMNS, Collection, find_duplicates, frame_from_columns, with_one_chunk_columns
 from curation.loading.parsing import (
     ROW_FIELDS,
     TEXT_COLUMNS,
@@ -157,7 +157,7 @@ def build_collection(
     partitions = [refs[start : start + PARTITION_SIZE] for start in range(0, len(refs), PARTITION_SIZE)]
     results = parser(location, partitions, progress) if partitions else []
     rows, problem_records = _merged(cached, reuse, results)
-    frame = rows.drop(columns="etag")
+    frame = with_one_chunk_columns(rows.drop(columns="etag"))
     found = listing.problems + problems_from_records(problem_records) + cache_warnings
     problems = sorted(found, key=lambda problem: problem.path)
     collection = Collection(store.name, frame, problems, find_duplicates(frame), parsed=len(refs))
@@ -230,7 +230,7 @@ def local_cache_folder(store: S3Store) -> Path:
 
 def _rows_from_parquet(source: Any) -> pd.DataFrame | None:
     """Cached rows, exactly as a load builds them, or None when the data is not that."""
-    rows = cache.rows_with_topics(pq.read_table(source))
+    rows = cache.rows_with_topics(cache.one_chunk_columns(pq.read_table(source)))
     if (
         rows is None
         or list(rows.columns) != list(ROW_COLUMNS)
