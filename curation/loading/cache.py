@@ -37,7 +37,6 @@ CACHE_VERSION = "3"
 # rows of lists of str cost 230 MB of small objects, and pinned the heap the load freed around them
 # (docs/performance.md). Read a cell and it is a list of str, as before.
 TOPICS_DTYPE = pd.ArrowDtype(pa.list_(pa.string()))
-ROW_GROUP_ROWS = 65_536  # rows decoded at once when the cache is read: a small peak beside the rows kept
 ROW_DTYPES = {**ROW_TYPES, "topics": TOPICS_DTYPE}  # ROW_TYPES with the frame's topics type (parsing has no pandas)
 CACHE_DIR_ENV = "CURATION_CACHE_DIR"
 RACY_NS = 2_000_000_000
@@ -83,8 +82,7 @@ def read_cache_tables(folder: Path) -> CacheTables | None:
     rows_path, problems_path = _paths(folder)
     try:
         # Row group by row group, not the whole file buffered first: 230 MB less at the peak for 1,000,000 rows.
-        rows = pq.read_table(rows_path, use_threads=False, pre_buffer=False)
-        rows = one_chunk_columns(rows)  # a chunk per row group, joined a column at a time (frame.set_at says why)
+        rows = one_chunk_columns(pq.read_table(rows_path, use_threads=False, pre_buffer=False))  # one row group
         return CacheTables(rows, pq.read_table(problems_path))
     except Exception:
         return None  # whatever the files hold, a cache that cannot be read is rebuilt
@@ -130,7 +128,9 @@ def parquet_buffer(frame: pd.DataFrame) -> pa.Buffer:
     for column in lists:
         table = table.add_column(frame.columns.get_loc(column), column, pa.array(frame[column].array))
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression="zstd", row_group_size=ROW_GROUP_ROWS)
+    # One row group: read back, each column is one chunk as the frame keeps it (frame.set_at says why); joining
+    # a chunk per row group after the read cost seconds and a peak beside the scan.
+    pq.write_table(table, sink, compression="zstd", row_group_size=max(len(table), 1))
     return sink.getvalue()
 
 
