@@ -69,6 +69,7 @@ def test_every_arrow_column_stays_one_chunk_after_loads_and_writes(docs, monkeyp
     """Arrow's take from a column of several chunks joins them first (7-9 ms a column at 1,000,000 rows, for a
     page of rows): a cold load's batches, a warm load's row groups and every write leave each column one chunk."""
     monkeypatch.setattr(cache, "RACY_NS", 0)
+    monkeypatch.setattr(cache, "ROW_GROUP_ROWS", 7)  # the cache in many row groups
     monkeypatch.setattr(parsing, "CHUNK_SIZE", 5)  # the parse in many batches
     cold = load_collection(docs)
     warm = load_collection(docs)

@@ -37,6 +37,7 @@ CACHE_VERSION = "3"
 # rows of lists of str cost 230 MB of small objects, and pinned the heap the load freed around them
 # (docs/performance.md). Read a cell and it is a list of str, as before.
 TOPICS_DTYPE = pd.ArrowDtype(pa.list_(pa.string()))
+ROW_GROUP_ROWS = 65_536  # rows a cache write encodes at once
 ROW_DTYPES = {**ROW_TYPES, "topics": TOPICS_DTYPE}  # ROW_TYPES with the frame's topics type (parsing has no pandas)
 CACHE_DIR_ENV = "CURATION_CACHE_DIR"
 RACY_NS = 2_000_000_000
@@ -82,8 +83,7 @@ def read_cache_tables(folder: Path) -> CacheTables | None:
     rows_path, problems_path = _paths(folder)
     try:
         # Row group by row group, not the whole file buffered first: 230 MB less at the peak for 1,000,000 rows.
-        rows = one_chunk_columns(pq.read_table(rows_path, use_threads=False, pre_buffer=False))  # one row group
-        return CacheTables(rows, pq.read_table(problems_path))
+        return CacheTables(read_one_chunk_columns(rows_path), pq.read_table(problems_path))
     except Exception:
         return None  # whatever the files hold, a cache that cannot be read is rebuilt
 
@@ -128,10 +128,19 @@ def parquet_buffer(frame: pd.DataFrame) -> pa.Buffer:
     for column in lists:
         table = table.add_column(frame.columns.get_loc(column), column, pa.array(frame[column].array))
     sink = pa.BufferOutputStream()
-    # One row group: read back, each column is one chunk as the frame keeps it (frame.set_at says why); joining
-    # a chunk per row group after the read cost seconds and a peak beside the scan.
-    pq.write_table(table, sink, compression="zstd", row_group_size=max(len(table), 1))
+    # Row groups of ROW_GROUP_ROWS: one group of a million rows held 1.5 GB more while it was written.
+    pq.write_table(table, sink, compression="zstd", row_group_size=ROW_GROUP_ROWS)
     return sink.getvalue()
+
+
+def read_one_chunk_columns(path: Path) -> pa.Table:
+    """A Parquet file as a table whose columns are one chunk each (frame.set_at says why), read a column at a
+    time and its row groups joined before the next: the read holds one column twice at most, never the table
+    (at 1,000,000 rows: 1.33 s, and 8 MB beside the 1,167 MB kept, where reading the whole table took 270 MB)."""
+    parquet = pq.ParquetFile(path, pre_buffer=False)
+    schema = parquet.schema_arrow
+    columns = [one_chunk(parquet.read(columns=[name], use_threads=False).column(0)) for name in schema.names]
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def one_chunk_columns(table: pa.Table) -> pa.Table:

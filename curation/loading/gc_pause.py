@@ -1,7 +1,7 @@
 """Pausing Python's cyclic garbage collector while a load builds its many small objects.
 
-A warm load makes about 100,000 lists (the topics) and the scan's stat results
-at once. Each full collection walks every tracked object the process holds
+A load makes a small object or more per document at once (the scan's ids and
+its stat results; a cold load's parsed values). Each full collection walks every tracked object the process holds
 (an open dashboard holds another 100,000-row frame), and Python 3.11 starts
 several of them during such a burst. These objects form no cycles, so
 reference counting frees them either way; the pause only skips the walks. The
