@@ -19,15 +19,15 @@ import pyarrow.compute as pc
 from curation.access import is_read_only
 from curation.errors import UnsafePathError
 from curation.loading import parsing
-from curation.loading.arrow_rows import parse_files_to_batch
+from curation.loading.arrow_rows import RowGroups, parse_files_to_batch
 from curation.loading.cache import STAT_COLUMNS, cached_parse, read_cache_tables, write_cache
 from curation.loading.frame import (
     COLUMNS,
     Collection,
     ScanBaseline,
     find_duplicates,
-    frame_from_batches,
     frame_from_columns,
+    frame_from_parsed,
     problem_frame,
     set_at,
     typed_frame,
@@ -146,11 +146,10 @@ def load_folder(
     to_parse = scan.documents_at(np.flatnonzero(~reuse.fresh))
     size = parsing.CHUNK_SIZE
     chunks = [to_parse[start : start + size] for start in range(0, len(to_parse), size)]
-    parsed = run_chunks(parse_files_to_batch, chunks, progress)
-    new_problems = [record for _, records in parsed for record in records]
-    batches = [batch for batch, _ in parsed]
-    del parsed  # only `batches` holds them now, and frame_from_batches empties it as it joins them
-    new_rows = frame_from_batches(batches)
+    groups = RowGroups()
+    new_problems = [record for records in run_chunks(parse_files_to_batch, chunks, progress, groups.add)
+                    for record in records]  # fmt: skip
+    new_rows = frame_from_parsed(groups)
     cached_rows = cached.rows if cached else frame_from_columns(empty_columns())
     rows = _merge_in_id_order(cached_rows, reuse.rows, new_rows)
     kept_problems = cached.problems.take(reuse.problems) if cached else problem_frame([])

@@ -19,7 +19,7 @@ import pyarrow as pa
 from pandas.api.extensions import ExtensionArray
 from pandas.arrays import ArrowExtensionArray
 
-from curation.loading.arrow_rows import ROW_SCHEMA
+from curation.loading.arrow_rows import ROW_SCHEMA, RowGroups
 from curation.loading.cache import ROW_DTYPES, STAT_COLUMNS, TOPICS_DTYPE, one_chunk, one_chunk_columns
 from curation.loading.parsing import (
     PROBLEM_TYPES,
@@ -139,13 +139,11 @@ def frame_from_columns(columns: Columns) -> pd.DataFrame:
     return frame.set_index("id")
 
 
-def frame_from_batches(batches: list[pa.RecordBatch]) -> pd.DataFrame:
-    """Parsed rows as record batches (curation.loading.arrow_rows) -> the typed frame, indexed by id, with the
-    ctime_ns the cache needs. The batches are joined into one chunk per column (set_at says why), a column at
-    a time, and `batches` is emptied: every row held twice at once would be 1.2 GB more at 1,000,000 rows."""
-    table = pa.Table.from_batches(batches, schema=ROW_SCHEMA)
-    batches.clear()
-    table = one_chunk_columns(table)
+def frame_from_parsed(groups: RowGroups) -> pd.DataFrame:
+    """Parsed rows (curation.loading.arrow_rows.RowGroups) -> the typed frame, indexed by id, with the ctime_ns
+    the cache needs. Each column is joined into one chunk (set_at says why), a column at a time: the groups'
+    table goes straight in, so nothing else holds it and its rows are never held twice."""
+    table = one_chunk_columns(groups.table())
     frame = table.drop_columns(["topics"]).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
     topics = pd.arrays.ArrowExtensionArray(table.column("topics"))
     frame.insert(ROW_SCHEMA.get_field_index("topics"), "topics", pd.Series(topics, index=frame.index))

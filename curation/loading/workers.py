@@ -40,27 +40,40 @@ class WorkerError(OSError):
 
 
 def run_chunks(
-    task: Callable[[Sequence[T]], R], chunks: list[Sequence[T]], progress: ProgressCallback | None = None
-) -> list[R]:
+    task: Callable[[Sequence[T]], R],
+    chunks: list[Sequence[T]],
+    progress: ProgressCallback | None = None,
+    each: Callable[[R], Any] | None = None,
+) -> list[Any]:
     """`task(chunk)` for every chunk, results in chunk order: in worker processes once there are
     parsing.PARALLEL_FROM items or more and two cores, else (or when a worker fails) in this process.
 
-    `progress(done, total)` is called in this thread after each chunk, counting items.
+    `progress(done, total)` is called in this thread after each chunk, counting items. `each`, when given, is
+    called on each result as it arrives (in this thread), and what it returns is kept instead: a result need not
+    wait in memory for the last one.
     """
     total = sum(len(chunk) for chunk in chunks)
     workers = os.cpu_count() or 1
+    results: list[Any] = [_PENDING] * len(chunks)
+    done = 0
     if workers >= 2 and total >= parsing.PARALLEL_FROM:
         try:
-            return _in_workers(task, chunks, workers, progress, total)
-        except OSError:  # a WorkerError: no Python to start, or a worker that died; run here
-            pass
-    results, done = [], 0
-    for chunk in chunks:
-        results.append(task(chunk))
+            _in_workers(task, chunks, workers, progress, total, each, results)
+            return results
+        except OSError:  # a WorkerError: no Python to start, or a worker that died; the rest run here
+            done = sum(len(chunk) for chunk, result in zip(chunks, results, strict=True) if result is not _PENDING)
+    for number, chunk in enumerate(chunks):
+        if results[number] is not _PENDING:
+            continue  # a worker finished it before one failed: `each` has had it once, and once is all
+        result = task(chunk)
+        results[number] = each(result) if each is not None else result
         done += len(chunk)
         if progress is not None:
             progress(done, total)
     return results
+
+
+_PENDING = object()  # a chunk whose result has not arrived
 
 
 def _in_workers(
@@ -69,12 +82,14 @@ def _in_workers(
     workers: int,
     progress: ProgressCallback | None,
     total: int,
-) -> list[R]:
+    each: Callable[[R], Any] | None,
+    results: list[Any],
+) -> None:
+    """Fill `results` as the workers finish chunks (so a failure leaves the finished ones in it)."""
     processes = [_start() for _ in range(min(workers, len(chunks)))]
     pending = iter(enumerate(chunks))
     lock = threading.Lock()
     finished: queue.Queue[tuple[int, Any] | BaseException] = queue.Queue()
-    results: list[Any] = [None] * len(chunks)
     done = 0
     try:
         for process in processes:
@@ -84,13 +99,12 @@ def _in_workers(
             if isinstance(outcome, BaseException):
                 raise WorkerError(f"a parse worker failed: {outcome!r}") from outcome
             number, result = outcome
-            results[number] = result
+            results[number] = each(result) if each is not None else result
             done += len(chunks[number])
             if progress is not None:
                 progress(done, total)
     finally:
         _stop(processes)
-    return results
 
 
 def _start() -> subprocess.Popen[bytes]:
