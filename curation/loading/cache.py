@@ -216,7 +216,8 @@ def write_cache(folder: Path, rows: pd.DataFrame, problems: pd.DataFrame) -> boo
     the cache belongs: the cache is never written through a link.
     """
     racy_after = time.time_ns() - RACY_NS
-    settled_rows = rows[(rows["mtime_ns"] < racy_after) & (rows["ctime_ns"] < racy_after)]
+    settled = ((rows["mtime_ns"] < racy_after) & (rows["ctime_ns"] < racy_after)).to_numpy()
+    settled_rows = rows if settled.all() else rows[settled]  # a mask of all True would still copy every row
     settled_problems = problems[(problems["mtime_ns"] < racy_after) & (problems["ctime_ns"] < racy_after)]
     rows_path, problems_path = _paths(folder)
     try:

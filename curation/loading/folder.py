@@ -69,6 +69,8 @@ def _merge_in_id_order(cached: pd.DataFrame, valid: np.ndarray, new: pd.DataFram
     """
     if new.empty:
         return cached if len(valid) == len(cached) else cached.take(valid)
+    if len(valid) == 0 and new.index.is_monotonic_increasing:
+        return new  # nothing kept from the cache (a cold load): the new rows are the frame, as they are
     replaced = cached.index.get_indexer(new.index)
     if _replaces_only(len(cached), valid, replaced):
         frame = cached.copy(deep=False)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from pandas.api.extensions import ExtensionArray
 from pandas.arrays import ArrowExtensionArray
 
@@ -144,6 +145,12 @@ def frame_from_parsed(groups: RowGroups) -> pd.DataFrame:
     the cache needs. Each column is joined into one chunk (set_at says why), a column at a time: the groups'
     table goes straight in, so nothing else holds it and its rows are never held twice."""
     table = one_chunk_columns(groups.table())
+    # The groups are in the order the workers finished; the frame is in id order. Taken a column at a time:
+    # sorting the frame would hold it twice.
+    order = pc.sort_indices(table.column("id"))
+    if not np.array_equal(order.to_numpy(), np.arange(len(table))):
+        for position, name in enumerate(table.column_names):
+            table = table.set_column(position, name, table.column(position).take(order))
     frame = table.drop_columns(["topics"]).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
     topics = pd.arrays.ArrowExtensionArray(table.column("topics"))
     frame.insert(ROW_SCHEMA.get_field_index("topics"), "topics", pd.Series(topics, index=frame.index))
