@@ -33,8 +33,8 @@ from curation.query.filters import DUPLICATE_URL_COLUMNS, likely_duplicates, sha
 
 COLUMNS = ROW_FIELDS[1:-1]  # every field but the id (the index) and ctime_ns (the cache's)
 COLUMN_TYPES = {column: ROW_DTYPES[column] for column in COLUMNS}  # in parsing and cache: the cache checks them too
-# What the dashboard's own writes change in a row (field edits included).
 EXPORT_CHUNK_ROWS = 20_000  # rows an export holds at once: a few MB, whatever the collection's size
+# What the dashboard's own writes change in a row (field edits included).
 UPDATABLE_COLUMNS = ("published", "sha256", "size", "mtime_ns", "title", "excerpt", "category", "type", "topics")
 
 
@@ -72,7 +72,7 @@ class Collection:
 
     @property
     def columns(self) -> tuple[str, ...]:
-        """Every column an article has (some may be read from disk when asked for, not held in the frame)."""
+        """Every column an article has, as `column_chunks` gives them (an export asks for columns by these names)."""
         return COLUMNS
 
     def column_chunks(
