@@ -20,9 +20,11 @@ from curation.editing.publish import change_topics, set_field
 from curation.live.folder import LiveCollection
 from curation.loading import cache, parsing
 from curation.loading.collection import load_collection
+from curation.loading.folder import BASELINE_STATS, scanned_rows, stats_frame
 from curation.loading.frame import COLUMNS
 from curation.query.facets import Selection
 from curation.query.filters import Filters
+from curation.store.local import scan_folder
 
 
 def fresh(docs: Path) -> pd.DataFrame:
@@ -99,3 +101,15 @@ def test_a_versions_kept_sort_order_gives_the_rows_a_fresh_sort_gives(docs, sort
                 kept_order = Selection(filters, version.frame, version.facets, version.sort_order).positions()
                 np.testing.assert_array_equal(kept_order, fresh_order)
     assert (sort, True) in updated.sort_orders or sort == "published"  # carried over, or dropped: it changed
+
+
+def test_a_loads_baseline_holds_the_stats_a_full_scan_gives_for_the_documents_that_are_not_rows(docs):
+    """A live collection compares later scans with the load's baseline; the load finds the documents that are
+    not rows among its problem paths instead of looking up every id: the same frame as the full lookup."""
+    (docs / "broken.txt").write_text("---\ntitle: Broken\nquality: 500\n---\n")
+    (docs / "also-broken.txt").write_text("---\n: not yaml [\n---\n")
+    collection = load_collection(docs, baseline=True)
+    stats = stats_frame(scan_folder(docs))[BASELINE_STATS]
+    expected = stats[~scanned_rows(stats.index, collection.frame)].sort_index()
+    assert list(expected.index) == ["also-broken.txt", "broken.txt"]
+    pd.testing.assert_frame_equal(collection.baseline.not_rows, expected)

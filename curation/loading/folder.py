@@ -111,15 +111,20 @@ def scan_baseline(
     A load makes each scanned document a row or a problem record, so the documents that are not rows are
     found among the few problem paths; only when the counts say otherwise is every id looked up in the frame.
     """
-    stats = stats_frame(scan)[BASELINE_STATS]
+    not_row = None
     if listed is not None and problem_records is not None:
         is_problem = pc.is_in(listed.ids, value_set=pa.array(problem_records["path"], pa.large_string()))
         not_row = is_problem.to_numpy(zero_copy_only=False)
-        if len(frame) + int(not_row.sum()) != len(stats):
-            not_row = ~scanned_rows(stats.index, frame)
-    else:
-        not_row = ~scanned_rows(stats.index, frame)
-    not_rows = stats[not_row].sort_index()
+        if len(frame) + int(not_row.sum()) != len(scan.ids):
+            not_row = None
+    if not_row is None:
+        stats = stats_frame(scan)[BASELINE_STATS]
+        not_rows = stats[~scanned_rows(stats.index, frame)].sort_index()
+    else:  # only the few documents that are not rows get a frame, not every scanned id
+        at = np.flatnonzero(not_row)
+        index = pd.Index([scan.ids[position] for position in at], name="id", dtype="str")
+        columns = [STAT_COLUMNS.index(name) for name in BASELINE_STATS]
+        not_rows = pd.DataFrame(stat_array(scan)[at][:, columns], index=index, columns=BASELINE_STATS).sort_index()
     odd_files = sorted((problem.path, problem.kind) for problem in scan.problems)
     return ScanBaseline(list(scan.folder_times), not_rows, odd_files)
 
@@ -140,6 +145,7 @@ def load_folder(
         scan = scan_folder(folder)
         tables = pending_tables.result() if pending_tables else None
     cached = cached_parse(tables, COLUMNS) if tables is not None else None
+    del tables  # the rows share its text; its numbers were copied into the frame
     writable = not is_read_only()  # read-only: create, sweep and cache nothing
     if writable:
         sweep_orphan_temp_files(folder, scan.temp_files)
@@ -165,10 +171,13 @@ def load_folder(
             message = f"{error.message}; the parse cache was not written, so every load parses again"
             state_warnings.append(Problem(error.path, None, message, ProblemKind.STATE))
     problems = sorted(scan.problems + problems_from_records(problem_records), key=lambda problem: problem.path)
+    seen = scan_baseline(scan, listed, rows, problem_records) if baseline else None
+    # The scan's million ids and the listing are let go before the duplicates are counted: the load's peak.
+    parsed = len(to_parse)
+    del scan, listed, reuse, to_parse, chunks
     frame = with_one_chunk_columns(rows.drop(columns="ctime_ns"))
     shared = shared_urls(frame)  # for the warnings and for the dashboard's duplicates filter: computed once
     warnings = state_warnings + find_duplicates(frame, shared)
-    seen = scan_baseline(scan, listed, frame, problem_records) if baseline else None
-    collection = Collection(folder, frame, problems, warnings, parsed=len(to_parse), baseline=seen)
+    collection = Collection(folder, frame, problems, warnings, parsed=parsed, baseline=seen)
     collection.__dict__["likely_duplicates"] = likely_duplicates(frame, shared)  # the cached_property's value
     return collection
