@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 
 from curation.loading.parsing import PROBLEM_TYPES, ROW_TYPES, STAT_FIELDS, TEXT_COLUMNS
 from curation.problems import ProblemKind
+from curation.query.facets import one_chunk
 from curation.store.atomic_files import STATE_DIR, replace_atomically
 from curation.store.folder import DocsFolder, closing, open_subfolder
 
@@ -150,13 +151,6 @@ def one_chunk_columns(table: pa.Table) -> pa.Table:
         if table.column(position).num_chunks > 1:
             table = table.set_column(position, name, one_chunk(table.column(position)))
     return table
-
-
-def one_chunk(values: pa.ChunkedArray | pa.Array) -> pa.Array:
-    """An Arrow column as one array (a copy only when it is in several chunks)."""
-    if isinstance(values, pa.ChunkedArray):
-        return values.chunk(0) if values.num_chunks == 1 else values.combine_chunks()
-    return values
 
 
 def topics_are_lists_of_text(topics: pa.ChunkedArray) -> bool:

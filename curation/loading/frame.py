@@ -21,14 +21,14 @@ from pandas.api.extensions import ExtensionArray
 from pandas.arrays import ArrowExtensionArray
 
 from curation.loading.arrow_rows import ROW_SCHEMA, RowGroups
-from curation.loading.cache import ROW_DTYPES, STAT_COLUMNS, TOPICS_DTYPE, one_chunk, one_chunk_columns
+from curation.loading.cache import ROW_DTYPES, STAT_COLUMNS, TOPICS_DTYPE, one_chunk_columns
 from curation.loading.parsing import (
     PROBLEM_TYPES,
     ROW_FIELDS,
     Columns,
 )
 from curation.problems import Problem, ProblemKind
-from curation.query.facets import FACET_COLUMNS, Facet, facet_index
+from curation.query.facets import FACET_COLUMNS, Facet, facet_index, one_chunk
 from curation.query.filters import DUPLICATE_URL_COLUMNS, likely_duplicates, shared_urls, sort_order
 
 COLUMNS = ROW_FIELDS[1:-1]  # every field but the id (the index) and ctime_ns (the cache's)

@@ -33,8 +33,10 @@ HEAP_ARENAS = 2
 _M_ARENA_MAX = -8  # mallopt's parameter number, from glibc's malloc.h
 
 
+@cache
 def limit_heap_arenas() -> None:
-    """Cap glibc's heap arenas at HEAP_ARENAS, unless MALLOC_ARENA_MAX says otherwise (call before threads)."""
+    """Cap glibc's heap arenas at HEAP_ARENAS, unless MALLOC_ARENA_MAX says otherwise (once per process; the
+    earlier, the more threads it covers)."""
     if os.environ.get("MALLOC_ARENA_MAX"):
         return
     libc = _libc()

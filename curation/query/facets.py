@@ -76,16 +76,21 @@ class Facet:
 
     def counts(self, keep: np.ndarray) -> pd.Series:
         """Rows kept per value (zero included), by label."""
-        # Every row has one value (no list, none empty): the pairs are the rows, in order; skip the gather.
-        kept = keep if len(self.rows) == self.size == len(keep) and self.single_valued else keep[self.rows]
+        kept = keep if self.single_valued else keep[self.rows]  # one value per row: the pairs are the rows
         counted = np.bincount(self.codes[kept], minlength=len(self.labels))
         return pd.Series(counted, index=self.labels)
 
 
 def arrow_array(column: pd.Series, kind: pa.DataType | None = None) -> pa.Array:
     """A column as one Arrow array: no copy when pandas holds it in Arrow in one chunk."""
-    values = pa.array(column.array, kind)
-    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    return one_chunk(pa.array(column.array, kind))
+
+
+def one_chunk(values: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """Arrow values as one array (a copy only when they are in several chunks)."""
+    if isinstance(values, pa.ChunkedArray):
+        return values.chunk(0) if values.num_chunks == 1 else values.combine_chunks()
+    return values
 
 
 def _text_items(column: pd.Series) -> tuple[pa.Array, np.ndarray]:
